@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * blklock: a cluster lock service stored on a shared SCSI LUN.
+ *
+ * User-space ABI of /dev/blklock and the on-disk format of a lockspace.
+ * Every structure has a fixed size, holds pointers as __u64 and ends with
+ * reserved fields that callers must set to zero; the kernel rejects
+ * anything else with EINVAL.  See Documentation/blklock/ioctl.rst and
+ * Documentation/blklock/disk-format.rst.
+ */
+#ifndef _UAPI_LINUX_BLKLOCK_H
+#define _UAPI_LINUX_BLKLOCK_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define BLKLOCK_MISC_NAME	"blklock"
+
+/* Node ids run from 1 to BLKLOCK_MAX_NODE_ID; 0 marks a free lock. */
+#define BLKLOCK_MAX_NODE_ID	2000
+/* Largest number of lock records a lockspace may hold. */
+#define BLKLOCK_MAX_LOCKS	(1U << 20)
+
+/* ---- ioctls on /dev/blklock ------------------------------------------ */
+
+#define BLKLOCK_IOC_MAGIC	0xB9
+
+/**
+ * struct blklock_attach - bind this open file to a lockspace
+ * @path:	user pointer to the NUL-terminated path of the shared disk
+ * @node_id:	node id this file acts as (1..BLKLOCK_MAX_NODE_ID)
+ * @flags:	must be 0
+ * @reserved:	must be 0
+ */
+struct blklock_attach {
+	__u64 path;
+	__u32 node_id;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/* struct blklock_format.flags */
+#define BLKLOCK_FORMAT_FORCE	(1U << 0)	/* overwrite a foreign signature */
+#define BLKLOCK_FORMAT_FLAGS	(BLKLOCK_FORMAT_FORCE)
+
+/**
+ * struct blklock_format - write an empty lockspace onto a disk
+ * @path:	user pointer to the NUL-terminated path of the disk
+ * @nr_locks:	number of lock records (1..BLKLOCK_MAX_LOCKS)
+ * @flags:	BLKLOCK_FORMAT_*
+ * @uuid:	lockspace uuid; all zero asks the kernel for a random one
+ * @reserved:	must be 0
+ */
+struct blklock_format {
+	__u64 path;
+	__u32 nr_locks;
+	__u32 flags;
+	__u8  uuid[16];
+	__u64 reserved[2];
+};
+
+/**
+ * struct blklock_info - the lockspace this file is bound to (output only)
+ * @node_id:		node id of this file
+ * @format_version:	on-disk format version of the lockspace
+ * @block_size:		logical block size of the disk, bytes
+ * @nr_locks:		number of lock records
+ * @lock_lba:		LBA of lock 0 on the LUN
+ * @uuid:		lockspace uuid
+ * @disk:		kernel name of the disk ("sdb"), NUL-terminated
+ * @reserved:		zero
+ */
+struct blklock_info {
+	__u32 node_id;
+	__u32 format_version;
+	__u32 block_size;
+	__u32 nr_locks;
+	__u64 lock_lba;
+	__u8  uuid[16];
+	char  disk[32];
+	__u64 reserved[4];
+};
+
+/* struct blklock_acquire.flags */
+#define BLKLOCK_ACQUIRE_NOWAIT	(1U << 0)	/* try once, EBUSY if held */
+#define BLKLOCK_ACQUIRE_FLAGS	(BLKLOCK_ACQUIRE_NOWAIT)
+
+/* Longest wait an acquire may ask for: one day. */
+#define BLKLOCK_MAX_TIMEOUT_MS	86400000U
+
+/**
+ * struct blklock_acquire - take a lock
+ * @lock:	lock index (0..nr_locks-1)
+ * @flags:	BLKLOCK_ACQUIRE_*
+ * @timeout_ms:	longest wait without NOWAIT; 0 waits until a signal
+ * @reserved0:	must be 0
+ * @generation:	out: the lock's new generation, a fencing token
+ * @reserved:	must be 0
+ */
+struct blklock_acquire {
+	__u32 lock;
+	__u32 flags;
+	__u32 timeout_ms;
+	__u32 reserved0;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
+/**
+ * struct blklock_release - drop a lock held by this file
+ * @lock:	lock index
+ * @flags:	must be 0
+ * @reserved:	must be 0
+ */
+struct blklock_release {
+	__u32 lock;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/* struct blklock_status.state */
+#define BLKLOCK_STATE_HELD_BY_FILE	(1U << 0)	/* this open file */
+#define BLKLOCK_STATE_HELD_BY_NODE	(1U << 1)	/* this node id */
+
+/**
+ * struct blklock_status - read a lock record from the disk
+ * @lock:	in: lock index
+ * @flags:	in: must be 0
+ * @owner:	out: owner node id, 0 when free
+ * @state:	out: BLKLOCK_STATE_*
+ * @generation:	out: generation of the record
+ * @reserved:	in: must be 0; out: zero
+ */
+struct blklock_status {
+	__u32 lock;
+	__u32 flags;
+	__u32 owner;
+	__u32 state;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
+#define BLKLOCK_IOC_ATTACH	_IOW(BLKLOCK_IOC_MAGIC, 0x01, struct blklock_attach)
+#define BLKLOCK_IOC_FORMAT	_IOW(BLKLOCK_IOC_MAGIC, 0x02, struct blklock_format)
+#define BLKLOCK_IOC_INFO	_IOR(BLKLOCK_IOC_MAGIC, 0x03, struct blklock_info)
+#define BLKLOCK_IOC_ACQUIRE	_IOWR(BLKLOCK_IOC_MAGIC, 0x04, struct blklock_acquire)
+#define BLKLOCK_IOC_RELEASE	_IOW(BLKLOCK_IOC_MAGIC, 0x05, struct blklock_release)
+#define BLKLOCK_IOC_STATUS	_IOWR(BLKLOCK_IOC_MAGIC, 0x06, struct blklock_status)
+
+/* ---- on-disk format ---------------------------------------------------- */
+
+/*
+ * All fields are little-endian.  Block 0 of the device holds the header;
+ * lock i lives alone in logical block lock_lba + i.  A structure fills
+ * the start of its block and every byte after it is zero.  crc is the
+ * standard CRC-32C (Castagnoli, as in iSCSI) of the bytes before it.
+ */
+#define BLKLOCK_FORMAT_VERSION	1
+#define BLKLOCK_HEADER_MAGIC	0x004b434f4c4b4c42ULL	/* "BLKLOCK\0" */
+#define BLKLOCK_LOCK_MAGIC	0x524b4c42U		/* "BLKR" */
+
+struct blklock_disk_header {
+	__le64 magic;
+	__le32 version;
+	__le32 block_size;
+	__le32 nr_locks;
+	__le32 max_node_id;
+	__le64 lock_lba;
+	__u8   uuid[16];
+	__le64 created;		/* seconds since the epoch, informational */
+	__le32 flags;		/* 0 */
+	__u8   reserved[64];	/* 0 */
+	__le32 crc;		/* CRC-32C of bytes 0..123 */
+};
+
+struct blklock_disk_lock {
+	__le32 magic;
+	__le32 lock;		/* index of this record */
+	__le32 owner;		/* node id, 0 when free */
+	__le32 flags;		/* 0 */
+	__le64 generation;	/* +1 at every change of owner */
+	__le64 acquired;	/* owner's CLOCK_REALTIME, ns; 0 when free */
+	__u8   reserved[28];	/* 0 */
+	__le32 crc;		/* CRC-32C of bytes 0..59 */
+};
+
+#endif /* _UAPI_LINUX_BLKLOCK_H */
