@@ -1,41 +1,88 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * blklock: module entry points.
+ * blklock: module parameters, init and exit.
+ *
+ *   insmod blklock.ko dev=/dev/sdb node_id=3
+ *
+ * attaches the lockspace on /dev/sdb as node 3; files opened on
+ * /dev/blklock use it unless they attach another one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fs.h>
-#include <linux/miscdevice.h>
+#include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
-#include <linux/blklock.h>
+#include "blklock.h"
 
-static const struct file_operations blklock_fops = {
-	.owner = THIS_MODULE,
+static char *dev;
+module_param(dev, charp, 0444);
+MODULE_PARM_DESC(dev, "Shared SCSI disk holding the lockspace to attach at load");
+
+static unsigned int node_id;
+module_param(node_id, uint, 0444);
+MODULE_PARM_DESC(node_id, "This node's id in that lockspace, 1 to 2000");
+
+unsigned int blklock_io_timeout_ms = 8000;
+
+static int blklock_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 100, 600000);
+}
+
+static const struct kernel_param_ops blklock_timeout_ops = {
+	.set = blklock_set_timeout,
+	.get = param_get_uint,
 };
 
-static struct miscdevice blklock_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = BLKLOCK_MISC_NAME,
-	.fops = &blklock_fops,
-	.mode = 0600,
-};
+module_param_cb(io_timeout_ms, &blklock_timeout_ops, &blklock_io_timeout_ms, 0644);
+MODULE_PARM_DESC(io_timeout_ms, "Timeout of each SCSI command, ms (100..600000, default 8000)");
+
+bool blklock_fua = true;
+module_param_named(fua, blklock_fua, bool, 0644);
+MODULE_PARM_DESC(fua, "Set Force Unit Access on lock writes (default Y)");
+
+struct blklock_space *blklock_default_space;
 
 static int __init blklock_init(void)
 {
-	int ret = misc_register(&blklock_misc);
+	int ret;
 
+	if (!dev != !node_id) {
+		pr_err("dev= and node_id= go together: got %s\n",
+		       dev ? "dev= alone" : "node_id= alone");
+		return -EINVAL;
+	}
+	ret = blklock_spaces_init();
+	if (ret)
+		return ret;
+	if (dev) {
+		ret = blklock_space_get(dev, node_id, &blklock_default_space);
+		if (ret)
+			goto spaces;
+	}
+	ret = blklock_dev_init();
 	if (ret) {
 		pr_err("cannot register /dev/%s: error %d\n", BLKLOCK_MISC_NAME, ret);
-		return ret;
+		goto space;
 	}
 	pr_info("loaded\n");
 	return 0;
+
+space:
+	if (blklock_default_space)
+		blklock_space_put(blklock_default_space);
+spaces:
+	blklock_spaces_exit();
+	return ret;
 }
 
 static void __exit blklock_exit(void)
 {
-	misc_deregister(&blklock_misc);
+	blklock_dev_exit();
+	if (blklock_default_space)
+		blklock_space_put(blklock_default_space);
+	blklock_spaces_exit();
 	pr_info("unloaded\n");
 }
 

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * blklock: internal interfaces between the module's parts.
+ *
+ *   format.c  on-disk header and lock records (pure)
+ *   sense.c   SCSI result and sense decoding (pure)
+ *   lock.c    lock state machine over a command-layer ops table
+ *   cmd.c     SCSI passthrough commands to the shared disk
+ *   space.c   lockspaces: attach, format, sysfs counters
+ *   dev.c     /dev/blklock and its ioctls
+ *   main.c    module parameters, init and exit
+ */
+#ifndef _BLKLOCK_H
+#define _BLKLOCK_H
+
+#include <linux/atomic.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/ratelimit.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include <linux/blklock.h>
+
+#include "compat.h"
+
+/* ---- format.c: on-disk structures ---------------------------------- */
+
+/* Bytes at the start of a disk that format inspects for other owners. */
+#define BLKLOCK_SIGNATURE_SCAN_BYTES	(72 * 1024)
+
+/**
+ * struct blklock_header - decoded lockspace header (block 0)
+ * @version:	on-disk format version
+ * @block_size:	logical block size at format time
+ * @nr_locks:	number of lock records
+ * @max_node_id: largest node id the lockspace accepts
+ * @flags:	header flags, 0
+ * @lock_lba:	device LBA of lock record 0
+ * @created:	format time, seconds since the epoch
+ * @uuid:	lockspace uuid
+ */
+struct blklock_header {
+	u32 version;
+	u32 block_size;
+	u32 nr_locks;
+	u32 max_node_id;
+	u32 flags;
+	u64 lock_lba;
+	u64 created;
+	u8 uuid[16];
+};
+
+/**
+ * struct blklock_rec - decoded lock record
+ * @lock:	lock index
+ * @owner:	owner node id, 0 when free
+ * @flags:	record flags, 0
+ * @generation:	grows by one at every change of owner (fencing token)
+ * @acquired:	owner's CLOCK_REALTIME in ns when it took the lock, 0 if free
+ */
+struct blklock_rec {
+	u32 lock;
+	u32 owner;
+	u32 flags;
+	u64 generation;
+	u64 acquired;
+};
+
+void blklock_header_encode(const struct blklock_header *h, void *blk, u32 bs);
+int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h);
+int blklock_header_check(const struct blklock_header *h, u32 bs, u64 nr_blocks);
+void blklock_rec_encode(const struct blklock_rec *r, void *blk, u32 bs);
+int blklock_rec_decode(const void *blk, u32 bs, u32 index,
+		       struct blklock_rec *r);
+bool blklock_rec_equal(const struct blklock_rec *a,
+		       const struct blklock_rec *b);
+const char *blklock_detect_signature(const void *buf, size_t len, u32 bs);
+
+/* ---- sense.c: command results -------------------------------------- */
+
+/**
+ * enum blklock_cmd_status - what became of a SCSI command
+ * @BLKLOCK_CMD_OK:		it completed
+ * @BLKLOCK_CMD_MISCOMPARE:	COMPARE AND WRITE found other data, wrote nothing
+ * @BLKLOCK_CMD_FAILED:		it failed; see &blklock_cmd_result.error
+ */
+enum blklock_cmd_status {
+	BLKLOCK_CMD_OK,
+	BLKLOCK_CMD_MISCOMPARE,
+	BLKLOCK_CMD_FAILED,
+};
+
+/**
+ * struct blklock_cmd_result - decoded outcome of one SCSI command
+ * @status:	OK, MISCOMPARE or FAILED
+ * @error:	0, or the negative errno that names the failure
+ * @retry:	failed before it executed (unit attention, busy): may be resent
+ * @uncertain:	may or may not have executed (timeout, abort, transport)
+ * @info:	MISCOMPARE: offset of the first differing byte, -1 if unknown
+ * @key:	sense key, when there was sense data
+ * @asc:	additional sense code
+ * @ascq:	additional sense code qualifier
+ * @host:	SCSI host byte of the result
+ * @scsi_status: SCSI status byte of the result
+ * @duration_ns: time from submission to completion
+ */
+struct blklock_cmd_result {
+	enum blklock_cmd_status status;
+	int error;
+	bool retry;
+	bool uncertain;
+	s32 info;
+	u8 key;
+	u8 asc;
+	u8 ascq;
+	u8 host;
+	u8 scsi_status;
+	u64 duration_ns;
+};
+
+void blklock_decode_result(int result, int blk_error, const u8 *sense,
+			   unsigned int sense_len,
+			   struct blklock_cmd_result *res);
+void blklock_cmd_fail(struct blklock_cmd_result *res, int error);
+int blklock_describe_result(const struct blklock_cmd_result *res,
+			    char *buf, size_t len);
+
+/* ---- cmd.c: SCSI passthrough to the shared disk --------------------- */
+
+/**
+ * struct blklock_disk - an exclusively opened SCSI disk (or partition)
+ * @h:		the open block device
+ * @q:		request queue of the whole disk
+ * @name:	kernel name of the device ("sdb", "sdb1")
+ * @block_size:	logical block size in bytes
+ * @lba_offset:	LUN LBA of the device's first block (partition start)
+ * @nr_blocks:	size of the device in logical blocks
+ * @max_xfer_blocks: most blocks one READ or WRITE may carry
+ * @devt:	device number
+ */
+struct blklock_disk {
+	struct blklock_bdev_handle h;
+	struct request_queue *q;
+	char name[BDEVNAME_SIZE];
+	u32 block_size;
+	u64 lba_offset;
+	u64 nr_blocks;
+	u32 max_xfer_blocks;
+	dev_t devt;
+};
+
+int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d);
+void blklock_disk_close(struct blklock_disk *d);
+void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
+		      struct blklock_cmd_result *res);
+void blklock_disk_read(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
+		       struct blklock_cmd_result *res);
+void blklock_disk_write(struct blklock_disk *d, u64 lba, u32 nr,
+			void *buf, struct blklock_cmd_result *res);
+
+/* ---- lockspaces ------------------------------------------------------ */
+
+struct blklock_space;
+
+/**
+ * struct blklock_io_ops - the command layer as the lock logic sees it
+ * @caw: COMPARE AND WRITE of one block; @buf holds the compare image
+ *	followed by the write image
+ * @read: READ of @nr blocks into @buf
+ *
+ * LBAs are relative to the start of the lockspace's device.  KUnit
+ * tests plug a fake in here.
+ */
+struct blklock_io_ops {
+	void (*caw)(struct blklock_space *ls, u64 lba, void *buf,
+		    struct blklock_cmd_result *res);
+	void (*read)(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
+		     struct blklock_cmd_result *res);
+};
+
+/**
+ * struct blklock_latency - running latency figures of one command type
+ * @count:	commands measured
+ * @total_ns:	sum of their latencies
+ * @max_ns:	the largest
+ */
+struct blklock_latency {
+	atomic64_t count;
+	atomic64_t total_ns;
+	atomic64_t max_ns;
+};
+
+/**
+ * struct blklock_stats - per-lockspace counters, shown in sysfs
+ * @caw_sent:		COMPARE AND WRITE commands sent
+ * @miscompares:	of those, how many miscompared
+ * @false_miscompares:	miscompares after which the block held the compare image
+ * @retried_successes:	failures after which the block held our write image
+ * @stale_cache:	miscompares caused by an outdated cached record
+ * @reads:		READ commands sent
+ * @errors:		commands that failed
+ * @acquires:		locks acquired
+ * @releases:		locks released
+ * @busy:		acquire attempts that found the lock held by another node
+ * @reclaims:		locks taken back from an earlier attach of this node id
+ * @corrupt:		lock records that failed to decode
+ * @reports_suppressed:	miscompare reports held back by rate limiting
+ * @caw_latency:	COMPARE AND WRITE latency
+ * @read_latency:	READ latency
+ */
+struct blklock_stats {
+	atomic64_t caw_sent;
+	atomic64_t miscompares;
+	atomic64_t false_miscompares;
+	atomic64_t retried_successes;
+	atomic64_t stale_cache;
+	atomic64_t reads;
+	atomic64_t errors;
+	atomic64_t acquires;
+	atomic64_t releases;
+	atomic64_t busy;
+	atomic64_t reclaims;
+	atomic64_t corrupt;
+	atomic64_t reports_suppressed;
+	struct blklock_latency caw_latency;
+	struct blklock_latency read_latency;
+};
+
+/**
+ * struct blklock_space - one lockspace as seen by one node id
+ * @kobj:	sysfs directory /sys/kernel/blklock/<name>
+ * @list:	entry in the list of attached lockspaces
+ * @users:	open files bound to it, plus one for the module's own
+ * @name:	device name, used in messages and sysfs
+ * @node_id:	this node's id in the lockspace
+ * @block_size:	logical block size
+ * @lba_offset:	LUN LBA of the device's block 0 (for messages)
+ * @hdr:	the header read at attach
+ * @ops:	command layer
+ * @disk:	the open disk, NULL for a KUnit fake
+ * @locks:	in-memory state of the locks touched so far, by index
+ * @stats:	counters
+ * @report_rs:	rate limit of miscompare reports
+ * @report_missed: reports suppressed since the last one printed
+ */
+struct blklock_space {
+	struct kobject kobj;
+	struct list_head list;
+	unsigned int users;
+	char name[BDEVNAME_SIZE];
+	u32 node_id;
+	u32 block_size;
+	u64 lba_offset;
+	struct blklock_header hdr;
+	const struct blklock_io_ops *ops;
+	struct blklock_disk *disk;
+	struct xarray locks;
+	struct blklock_stats stats;
+	struct ratelimit_state report_rs;
+	atomic_t report_missed;
+};
+
+/**
+ * struct blklock_lock - in-memory state of one lock on this node
+ * @mutex:	serialises disk commands and state changes of this lock
+ * @wq:		files of this node waiting for @holder to let go
+ * @holder:	the open file that holds the lock, NULL if none
+ * @index:	lock index
+ * @cached_valid: @cached is what the disk held after our last command
+ * @cached:	last record seen on, or written to, the disk
+ * @mine:	the record this node wrote when it took the lock
+ */
+struct blklock_lock {
+	struct mutex mutex;
+	wait_queue_head_t wq;
+	const void *holder;
+	u32 index;
+	bool cached_valid;
+	struct blklock_rec cached;
+	struct blklock_rec mine;
+};
+
+/* lock.c */
+void blklock_space_init(struct blklock_space *ls);
+void blklock_space_destroy(struct blklock_space *ls);
+int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
+		    u32 flags, u32 timeout_ms, u64 *generation);
+int blklock_release(struct blklock_space *ls, u32 index, const void *holder);
+void blklock_release_all(struct blklock_space *ls, const void *holder);
+int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
+		   struct blklock_status *st);
+
+/* space.c */
+int blklock_space_get(const char *path, u32 node_id,
+		      struct blklock_space **lsp);
+void blklock_space_use(struct blklock_space *ls);
+void blklock_space_put(struct blklock_space *ls);
+int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
+			const u8 *uuid);
+int blklock_spaces_init(void);
+void blklock_spaces_exit(void);
+
+/* dev.c */
+int blklock_dev_init(void);
+void blklock_dev_exit(void);
+
+/* main.c: module parameters */
+extern unsigned int blklock_io_timeout_ms;
+extern bool blklock_fua;
+extern struct blklock_space *blklock_default_space;
+
+#endif /* _BLKLOCK_H */

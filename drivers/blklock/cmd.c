@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blklock: SCSI commands to the shared disk.
+ *
+ * COMPARE AND WRITE, READ(16) and WRITE(16) travel as passthrough
+ * requests (REQ_OP_DRV_OUT / REQ_OP_DRV_IN) on the disk's own request
+ * queue, with a timeout and no mid-layer retries: a COMPARE AND WRITE
+ * that is resent after its first copy executed reports a false
+ * miscompare, so the lock logic resolves every doubtful outcome by
+ * reading the block instead.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_proto.h>
+
+#include "blklock.h"
+
+#define BLKLOCK_CDB16		16
+#define BLKLOCK_CDB_FUA		0x08	/* byte 1 of READ/WRITE/COMPARE AND WRITE */
+#define BLKLOCK_MAX_XFER_BYTES	(64 * 1024)
+
+static void blklock_exec(struct blklock_disk *d, const u8 *cdb, bool write,
+			 void *buf, unsigned int len,
+			 struct blklock_cmd_result *res)
+{
+	struct scsi_cmnd *scmd;
+	struct request *rq;
+	blk_status_t sts;
+	u64 start;
+	int ret;
+
+	rq = scsi_alloc_request(d->q, write ? REQ_OP_DRV_OUT : REQ_OP_DRV_IN, 0);
+	if (IS_ERR(rq)) {
+		blklock_cmd_fail(res, PTR_ERR(rq));
+		return;
+	}
+	ret = blk_rq_map_kern(d->q, rq, buf, len, GFP_NOIO);
+	if (ret) {
+		blk_mq_free_request(rq);
+		blklock_cmd_fail(res, ret);
+		return;
+	}
+	scmd = blk_mq_rq_to_pdu(rq);
+	memcpy(scmd->cmnd, cdb, BLKLOCK_CDB16);
+	scmd->cmd_len = BLKLOCK_CDB16;
+	scmd->allowed = 0;
+	rq->timeout = msecs_to_jiffies(READ_ONCE(blklock_io_timeout_ms));
+	/* Miscompares are expected: keep the mid-layer from logging them. */
+	rq->rq_flags |= RQF_QUIET;
+
+	start = ktime_get_ns();
+	sts = blk_execute_rq(rq, false);
+	res->duration_ns = ktime_get_ns() - start;
+	blklock_decode_result(scmd->result, blk_status_to_errno(sts),
+			      scmd->sense_buffer,
+			      min_t(unsigned int, scmd->sense_len,
+				    SCSI_SENSE_BUFFERSIZE), res);
+	blk_mq_free_request(rq);
+}
+
+static void blklock_build_cdb(u8 *cdb, u8 opcode, u64 lba, u32 nr, bool fua)
+{
+	memset(cdb, 0, BLKLOCK_CDB16);
+	cdb[0] = opcode;
+	if (fua)
+		cdb[1] = BLKLOCK_CDB_FUA;
+	put_unaligned_be64(lba, &cdb[2]);
+	if (opcode == COMPARE_AND_WRITE)
+		cdb[13] = nr;
+	else
+		put_unaligned_be32(nr, &cdb[10]);
+}
+
+/**
+ * blklock_disk_caw() - COMPARE AND WRITE one logical block
+ * @d:		the disk
+ * @lba:	block, relative to the start of @d
+ * @buf:	compare image followed by write image (2 blocks, kmalloc'ed)
+ * @res:	outcome
+ */
+void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
+		      struct blklock_cmd_result *res)
+{
+	u8 cdb[BLKLOCK_CDB16];
+
+	blklock_build_cdb(cdb, COMPARE_AND_WRITE, d->lba_offset + lba, 1,
+			  READ_ONCE(blklock_fua));
+	blklock_exec(d, cdb, true, buf, 2 * d->block_size, res);
+}
+
+static void blklock_disk_rw(struct blklock_disk *d, u8 opcode, u64 lba,
+			    u32 nr, void *buf, struct blklock_cmd_result *res)
+{
+	u64 total = 0;
+	u8 cdb[BLKLOCK_CDB16];
+
+	if (lba > d->nr_blocks || nr > d->nr_blocks - lba) {
+		blklock_cmd_fail(res, -ERANGE);
+		return;
+	}
+	while (nr) {
+		u32 n = min(nr, d->max_xfer_blocks);
+
+		blklock_build_cdb(cdb, opcode, d->lba_offset + lba, n,
+				  opcode == WRITE_16);
+		blklock_exec(d, cdb, opcode == WRITE_16, buf,
+			     n * d->block_size, res);
+		total += res->duration_ns;
+		if (res->status != BLKLOCK_CMD_OK)
+			break;
+		lba += n;
+		nr -= n;
+		buf += n * d->block_size;
+	}
+	res->duration_ns = total;
+}
+
+/**
+ * blklock_disk_read() - READ(16) @nr logical blocks
+ * @d:		the disk
+ * @lba:	first block, relative to the start of @d
+ * @nr:		number of blocks
+ * @buf:	output (kmalloc'ed or vmalloc'ed), @nr blocks
+ * @res:	outcome
+ */
+void blklock_disk_read(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
+		       struct blklock_cmd_result *res)
+{
+	blklock_disk_rw(d, READ_16, lba, nr, buf, res);
+}
+
+/**
+ * blklock_disk_write() - WRITE(16) @nr logical blocks, force unit access
+ * @d:		the disk
+ * @lba:	first block, relative to the start of @d
+ * @nr:		number of blocks
+ * @buf:	data (kmalloc'ed or vmalloc'ed), @nr blocks
+ * @res:	outcome
+ */
+void blklock_disk_write(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
+			struct blklock_cmd_result *res)
+{
+	blklock_disk_rw(d, WRITE_16, lba, nr, buf, res);
+}
+
+/**
+ * blklock_disk_open() - open a SCSI disk for blklock, exclusively
+ * @path:	path of the block device
+ * @holder:	exclusive-open holder
+ * @d:		output
+ *
+ * Return: 0; -EOPNOTSUPP if the device is not a SCSI disk (COMPARE AND
+ * WRITE cannot reach it); or the error of the open.
+ */
+int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d)
+{
+	struct block_device *bdev;
+	struct device *parent;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	ret = blklock_bdev_open(path, holder, &d->h);
+	if (ret)
+		return ret;
+	bdev = d->h.bdev;
+	snprintf(d->name, sizeof(d->name), "%pg", bdev);
+	parent = disk_to_dev(bdev->bd_disk)->parent;
+	if (!parent || !scsi_is_sdev_device(parent)) {
+		pr_warn("%s (%s) is not a SCSI disk: COMPARE AND WRITE cannot be sent to it\n",
+			path, d->name);
+		blklock_bdev_close(&d->h);
+		return -EOPNOTSUPP;
+	}
+	d->q = bdev_get_queue(bdev);
+	d->devt = bdev->bd_dev;
+	d->block_size = bdev_logical_block_size(bdev);
+	d->nr_blocks = bdev_nr_bytes(bdev) >> ilog2(d->block_size);
+	d->lba_offset = (bdev->bd_start_sect << SECTOR_SHIFT) >> ilog2(d->block_size);
+	d->max_xfer_blocks = min_t(u32, queue_max_hw_sectors(d->q) << SECTOR_SHIFT,
+				   BLKLOCK_MAX_XFER_BYTES) / d->block_size;
+	if (!d->max_xfer_blocks)
+		d->max_xfer_blocks = 1;
+	return 0;
+}
+
+/**
+ * blklock_disk_close() - close a disk opened by blklock_disk_open()
+ * @d:		the disk
+ */
+void blklock_disk_close(struct blklock_disk *d)
+{
+	blklock_bdev_close(&d->h);
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blklock: the on-disk format.
+ *
+ * Encoding and decoding of the lockspace header and of lock records,
+ * and recognition of other signatures a disk may carry.  Pure functions
+ * over memory buffers: no I/O, no locking, tested by KUnit.
+ * Documentation/blklock/disk-format.rst describes every byte.
+ */
+#include <linux/crc32c.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "blklock.h"
+
+/*
+ * The standard CRC-32C (Castagnoli, as used by iSCSI and ext4 metadata):
+ * initial value and final XOR all ones, so user-space tools can check
+ * records with any CRC-32C implementation.
+ */
+static u32 blklock_crc(const void *p, size_t len)
+{
+	return ~crc32c(~0U, p, len);
+}
+
+static bool blklock_tail_is_zero(const void *blk, size_t from, u32 bs)
+{
+	return !memchr_inv((const u8 *)blk + from, 0, bs - from);
+}
+
+/**
+ * blklock_header_encode() - build the header block of a lockspace
+ * @h:		header fields
+ * @blk:	output, @bs bytes
+ * @bs:		logical block size
+ */
+void blklock_header_encode(const struct blklock_header *h, void *blk, u32 bs)
+{
+	struct blklock_disk_header *d = blk;
+
+	memset(blk, 0, bs);
+	d->magic = cpu_to_le64(BLKLOCK_HEADER_MAGIC);
+	d->version = cpu_to_le32(h->version);
+	d->block_size = cpu_to_le32(h->block_size);
+	d->nr_locks = cpu_to_le32(h->nr_locks);
+	d->max_node_id = cpu_to_le32(h->max_node_id);
+	d->lock_lba = cpu_to_le64(h->lock_lba);
+	memcpy(d->uuid, h->uuid, sizeof(d->uuid));
+	d->created = cpu_to_le64(h->created);
+	d->flags = cpu_to_le32(h->flags);
+	d->crc = cpu_to_le32(blklock_crc(d, offsetof(typeof(*d), crc)));
+}
+
+/**
+ * blklock_header_decode() - check and decode a header block
+ * @blk:	block 0 of the device, @bs bytes
+ * @bs:		logical block size
+ * @h:		output
+ *
+ * Return: 0; -EMEDIUMTYPE if the block carries no lockspace; -EBADMSG if
+ * its checksum is wrong; -EPROTONOSUPPORT if a newer blklock wrote it;
+ * -EUCLEAN if a field or the padding holds what no blklock writes.
+ */
+int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h)
+{
+	const struct blklock_disk_header *d = blk;
+
+	if (le64_to_cpu(d->magic) != BLKLOCK_HEADER_MAGIC)
+		return -EMEDIUMTYPE;
+	if (le32_to_cpu(d->crc) != blklock_crc(d, offsetof(typeof(*d), crc)))
+		return -EBADMSG;
+	h->version = le32_to_cpu(d->version);
+	if (h->version > BLKLOCK_FORMAT_VERSION)
+		return -EPROTONOSUPPORT;
+	if (h->version != BLKLOCK_FORMAT_VERSION)
+		return -EUCLEAN;
+	h->block_size = le32_to_cpu(d->block_size);
+	h->nr_locks = le32_to_cpu(d->nr_locks);
+	h->max_node_id = le32_to_cpu(d->max_node_id);
+	h->lock_lba = le64_to_cpu(d->lock_lba);
+	memcpy(h->uuid, d->uuid, sizeof(h->uuid));
+	h->created = le64_to_cpu(d->created);
+	h->flags = le32_to_cpu(d->flags);
+	if (h->flags || memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
+	    !blklock_tail_is_zero(blk, sizeof(*d), bs))
+		return -EUCLEAN;
+	return 0;
+}
+
+/**
+ * blklock_header_check() - does a decoded header fit this device?
+ * @h:		decoded header
+ * @bs:		the device's logical block size
+ * @nr_blocks:	the device's size in logical blocks
+ *
+ * Return: 0, or -EUCLEAN when the header does not describe a lockspace
+ * that fits on this device (other block size, records past its end).
+ */
+int blklock_header_check(const struct blklock_header *h, u32 bs, u64 nr_blocks)
+{
+	if (h->block_size != bs)
+		return -EUCLEAN;
+	if (!h->nr_locks || h->nr_locks > BLKLOCK_MAX_LOCKS)
+		return -EUCLEAN;
+	if (!h->max_node_id || h->max_node_id > BLKLOCK_MAX_NODE_ID)
+		return -EUCLEAN;
+	if (h->lock_lba < 1 || h->lock_lba > nr_blocks ||
+	    nr_blocks - h->lock_lba < h->nr_locks)
+		return -EUCLEAN;
+	return 0;
+}
+
+/**
+ * blklock_rec_encode() - build the block image of a lock record
+ * @r:		record fields
+ * @blk:	output, @bs bytes
+ * @bs:		logical block size
+ */
+void blklock_rec_encode(const struct blklock_rec *r, void *blk, u32 bs)
+{
+	struct blklock_disk_lock *d = blk;
+
+	memset(blk, 0, bs);
+	d->magic = cpu_to_le32(BLKLOCK_LOCK_MAGIC);
+	d->lock = cpu_to_le32(r->lock);
+	d->owner = cpu_to_le32(r->owner);
+	d->flags = cpu_to_le32(r->flags);
+	d->generation = cpu_to_le64(r->generation);
+	d->acquired = cpu_to_le64(r->acquired);
+	d->crc = cpu_to_le32(blklock_crc(d, offsetof(typeof(*d), crc)));
+}
+
+/**
+ * blklock_rec_decode() - check and decode a lock record block
+ * @blk:	the record's block, @bs bytes
+ * @bs:		logical block size
+ * @index:	the lock index this block belongs to
+ * @r:		output
+ *
+ * Return: 0; -EBADMSG on a checksum mismatch; -EUCLEAN if the block is
+ * not a lock record for @index (bad magic, other index, unknown flags,
+ * nonzero padding).
+ */
+int blklock_rec_decode(const void *blk, u32 bs, u32 index,
+		       struct blklock_rec *r)
+{
+	const struct blklock_disk_lock *d = blk;
+
+	if (le32_to_cpu(d->magic) != BLKLOCK_LOCK_MAGIC)
+		return -EUCLEAN;
+	if (le32_to_cpu(d->crc) != blklock_crc(d, offsetof(typeof(*d), crc)))
+		return -EBADMSG;
+	r->lock = le32_to_cpu(d->lock);
+	r->owner = le32_to_cpu(d->owner);
+	r->flags = le32_to_cpu(d->flags);
+	r->generation = le64_to_cpu(d->generation);
+	r->acquired = le64_to_cpu(d->acquired);
+	if (r->lock != index || r->flags ||
+	    memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
+	    !blklock_tail_is_zero(blk, sizeof(*d), bs))
+		return -EUCLEAN;
+	return 0;
+}
+
+/**
+ * blklock_rec_equal() - would two records encode to the same block?
+ * @a:	a record
+ * @b:	another
+ *
+ * Return: true if every field matches.
+ */
+bool blklock_rec_equal(const struct blklock_rec *a, const struct blklock_rec *b)
+{
+	return a->lock == b->lock && a->owner == b->owner &&
+	       a->flags == b->flags && a->generation == b->generation &&
+	       a->acquired == b->acquired;
+}
+
+struct blklock_signature {
+	const char *name;
+	size_t offset;		/* bytes from the start of the disk */
+	const char *magic;
+	size_t len;
+};
+
+/* Offsets as in util-linux's libblkid and the formats' own headers. */
+static const struct blklock_signature blklock_signatures[] = {
+	{ "a blklock lockspace", 0, "BLKLOCK\0", 8 },
+	{ "an XFS filesystem", 0, "XFSB", 4 },
+	{ "a LUKS volume", 0, "LUKS\xba\xbe", 6 },
+	{ "an LVM2 physical volume", 512, "LABELONE", 8 },
+	{ "an LVM2 physical volume", 1024, "LABELONE", 8 },
+	{ "an ext2/3/4 filesystem", 1080, "\x53\xef", 2 },
+	{ "Linux swap", 4086, "SWAPSPACE2", 10 },
+	{ "Linux swap", 4086, "SWAP-SPACE", 10 },
+	{ "an ISO 9660 filesystem", 32769, "CD001", 5 },
+	{ "a btrfs filesystem", 65600, "_BHRfS_M", 8 },
+	{ "a sanlock lockspace", 0, "\x10\x20\x21\x12", 4 },
+	{ "a sanlock resource", 0, "\x10\x20\x15\x06", 4 },
+};
+
+/**
+ * blklock_detect_signature() - name what else a disk holds
+ * @buf:	the first bytes of the disk
+ * @len:	how many (BLKLOCK_SIGNATURE_SCAN_BYTES, or the disk's size)
+ * @bs:		logical block size (locates the GPT header)
+ *
+ * Return: a phrase naming the signature found ("an ext2/3/4 filesystem"),
+ * or NULL if none of the known ones is there.
+ */
+const char *blklock_detect_signature(const void *buf, size_t len, u32 bs)
+{
+	const u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(blklock_signatures); i++) {
+		const struct blklock_signature *s = &blklock_signatures[i];
+
+		if (s->offset + s->len <= len &&
+		    !memcmp(p + s->offset, s->magic, s->len))
+			return s->name;
+	}
+	if ((size_t)bs + 8 <= len && !memcmp(p + bs, "EFI PART", 8))
+		return "a GPT partition table";
+	if (len >= 512 && p[510] == 0x55 && p[511] == 0xaa)
+		return "a DOS partition table or boot sector";
+	return NULL;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blklock: what became of a SCSI command.
+ *
+ * Turns the mid-layer result, the block layer status and the sense data
+ * of a passthrough command into a blklock_cmd_result: OK, MISCOMPARE
+ * (with the offset of the first differing byte when the target gives
+ * one), or FAILED with an errno that names the failure.  Pure: no I/O,
+ * tested by KUnit.  Documentation/blklock/admin-guide.rst lists the
+ * errnos.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_common.h>
+#include <scsi/scsi_eh.h>
+#include <scsi/scsi_proto.h>
+#include <scsi/scsi_status.h>
+
+#include "blklock.h"
+
+/* Additional sense codes blklock tells apart. */
+#define BLKLOCK_ASC_MISCOMPARE		0x1d
+#define BLKLOCK_ASC_INVALID_OPCODE	0x20
+#define BLKLOCK_ASC_LBA_OUT_OF_RANGE	0x21
+#define BLKLOCK_ASC_INVALID_FIELD_CDB	0x24
+
+/**
+ * blklock_cmd_fail() - record a failure that happened before or around a
+ *	command rather than in the target
+ * @res:	result to fill
+ * @error:	negative errno
+ */
+void blklock_cmd_fail(struct blklock_cmd_result *res, int error)
+{
+	memset(res, 0, sizeof(*res));
+	res->status = BLKLOCK_CMD_FAILED;
+	res->error = error;
+	res->info = -1;
+}
+
+static void blklock_decode_sense(const u8 *sense, unsigned int sense_len,
+				 struct blklock_cmd_result *res)
+{
+	struct scsi_sense_hdr sshdr;
+	u64 info;
+
+	if (!sense || !scsi_normalize_sense(sense, sense_len, &sshdr)) {
+		res->error = -EIO;	/* CHECK CONDITION without usable sense */
+		return;
+	}
+	res->key = sshdr.sense_key;
+	res->asc = sshdr.asc;
+	res->ascq = sshdr.ascq;
+
+	switch (sshdr.sense_key) {
+	case MISCOMPARE:
+		res->status = BLKLOCK_CMD_MISCOMPARE;
+		res->error = -EILSEQ;
+		if (scsi_get_sense_info_fld(sense, sense_len, &info) &&
+		    info <= S32_MAX)
+			res->info = info;
+		return;
+	case RECOVERED_ERROR:
+		/* Completed, after recovery inside the target. */
+		res->status = BLKLOCK_CMD_OK;
+		res->error = 0;
+		return;
+	case NOT_READY:
+		res->error = -ENOMEDIUM;
+		return;
+	case MEDIUM_ERROR:
+	case HARDWARE_ERROR:
+		res->error = -EIO;
+		res->uncertain = true;
+		return;
+	case ILLEGAL_REQUEST:
+		if (sshdr.asc == BLKLOCK_ASC_INVALID_OPCODE ||
+		    sshdr.asc == BLKLOCK_ASC_INVALID_FIELD_CDB)
+			res->error = -EOPNOTSUPP;
+		else if (sshdr.asc == BLKLOCK_ASC_LBA_OUT_OF_RANGE)
+			res->error = -ERANGE;
+		else
+			res->error = -EREMOTEIO;
+		return;
+	case UNIT_ATTENTION:
+		/* Reported instead of executing the command: resend it. */
+		res->error = -ECONNRESET;
+		res->retry = true;
+		return;
+	case DATA_PROTECT:
+		res->error = -EROFS;
+		return;
+	case ABORTED_COMMAND:
+		res->error = -ECONNABORTED;
+		res->uncertain = true;
+		return;
+	default:
+		res->error = -EIO;
+		res->uncertain = true;
+		return;
+	}
+}
+
+/**
+ * blklock_decode_result() - classify the outcome of a passthrough command
+ * @result:	scsi_cmnd result (host byte << 16 | status byte)
+ * @blk_error:	errno of the block layer status, 0 if it had none
+ * @sense:	sense buffer, may be NULL
+ * @sense_len:	valid bytes in @sense
+ * @res:	output; @res->duration_ns is left as it is
+ *
+ * Host-side failures (timeout, abort, lost transport) leave the command's
+ * fate unknown and set @res->uncertain: COMPARE AND WRITE must then be
+ * resolved by reading the block, never by guessing.
+ */
+void blklock_decode_result(int result, int blk_error, const u8 *sense,
+			   unsigned int sense_len,
+			   struct blklock_cmd_result *res)
+{
+	u64 duration = res->duration_ns;
+
+	memset(res, 0, sizeof(*res));
+	res->duration_ns = duration;
+	res->info = -1;
+	res->host = host_byte(result);
+	res->scsi_status = result & 0xff;
+
+	if (!result) {
+		if (blk_error) {
+			res->status = BLKLOCK_CMD_FAILED;
+			res->error = blk_error;
+			res->uncertain = true;
+		}
+		return;
+	}
+
+	res->status = BLKLOCK_CMD_FAILED;
+	switch (res->host) {
+	case DID_OK:
+		break;
+	case DID_TIME_OUT:
+		res->error = -ETIME;
+		res->uncertain = true;
+		return;
+	case DID_NO_CONNECT:
+	case DID_BAD_TARGET:
+		res->error = -ENODEV;
+		res->uncertain = true;
+		return;
+	case DID_ABORT:
+		res->error = -ECONNABORTED;
+		res->uncertain = true;
+		return;
+	default:
+		res->error = -ENOLINK;
+		res->uncertain = true;
+		return;
+	}
+
+	switch (res->scsi_status) {
+	case SAM_STAT_GOOD:
+	case SAM_STAT_CONDITION_MET:
+		res->status = BLKLOCK_CMD_OK;
+		return;
+	case SAM_STAT_CHECK_CONDITION:
+		blklock_decode_sense(sense, sense_len, res);
+		return;
+	case SAM_STAT_BUSY:
+	case SAM_STAT_TASK_SET_FULL:
+		res->error = -EAGAIN;
+		res->retry = true;
+		return;
+	case SAM_STAT_RESERVATION_CONFLICT:
+		res->error = -EACCES;
+		return;
+	case SAM_STAT_TASK_ABORTED:
+		res->error = -ECONNABORTED;
+		res->uncertain = true;
+		return;
+	default:
+		res->error = -EIO;
+		res->uncertain = true;
+		return;
+	}
+}
+
+/**
+ * blklock_describe_result() - one phrase for a failed command, for dmesg
+ * @res:	the result
+ * @buf:	output
+ * @len:	size of @buf
+ *
+ * Return: the length written, as scnprintf().
+ */
+int blklock_describe_result(const struct blklock_cmd_result *res,
+			    char *buf, size_t len)
+{
+	if (res->status == BLKLOCK_CMD_OK)
+		return scnprintf(buf, len, "success");
+	if (res->key || res->asc)
+		return scnprintf(buf, len, "sense %02x/%02x/%02x (errno %d)",
+				 res->key, res->asc, res->ascq, res->error);
+	if (res->host != DID_OK)
+		return scnprintf(buf, len, "host status 0x%02x (errno %d)",
+				 res->host, res->error);
+	if (res->scsi_status)
+		return scnprintf(buf, len, "SCSI status 0x%02x (errno %d)",
+				 res->scsi_status, res->error);
+	return scnprintf(buf, len, "errno %d", res->error);
+}
