@@ -274,7 +274,7 @@ struct blklock_space {
  * @mine:	the record this node wrote when it took the lock
  */
 struct blklock_lock {
-	struct mutex mutex;
+	struct mutex mutex;	/* disk commands and state of this lock */
 	wait_queue_head_t wq;
 	const void *holder;
 	u32 index;

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * blklock: the differences between the kernels blklock supports
- * (Debian 12's 6.1 and 6.12), kept here so that no other file needs a
- * version test.
+ * (Debian 12's 6.1 and 6.12), kept here so that no other file needs to
+ * know about them.
  */
 #ifndef _BLKLOCK_COMPAT_H
 #define _BLKLOCK_COMPAT_H
 
 #include <linux/blkdev.h>
 #include <linux/fs.h>
-#include <linux/version.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+/*
+ * The BLKLOCK_HAVE_* flags come from feature tests of the headers in
+ * compat.mk, not from version numbers: distributions backport.
+ */
+#ifdef BLKLOCK_HAVE_LINUX_UNALIGNED
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
@@ -24,12 +27,12 @@
  */
 struct blklock_bdev_handle {
 	struct block_device *bdev;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef BLKLOCK_HAVE_BDEV_FILE
 	struct file *file;
 #endif
 };
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef BLKLOCK_HAVE_BDEV_FILE
 
 static inline int blklock_bdev_open(const char *path, void *holder,
 				    struct blklock_bdev_handle *h)

@@ -379,7 +379,8 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return -ENOTTY;
 	}
 	if (cmd != expected)
-		return blklock_reject("ioctl", "command 0x%x has the wrong size or direction (expected 0x%x)",
+		return blklock_reject("ioctl",
+				      "command 0x%x has the wrong size or direction (expected 0x%x)",
 				      cmd, expected);
 
 	switch (cmd) {

@@ -83,58 +83,66 @@ static const struct attribute_group blklock_space_group = {
 	.attrs = blklock_space_attrs,
 };
 
-#define BLKLOCK_STAT_ATTR(_name)					\
-	BLKLOCK_SPACE_ATTR(_name, "%lld", atomic64_read(&ls->stats._name))
+/* A figure of struct blklock_stats, found by its offset. */
+enum blklock_stat_kind { BLKLOCK_COUNTER, BLKLOCK_AVG_US, BLKLOCK_MAX_US };
 
-static u64 blklock_avg_us(const struct blklock_latency *l)
+struct blklock_stat_attr {
+	struct kobj_attribute attr;
+	size_t offset;
+	enum blklock_stat_kind kind;
+};
+
+static ssize_t blklock_stat_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
 {
-	s64 n = atomic64_read(&l->count);
+	struct blklock_stat_attr *sa = container_of(attr, typeof(*sa), attr);
+	void *p = (void *)&to_space(kobj)->stats + sa->offset;
+	struct blklock_latency *l = p;
+	s64 n;
 
-	return n ? div64_u64(atomic64_read(&l->total_ns), n) / NSEC_PER_USEC : 0;
+	switch (sa->kind) {
+	case BLKLOCK_AVG_US:
+		n = atomic64_read(&l->count);
+		return sysfs_emit(buf, "%llu\n", n ?
+				  div64_u64(atomic64_read(&l->total_ns), n) /
+				  NSEC_PER_USEC : 0);
+	case BLKLOCK_MAX_US:
+		return sysfs_emit(buf, "%lld\n",
+				  atomic64_read(&l->max_ns) / NSEC_PER_USEC);
+	default:
+		return sysfs_emit(buf, "%lld\n", atomic64_read((atomic64_t *)p));
+	}
 }
 
-BLKLOCK_STAT_ATTR(caw_sent);
-BLKLOCK_STAT_ATTR(miscompares);
-BLKLOCK_STAT_ATTR(false_miscompares);
-BLKLOCK_STAT_ATTR(retried_successes);
-BLKLOCK_STAT_ATTR(stale_cache);
-BLKLOCK_STAT_ATTR(reads);
-BLKLOCK_STAT_ATTR(errors);
-BLKLOCK_STAT_ATTR(acquires);
-BLKLOCK_STAT_ATTR(releases);
-BLKLOCK_STAT_ATTR(busy);
-BLKLOCK_STAT_ATTR(reclaims);
-BLKLOCK_STAT_ATTR(corrupt);
-BLKLOCK_STAT_ATTR(reports_suppressed);
-BLKLOCK_SPACE_ATTR(caw_latency_avg_us, "%llu",
-		   blklock_avg_us(&ls->stats.caw_latency));
-BLKLOCK_SPACE_ATTR(caw_latency_max_us, "%lld",
-		   atomic64_read(&ls->stats.caw_latency.max_ns) / NSEC_PER_USEC);
-BLKLOCK_SPACE_ATTR(read_latency_avg_us, "%llu",
-		   blklock_avg_us(&ls->stats.read_latency));
-BLKLOCK_SPACE_ATTR(read_latency_max_us, "%lld",
-		   atomic64_read(&ls->stats.read_latency.max_ns) / NSEC_PER_USEC);
+#define BLKLOCK_STAT(_name, _field, _kind)				\
+	{								\
+		.attr = __ATTR(_name, 0444, blklock_stat_show, NULL),	\
+		.offset = offsetof(struct blklock_stats, _field),	\
+		.kind = _kind,						\
+	}
 
-static struct attribute *blklock_stats_attrs[] = {
-	&blklock_attr_caw_sent.attr,
-	&blklock_attr_miscompares.attr,
-	&blklock_attr_false_miscompares.attr,
-	&blklock_attr_retried_successes.attr,
-	&blklock_attr_stale_cache.attr,
-	&blklock_attr_reads.attr,
-	&blklock_attr_errors.attr,
-	&blklock_attr_acquires.attr,
-	&blklock_attr_releases.attr,
-	&blklock_attr_busy.attr,
-	&blklock_attr_reclaims.attr,
-	&blklock_attr_corrupt.attr,
-	&blklock_attr_reports_suppressed.attr,
-	&blklock_attr_caw_latency_avg_us.attr,
-	&blklock_attr_caw_latency_max_us.attr,
-	&blklock_attr_read_latency_avg_us.attr,
-	&blklock_attr_read_latency_max_us.attr,
-	NULL,
+static struct blklock_stat_attr blklock_stat_attrs[] = {
+	BLKLOCK_STAT(caw_sent, caw_sent, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(miscompares, miscompares, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(false_miscompares, false_miscompares, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(retried_successes, retried_successes, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(stale_cache, stale_cache, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(reads, reads, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(errors, errors, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(acquires, acquires, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(releases, releases, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(busy, busy, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(reclaims, reclaims, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(corrupt, corrupt, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(reports_suppressed, reports_suppressed, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(caw_latency_avg_us, caw_latency, BLKLOCK_AVG_US),
+	BLKLOCK_STAT(caw_latency_max_us, caw_latency, BLKLOCK_MAX_US),
+	BLKLOCK_STAT(read_latency_avg_us, read_latency, BLKLOCK_AVG_US),
+	BLKLOCK_STAT(read_latency_max_us, read_latency, BLKLOCK_MAX_US),
 };
+
+/* Pointers to the attributes above, filled in by blklock_spaces_init(). */
+static struct attribute *blklock_stats_attrs[ARRAY_SIZE(blklock_stat_attrs) + 1];
 
 static const struct attribute_group blklock_stats_group = {
 	.name = "stats",
@@ -609,6 +617,10 @@ out:
  */
 int blklock_spaces_init(void)
 {
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(blklock_stat_attrs); i++)
+		blklock_stats_attrs[i] = &blklock_stat_attrs[i].attr.attr;
 	blklock_kset = kset_create_and_add("blklock", NULL, kernel_kobj);
 	return blklock_kset ? 0 : -ENOMEM;
 }

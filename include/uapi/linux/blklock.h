@@ -19,7 +19,7 @@
 /* Node ids run from 1 to BLKLOCK_MAX_NODE_ID; 0 marks a free lock. */
 #define BLKLOCK_MAX_NODE_ID	2000
 /* Largest number of lock records a lockspace may hold. */
-#define BLKLOCK_MAX_LOCKS	(1U << 20)
+#define BLKLOCK_MAX_LOCKS	1048576U
 
 /* ---- ioctls on /dev/blklock ------------------------------------------ */
 
@@ -40,7 +40,7 @@ struct blklock_attach {
 };
 
 /* struct blklock_format.flags */
-#define BLKLOCK_FORMAT_FORCE	(1U << 0)	/* overwrite a foreign signature */
+#define BLKLOCK_FORMAT_FORCE	0x1U		/* overwrite a foreign signature */
 #define BLKLOCK_FORMAT_FLAGS	(BLKLOCK_FORMAT_FORCE)
 
 /**
@@ -82,7 +82,7 @@ struct blklock_info {
 };
 
 /* struct blklock_acquire.flags */
-#define BLKLOCK_ACQUIRE_NOWAIT	(1U << 0)	/* try once, EBUSY if held */
+#define BLKLOCK_ACQUIRE_NOWAIT	0x1U		/* try once, EBUSY if held */
 #define BLKLOCK_ACQUIRE_FLAGS	(BLKLOCK_ACQUIRE_NOWAIT)
 
 /* Longest wait an acquire may ask for: one day. */
@@ -119,8 +119,8 @@ struct blklock_release {
 };
 
 /* struct blklock_status.state */
-#define BLKLOCK_STATE_HELD_BY_FILE	(1U << 0)	/* this open file */
-#define BLKLOCK_STATE_HELD_BY_NODE	(1U << 1)	/* this node id */
+#define BLKLOCK_STATE_HELD_BY_FILE	0x1U	/* this open file */
+#define BLKLOCK_STATE_HELD_BY_NODE	0x2U	/* this node id */
 
 /**
  * struct blklock_status - read a lock record from the disk
