@@ -1,0 +1,783 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of blklock's pure parts: the on-disk format, SCSI result
+ * decoding, and the lock state machine driven over a fake disk that can
+ * miscompare falsely, time out before or after executing, or report a
+ * unit attention.
+ */
+#include <kunit/test.h>
+#include <linux/crc32c.h>
+#include <linux/slab.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_proto.h>
+#include <scsi/scsi_status.h>
+
+#include "blklock.h"
+
+/* ---- on-disk format ----------------------------------------------------- */
+
+static u32 std_crc32c(const void *p, size_t len)
+{
+	return ~crc32c(~0U, p, len);
+}
+
+static void format_crc_is_standard_crc32c(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, std_crc32c("123456789", 9), 0xe3069283U);
+}
+
+/* A record encoded by hand, with its CRC computed outside the kernel. */
+static void format_record_golden(struct kunit *test)
+{
+	struct blklock_rec r = {
+		.lock = 7, .owner = 1002, .generation = 15,
+		.acquired = 1700000000123456789ULL,
+	};
+	static const u8 head[] = {
+		0x42, 0x4c, 0x4b, 0x52,  7, 0, 0, 0,
+		0xea, 0x03, 0, 0,        0, 0, 0, 0,
+		15, 0, 0, 0, 0, 0, 0, 0,
+	};
+	u8 *blk = kunit_kzalloc(test, 512, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	blklock_rec_encode(&r, blk, 512);
+	KUNIT_EXPECT_MEMEQ(test, blk, head, sizeof(head));
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(blk + 24),
+			1700000000123456789ULL);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(blk + 60), 0x8ecd2cb1U);
+	KUNIT_EXPECT_NULL(test, memchr_inv(blk + 64, 0, 512 - 64));
+}
+
+static void format_record_roundtrip(struct kunit *test)
+{
+	static const u32 sizes[] = { 512, 4096 };
+	struct blklock_rec r = { .lock = 3, .owner = 2000, .generation = ~0ULL - 1 };
+	struct blklock_rec out;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 *blk = kunit_kmalloc(test, sizes[i], GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, blk);
+		blklock_rec_encode(&r, blk, sizes[i]);
+		KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, sizes[i], 3, &out), 0);
+		KUNIT_EXPECT_TRUE(test, blklock_rec_equal(&r, &out));
+	}
+}
+
+static void format_record_rejects(struct kunit *test)
+{
+	struct blklock_rec r = { .lock = 1, .owner = 5, .generation = 9 };
+	struct blklock_rec out;
+	u8 *blk = kunit_kmalloc(test, 512, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+
+	/* A flipped bit in the generation: checksum mismatch. */
+	blklock_rec_encode(&r, blk, 512);
+	blk[16] ^= 0x04;
+	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EBADMSG);
+
+	/* Bad magic, e.g. an unformatted block. */
+	memset(blk, 0, 512);
+	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EUCLEAN);
+
+	/* The record of another lock in this block. */
+	blklock_rec_encode(&r, blk, 512);
+	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 2, &out), -EUCLEAN);
+
+	/* Garbage after the record. */
+	blklock_rec_encode(&r, blk, 512);
+	blk[300] = 1;
+	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EUCLEAN);
+
+	/* Nonzero reserved bytes with a valid checksum. */
+	blklock_rec_encode(&r, blk, 512);
+	blk[40] = 1;
+	put_unaligned_le32(std_crc32c(blk, 60), blk + 60);
+	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EUCLEAN);
+}
+
+static void format_header(struct kunit *test)
+{
+	struct blklock_header h = {
+		.version = BLKLOCK_FORMAT_VERSION, .block_size = 4096,
+		.nr_locks = 100, .max_node_id = BLKLOCK_MAX_NODE_ID,
+		.lock_lba = 1, .created = 1234, .uuid = { 1, 2, 3 },
+	};
+	struct blklock_header out;
+	u8 *blk = kunit_kmalloc(test, 4096, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	blklock_header_encode(&h, blk, 4096);
+	KUNIT_EXPECT_MEMEQ(test, blk, "BLKLOCK", 8);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.nr_locks, 100U);
+	KUNIT_EXPECT_EQ(test, out.lock_lba, 1ULL);
+	KUNIT_EXPECT_MEMEQ(test, out.uuid, h.uuid, 16);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 101), 0);
+	/* One block short, another block size, no locks. */
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 100), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 512, 1000), -EUCLEAN);
+	out.nr_locks = 0;
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 101), -EUCLEAN);
+
+	blk[12] ^= 1;
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), -EBADMSG);
+
+	memset(blk, 0, 4096);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), -EMEDIUMTYPE);
+}
+
+static void format_header_version(struct kunit *test)
+{
+	struct blklock_header h = {
+		.version = BLKLOCK_FORMAT_VERSION + 1, .block_size = 512,
+		.nr_locks = 1, .max_node_id = 10, .lock_lba = 1,
+	};
+	struct blklock_header out;
+	u8 *blk = kunit_kmalloc(test, 512, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	blklock_header_encode(&h, blk, 512);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 512, &out),
+			-EPROTONOSUPPORT);
+	KUNIT_EXPECT_EQ(test, out.version, BLKLOCK_FORMAT_VERSION + 1);
+	h.version = 0;
+	blklock_header_encode(&h, blk, 512);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 512, &out), -EUCLEAN);
+}
+
+static void format_signatures(struct kunit *test)
+{
+	size_t len = BLKLOCK_SIGNATURE_SCAN_BYTES;
+	u8 *buf = kunit_kzalloc(test, len, GFP_KERNEL);
+	struct blklock_header h = {
+		.version = 1, .block_size = 512, .nr_locks = 1,
+		.max_node_id = 1, .lock_lba = 1,
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_NULL(test, blklock_detect_signature(buf, len, 512));
+
+	buf[1080] = 0x53;
+	buf[1081] = 0xef;
+	KUNIT_EXPECT_STREQ(test, blklock_detect_signature(buf, len, 512),
+			   "an ext2/3/4 filesystem");
+	/* A buffer too short to hold the magic is not read past its end. */
+	KUNIT_EXPECT_NULL(test, blklock_detect_signature(buf, 1081, 512));
+
+	memset(buf, 0, len);
+	memcpy(buf + 4096, "EFI PART", 8);
+	KUNIT_EXPECT_NULL(test, blklock_detect_signature(buf, len, 512));
+	KUNIT_EXPECT_STREQ(test, blklock_detect_signature(buf, len, 4096),
+			   "a GPT partition table");
+
+	memset(buf, 0, len);
+	buf[510] = 0x55;
+	buf[511] = 0xaa;
+	KUNIT_EXPECT_STREQ(test, blklock_detect_signature(buf, len, 512),
+			   "a DOS partition table or boot sector");
+
+	memset(buf, 0, len);
+	memcpy(buf + 65600, "_BHRfS_M", 8);
+	KUNIT_EXPECT_STREQ(test, blklock_detect_signature(buf, len, 4096),
+			   "a btrfs filesystem");
+
+	memset(buf, 0, len);
+	blklock_header_encode(&h, buf, 512);
+	KUNIT_EXPECT_STREQ(test, blklock_detect_signature(buf, len, 512),
+			   "a blklock lockspace");
+}
+
+static struct kunit_case format_cases[] = {
+	KUNIT_CASE(format_crc_is_standard_crc32c),
+	KUNIT_CASE(format_record_golden),
+	KUNIT_CASE(format_record_roundtrip),
+	KUNIT_CASE(format_record_rejects),
+	KUNIT_CASE(format_header),
+	KUNIT_CASE(format_header_version),
+	KUNIT_CASE(format_signatures),
+	{}
+};
+
+static struct kunit_suite format_suite = {
+	.name = "blklock_format",
+	.test_cases = format_cases,
+};
+
+/* ---- SCSI result decoding ---------------------------------------------- */
+
+/* Fixed-format sense data; @info is stored with VALID set when >= 0. */
+static void fixed_sense(u8 *s, u8 key, u8 asc, u8 ascq, s64 info)
+{
+	memset(s, 0, SCSI_SENSE_BUFFERSIZE);
+	s[0] = 0x70;
+	s[2] = key;
+	s[7] = 10;
+	s[12] = asc;
+	s[13] = ascq;
+	if (info >= 0) {
+		s[0] |= 0x80;
+		put_unaligned_be32(info, &s[3]);
+	}
+}
+
+static void decode(int result, int blk_err, const u8 *sense,
+		   struct blklock_cmd_result *res)
+{
+	blklock_decode_result(result, blk_err, sense,
+			      sense ? SCSI_SENSE_BUFFERSIZE : 0, res);
+}
+
+static void sense_good(struct kunit *test)
+{
+	struct blklock_cmd_result res;
+
+	decode(0, 0, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_OK);
+	KUNIT_EXPECT_EQ(test, res.error, 0);
+}
+
+static void sense_miscompare_fixed(struct kunit *test)
+{
+	struct blklock_cmd_result res;
+	u8 s[SCSI_SENSE_BUFFERSIZE];
+
+	/* LIO: VALID set, INFORMATION = offset of the first differing byte. */
+	fixed_sense(s, MISCOMPARE, 0x1d, 0, 8);
+	decode(SAM_STAT_CHECK_CONDITION, -EIO, s, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_MISCOMPARE);
+	KUNIT_EXPECT_EQ(test, res.info, 8);
+	KUNIT_EXPECT_EQ(test, res.key, MISCOMPARE);
+	KUNIT_EXPECT_EQ(test, res.asc, 0x1d);
+
+	/* scsi_debug: no INFORMATION field. */
+	fixed_sense(s, MISCOMPARE, 0x1d, 0, -1);
+	decode(SAM_STAT_CHECK_CONDITION, -EIO, s, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_MISCOMPARE);
+	KUNIT_EXPECT_EQ(test, res.info, -1);
+
+	/* The mid-layer byte seen on 6.1 (result 0x402) changes nothing. */
+	fixed_sense(s, MISCOMPARE, 0x1d, 0, 0);
+	decode(0x400 | SAM_STAT_CHECK_CONDITION, -EIO, s, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_MISCOMPARE);
+	KUNIT_EXPECT_EQ(test, res.info, 0);
+}
+
+static void sense_miscompare_descriptor(struct kunit *test)
+{
+	struct blklock_cmd_result res;
+	u8 s[SCSI_SENSE_BUFFERSIZE] = {
+		0x72, MISCOMPARE, 0x1d, 0x00, 0, 0, 0, 12,
+		/* information descriptor: type 0, length 10, VALID */
+		0x00, 0x0a, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0x2a,
+	};
+
+	decode(SAM_STAT_CHECK_CONDITION, -EIO, s, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_MISCOMPARE);
+	KUNIT_EXPECT_EQ(test, res.info, 0x2a);
+}
+
+static void sense_errors(struct kunit *test)
+{
+	static const struct {
+		u8 key, asc;
+		int error;
+		bool retry, uncertain;
+	} cases[] = {
+		{ NOT_READY, 0x04, -ENOMEDIUM, false, false },
+		{ MEDIUM_ERROR, 0x11, -EIO, false, true },
+		{ HARDWARE_ERROR, 0x44, -EIO, false, true },
+		{ ILLEGAL_REQUEST, 0x20, -EOPNOTSUPP, false, false },
+		{ ILLEGAL_REQUEST, 0x24, -EOPNOTSUPP, false, false },
+		{ ILLEGAL_REQUEST, 0x21, -ERANGE, false, false },
+		{ ILLEGAL_REQUEST, 0x26, -EREMOTEIO, false, false },
+		{ UNIT_ATTENTION, 0x29, -ECONNRESET, true, false },
+		{ DATA_PROTECT, 0x27, -EROFS, false, false },
+		{ ABORTED_COMMAND, 0x47, -ECONNABORTED, false, true },
+	};
+	struct blklock_cmd_result res;
+	u8 s[SCSI_SENSE_BUFFERSIZE];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		fixed_sense(s, cases[i].key, cases[i].asc, 0, -1);
+		decode(SAM_STAT_CHECK_CONDITION, -EIO, s, &res);
+		KUNIT_EXPECT_EQ_MSG(test, res.status, BLKLOCK_CMD_FAILED,
+				    "sense key %x", cases[i].key);
+		KUNIT_EXPECT_EQ_MSG(test, res.error, cases[i].error,
+				    "sense %x/%x", cases[i].key, cases[i].asc);
+		KUNIT_EXPECT_EQ(test, res.retry, cases[i].retry);
+		KUNIT_EXPECT_EQ(test, res.uncertain, cases[i].uncertain);
+	}
+
+	/* RECOVERED ERROR: the command completed. */
+	fixed_sense(s, RECOVERED_ERROR, 0x17, 0, -1);
+	decode(SAM_STAT_CHECK_CONDITION, 0, s, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_OK);
+
+	/* CHECK CONDITION without sense data. */
+	decode(SAM_STAT_CHECK_CONDITION, -EIO, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_FAILED);
+	KUNIT_EXPECT_EQ(test, res.error, -EIO);
+}
+
+static void sense_host_and_status(struct kunit *test)
+{
+	struct blklock_cmd_result res;
+
+	decode(DID_TIME_OUT << 16, -ETIMEDOUT, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_FAILED);
+	KUNIT_EXPECT_EQ(test, res.error, -ETIME);
+	KUNIT_EXPECT_TRUE(test, res.uncertain);
+
+	decode(DID_NO_CONNECT << 16, -EIO, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.error, -ENODEV);
+
+	decode(DID_ABORT << 16, -EIO, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.error, -ECONNABORTED);
+
+	decode(DID_TRANSPORT_DISRUPTED << 16, -EIO, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.error, -ENOLINK);
+	KUNIT_EXPECT_TRUE(test, res.uncertain);
+
+	decode(SAM_STAT_BUSY, -EIO, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.error, -EAGAIN);
+	KUNIT_EXPECT_TRUE(test, res.retry);
+
+	decode(SAM_STAT_RESERVATION_CONFLICT, -EIO, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.error, -EACCES);
+	KUNIT_EXPECT_FALSE(test, res.retry);
+
+	/* The block layer failed the request without a SCSI result. */
+	decode(0, -ENOMEM, NULL, &res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_FAILED);
+	KUNIT_EXPECT_EQ(test, res.error, -ENOMEM);
+}
+
+static struct kunit_case sense_cases[] = {
+	KUNIT_CASE(sense_good),
+	KUNIT_CASE(sense_miscompare_fixed),
+	KUNIT_CASE(sense_miscompare_descriptor),
+	KUNIT_CASE(sense_errors),
+	KUNIT_CASE(sense_host_and_status),
+	{}
+};
+
+static struct kunit_suite sense_suite = {
+	.name = "blklock_sense",
+	.test_cases = sense_cases,
+};
+
+/* ---- lock state machine over a fake disk ------------------------------- */
+
+#define FAKE_BS		512
+#define FAKE_LOCKS	8
+#define FAKE_NODE	1
+#define OTHER_NODE	1002
+
+/* What the fake does to the next COMPARE AND WRITE. */
+enum fake_fault {
+	FAKE_NONE,
+	FAKE_FALSE_MISCOMPARE,	/* reports a miscompare, writes nothing */
+	FAKE_RAN_THEN_MISCOMPARE, /* writes, then reports a miscompare */
+	FAKE_RAN_THEN_TIMEOUT,	/* writes, then reports a timeout */
+	FAKE_TIMEOUT,		/* times out before executing */
+	FAKE_UNIT_ATTENTION,	/* unit attention, not executed */
+};
+
+struct fake {
+	struct blklock_space ls;
+	u8 blocks[1 + FAKE_LOCKS][FAKE_BS];
+	enum fake_fault fault;
+	int caws;
+	int reads;
+};
+
+static struct fake *to_fake(struct blklock_space *ls)
+{
+	return container_of(ls, struct fake, ls);
+}
+
+static void fake_caw(struct blklock_space *ls, u64 lba, void *buf,
+		     struct blklock_cmd_result *res)
+{
+	struct fake *f = to_fake(ls);
+	enum fake_fault fault = f->fault;
+	bool same = !memcmp(f->blocks[lba], buf, FAKE_BS);
+
+	f->fault = FAKE_NONE;
+	f->caws++;
+	res->duration_ns = 1000;
+	switch (fault) {
+	case FAKE_FALSE_MISCOMPARE:
+		blklock_decode_result(SAM_STAT_CHECK_CONDITION, -EIO, NULL, 0, res);
+		res->status = BLKLOCK_CMD_MISCOMPARE;
+		res->error = -EILSEQ;
+		return;
+	case FAKE_RAN_THEN_MISCOMPARE:
+	case FAKE_RAN_THEN_TIMEOUT:
+		if (same)
+			memcpy(f->blocks[lba], buf + FAKE_BS, FAKE_BS);
+		if (fault == FAKE_RAN_THEN_MISCOMPARE) {
+			res->status = BLKLOCK_CMD_MISCOMPARE;
+			res->error = -EILSEQ;
+			res->info = -1;
+		} else {
+			blklock_decode_result(DID_TIME_OUT << 16, -ETIMEDOUT,
+					      NULL, 0, res);
+		}
+		return;
+	case FAKE_TIMEOUT:
+		blklock_decode_result(DID_TIME_OUT << 16, -ETIMEDOUT, NULL, 0, res);
+		return;
+	case FAKE_UNIT_ATTENTION:
+		blklock_cmd_fail(res, -ECONNRESET);
+		res->retry = true;
+		return;
+	default:
+		break;
+	}
+	if (same) {
+		memcpy(f->blocks[lba], buf + FAKE_BS, FAKE_BS);
+		blklock_decode_result(0, 0, NULL, 0, res);
+	} else {
+		blklock_decode_result(SAM_STAT_CHECK_CONDITION, -EIO, NULL, 0, res);
+		res->status = BLKLOCK_CMD_MISCOMPARE;
+		res->error = -EILSEQ;
+	}
+}
+
+static void fake_read(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
+		      struct blklock_cmd_result *res)
+{
+	struct fake *f = to_fake(ls);
+
+	f->reads++;
+	memcpy(buf, f->blocks[lba], nr * FAKE_BS);
+	blklock_decode_result(0, 0, NULL, 0, res);
+}
+
+static const struct blklock_io_ops fake_ops = {
+	.caw = fake_caw,
+	.read = fake_read,
+};
+
+static void fake_set(struct fake *f, u32 index, u32 owner, u64 gen)
+{
+	struct blklock_rec r = { .lock = index, .owner = owner,
+				 .generation = gen, .acquired = owner ? 42 : 0 };
+
+	blklock_rec_encode(&r, f->blocks[1 + index], FAKE_BS);
+}
+
+static struct blklock_rec fake_get(struct kunit *test, struct fake *f,
+				   u32 index)
+{
+	struct blklock_rec r = {};
+
+	KUNIT_EXPECT_EQ(test, blklock_rec_decode(f->blocks[1 + index], FAKE_BS,
+						 index, &r), 0);
+	return r;
+}
+
+static void fake_exit(void *data)
+{
+	blklock_space_destroy(data);
+}
+
+static struct fake *fake_new(struct kunit *test)
+{
+	struct fake *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	strscpy(f->ls.name, "fake", sizeof(f->ls.name));
+	f->ls.node_id = FAKE_NODE;
+	f->ls.block_size = FAKE_BS;
+	f->ls.hdr = (struct blklock_header) {
+		.version = BLKLOCK_FORMAT_VERSION, .block_size = FAKE_BS,
+		.nr_locks = FAKE_LOCKS, .max_node_id = BLKLOCK_MAX_NODE_ID,
+		.lock_lba = 1,
+	};
+	f->ls.ops = &fake_ops;
+	blklock_space_init(&f->ls);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, &f->ls), 0);
+	for (i = 0; i < FAKE_LOCKS; i++)
+		fake_set(f, i, 0, 0);
+	return f;
+}
+
+#define HOLDER_A ((const void *)0xa)
+#define HOLDER_B ((const void *)0xb)
+
+static s64 counter(atomic64_t *v)
+{
+	return atomic64_read(v);
+}
+
+static void lock_acquire_release(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_rec r;
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 1ULL);
+	r = fake_get(test, f, 2);
+	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	/* First touch: one READ to learn the record, then one CAW. */
+	KUNIT_EXPECT_EQ(test, f->reads, 1);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 2, HOLDER_A), 0);
+	r = fake_get(test, f, 2);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, r.acquired, 0ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 2);
+
+	/* With a current cache, an uncontended acquire is one CAW. */
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_B, 0, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 2ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 3);
+	KUNIT_EXPECT_EQ(test, f->reads, 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.acquires), 2);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.releases), 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.miscompares), 0);
+}
+
+static void lock_held_by_other_node(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_rec r;
+	u64 gen = 0;
+
+	fake_set(f, 0, OTHER_NODE, 5);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	r = fake_get(test, f, 0);
+	KUNIT_EXPECT_EQ(test, r.owner, OTHER_NODE);
+	KUNIT_EXPECT_EQ(test, r.generation, 5ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.busy), 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.miscompares), 1);
+
+	/* The owner lets go (generation kept): one CAW takes it. */
+	fake_set(f, 0, 0, 5);
+	f->caws = 0;
+	f->reads = 0;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 6ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+	KUNIT_EXPECT_EQ(test, f->reads, 0);
+}
+
+static void lock_timeout_while_held(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	fake_set(f, 1, OTHER_NODE, 3);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A, 0, 60, &gen),
+			-ETIMEDOUT);
+	KUNIT_EXPECT_GT(test, f->caws, 1);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner, OTHER_NODE);
+}
+
+static void lock_false_miscompare(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	blklock_status(&f->ls, 0, HOLDER_A, &(struct blklock_status){});
+	f->fault = FAKE_FALSE_MISCOMPARE;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 1ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 2);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.false_miscompares), 1);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 0).owner, FAKE_NODE);
+}
+
+static void lock_retried_after_success(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	/* The write landed, the answer said miscompare: we hold it. */
+	f->fault = FAKE_RAN_THEN_MISCOMPARE;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 3, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 1ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.retried_successes), 1);
+
+	/* Same for release, after a timeout that hid a success. */
+	f->fault = FAKE_RAN_THEN_TIMEOUT;
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 3, HOLDER_A), 0);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 3).owner, 0U);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.retried_successes), 2);
+}
+
+static void lock_timeout_before_executing(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	f->fault = FAKE_TIMEOUT;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 4, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ETIME);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 4).owner, 0U);
+	/* Resolved by reading, not by guessing. */
+	KUNIT_EXPECT_EQ(test, f->reads, 2);
+	/* Nothing held: release is refused without I/O. */
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 4, HOLDER_A), -EPERM);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+}
+
+static void lock_unit_attention_resent(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	f->fault = FAKE_UNIT_ATTENTION;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, f->caws, 2);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 5).owner, FAKE_NODE);
+}
+
+static void lock_stale_cache(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A, 0, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 0, HOLDER_A), 0);
+	/* Other nodes took and released it meanwhile. */
+	fake_set(f, 0, 0, 9);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A, 0, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 10ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.stale_cache), 1);
+}
+
+static void lock_local_arbitration(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+	int caws;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_A, 0, 0, &gen), 0);
+	caws = f->caws;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_B,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_B, 0, 30, &gen),
+			-ETIMEDOUT);
+	/* Another file of this node: no disk I/O at all. */
+	KUNIT_EXPECT_EQ(test, f->caws, caws);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_A, 0, 0, &gen),
+			-EDEADLK);
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 6, HOLDER_B), -EPERM);
+	KUNIT_EXPECT_EQ(test, f->caws, caws);
+}
+
+static void lock_taken_while_held(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 7, HOLDER_A, 0, 0, &gen), 0);
+	fake_set(f, 7, OTHER_NODE, gen + 1);
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 7, HOLDER_A), -ENOLCK);
+	/* The other node's record is left alone. */
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 7).owner, OTHER_NODE);
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 7, HOLDER_A), -EPERM);
+}
+
+static void lock_reclaim_own_leftover(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	/* An earlier attach of this node id left the lock held. */
+	fake_set(f, 2, FAKE_NODE, 4);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 5ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reclaims), 1);
+}
+
+static void lock_corrupt_record(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	f->blocks[1 + 1][20] ^= 0xff;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBADMSG);
+	KUNIT_EXPECT_EQ(test, f->caws, 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.corrupt), 1);
+}
+
+static void lock_release_all(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_status st = {};
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A, 0, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A, 0, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_B, 0, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, st.state, BLKLOCK_STATE_HELD_BY_FILE |
+			BLKLOCK_STATE_HELD_BY_NODE);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_B, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.state, BLKLOCK_STATE_HELD_BY_NODE);
+
+	blklock_release_all(&f->ls, HOLDER_A);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 0).owner, 0U);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner, 0U);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 2).owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.owner, 0U);
+	KUNIT_EXPECT_EQ(test, st.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.state, 0U);
+}
+
+static struct kunit_case lock_cases[] = {
+	KUNIT_CASE(lock_acquire_release),
+	KUNIT_CASE(lock_held_by_other_node),
+	KUNIT_CASE(lock_timeout_while_held),
+	KUNIT_CASE(lock_false_miscompare),
+	KUNIT_CASE(lock_retried_after_success),
+	KUNIT_CASE(lock_timeout_before_executing),
+	KUNIT_CASE(lock_unit_attention_resent),
+	KUNIT_CASE(lock_stale_cache),
+	KUNIT_CASE(lock_local_arbitration),
+	KUNIT_CASE(lock_taken_while_held),
+	KUNIT_CASE(lock_reclaim_own_leftover),
+	KUNIT_CASE(lock_corrupt_record),
+	KUNIT_CASE(lock_release_all),
+	{}
+};
+
+static struct kunit_suite lock_suite = {
+	.name = "blklock_lock",
+	.test_cases = lock_cases,
+};
+
+kunit_test_suites(&format_suite, &sense_suite, &lock_suite);
+
+MODULE_DESCRIPTION("KUnit tests for blklock");
+MODULE_LICENSE("GPL");
