@@ -387,12 +387,14 @@ enum fake_fault {
 	FAKE_RAN_THEN_TIMEOUT,	/* writes, then reports a timeout */
 	FAKE_TIMEOUT,		/* times out before executing */
 	FAKE_UNIT_ATTENTION,	/* unit attention, not executed */
+	FAKE_RELEASED_AFTER,	/* the owner releases just after the command */
 };
 
 struct fake {
 	struct blklock_space ls;
 	u8 blocks[1 + FAKE_LOCKS][FAKE_BS];
 	enum fake_fault fault;
+	struct kunit *test;
 	int caws;
 	int reads;
 };
@@ -440,6 +442,19 @@ static void fake_caw(struct blklock_space *ls, u64 lba, void *buf,
 		return;
 	default:
 		break;
+	}
+	if (fault == FAKE_RELEASED_AFTER && !same) {
+		struct blklock_rec r;
+
+		KUNIT_ASSERT_EQ(f->test, blklock_rec_decode(f->blocks[lba], FAKE_BS,
+							    lba - 1, &r), 0);
+		r.owner = 0;
+		r.acquired = 0;
+		blklock_rec_encode(&r, f->blocks[lba], FAKE_BS);
+		res->status = BLKLOCK_CMD_MISCOMPARE;
+		res->error = -EILSEQ;
+		res->info = -1;
+		return;
 	}
 	if (same) {
 		memcpy(f->blocks[lba], buf + FAKE_BS, FAKE_BS);
@@ -495,6 +510,7 @@ static struct fake *fake_new(struct kunit *test)
 	u32 i;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->test = test;
 	strscpy(f->ls.name, "fake", sizeof(f->ls.name));
 	f->ls.node_id = FAKE_NODE;
 	f->ls.block_size = FAKE_BS;
@@ -604,6 +620,29 @@ static void lock_false_miscompare(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->caws, 2);
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.false_miscompares), 1);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 0).owner, FAKE_NODE);
+}
+
+/*
+ * The owner releases between our miscompare and the read that follows:
+ * the read shows the free record we guessed.  That is a race, not a
+ * false miscompare, and the retry takes the lock.
+ */
+static void lock_released_between_caw_and_read(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	fake_set(f, 2, OTHER_NODE, 8);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	f->fault = FAKE_RELEASED_AFTER;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 9ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.stale_cache), 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.false_miscompares), 0);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 2).owner, FAKE_NODE);
 }
 
 static void lock_retried_after_success(struct kunit *test)
@@ -760,6 +799,7 @@ static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_held_by_other_node),
 	KUNIT_CASE(lock_timeout_while_held),
 	KUNIT_CASE(lock_false_miscompare),
+	KUNIT_CASE(lock_released_between_caw_and_read),
 	KUNIT_CASE(lock_retried_after_success),
 	KUNIT_CASE(lock_timeout_before_executing),
 	KUNIT_CASE(lock_unit_attention_resent),

@@ -171,6 +171,7 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 	u32 bs = ls->block_size;
 	u64 lba = ls->lba_offset + blklock_lba(ls, lk->index);
 	int ret = -EBUSY, tries;
+	bool guessed;
 	char why[64];
 	void *buf;
 
@@ -185,7 +186,8 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 
 	for (tries = 0; tries < BLKLOCK_ATTEMPT_CMDS; tries++) {
 		expected = lk->cached;
-		if (expected.owner && expected.owner != ls->node_id) {
+		guessed = expected.owner && expected.owner != ls->node_id;
+		if (guessed) {
 			/* Guess that the owner let go: release keeps the generation. */
 			expected.owner = 0;
 			expected.acquired = 0;
@@ -240,6 +242,21 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 				ret = res.error;
 				goto out;
 			}
+			if (guessed) {
+				/*
+				 * The owner released between our command and
+				 * the read: generations never go back, so the
+				 * free record we guessed was not there yet.
+				 */
+				atomic64_inc(&ls->stats.stale_cache);
+				ret = -EBUSY;
+				continue;
+			}
+			/*
+			 * We compared with a record we had seen, and no node
+			 * can bring that record back once it changed: the
+			 * target miscompared data that matched.
+			 */
 			atomic64_inc(&ls->stats.false_miscompares);
 			if (blklock_may_report(ls))
 				pr_warn("%s: false miscompare on disk block %llu: it holds the expected record (owner %u, generation %llu); retrying\n",

@@ -261,12 +261,13 @@ static struct blklock_space *blklock_find_devt(dev_t devt)
 	return NULL;
 }
 
+/* The lockspace @uuid attached as @node_id, or as any node id if 0. */
 static struct blklock_space *blklock_find_uuid(const u8 *uuid, u32 node_id)
 {
 	struct blklock_space *ls;
 
 	list_for_each_entry(ls, &blklock_spaces, list)
-		if (ls->node_id == node_id &&
+		if ((!node_id || ls->node_id == node_id) &&
 		    !memcmp(ls->hdr.uuid, uuid, sizeof(ls->hdr.uuid)))
 			return ls;
 	return NULL;
@@ -500,6 +501,32 @@ static int blklock_swap_block0(struct blklock_disk *d, const void *old,
 	return res.error;
 }
 
+/*
+ * Never format a lockspace this host has attached, even when forced:
+ * its nodes would go on trusting records that are gone.  (Another path
+ * to the same LUN is not the same block device, so the exclusive open
+ * does not catch it; the uuid in the header does.)
+ */
+static int blklock_refuse_attached(struct blklock_disk *d, const char *path,
+				   const void *blk0)
+{
+	struct blklock_space *other;
+	struct blklock_header old;
+	int ret = 0;
+
+	if (blklock_header_decode(blk0, d->block_size, &old))
+		return 0;
+	mutex_lock(&blklock_spaces_mutex);
+	other = blklock_find_uuid(old.uuid, 0);
+	if (other) {
+		pr_err("not formatting %s: its lockspace %pU is attached on this host through %s as node %u\n",
+		       path, old.uuid, other->name, other->node_id);
+		ret = -EBUSY;
+	}
+	mutex_unlock(&blklock_spaces_mutex);
+	return ret;
+}
+
 /**
  * blklock_format_disk() - write an empty lockspace onto a disk
  * @path:	the disk
@@ -570,6 +597,9 @@ int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
 		ret = res.error;
 		goto out;
 	}
+	ret = blklock_refuse_attached(d, path, scan);
+	if (ret)
+		goto out;
 	sig = blklock_detect_signature(scan, scan_blocks * d->block_size,
 				       d->block_size);
 	if (sig && !(flags & BLKLOCK_FORMAT_FORCE)) {

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blklock-abi: checks the ioctl ABI of /dev/blklock from user space.
+ *
+ *   blklock-abi reject	  send malformed arguments; each must fail with
+ *			  EINVAL (or ENOTTY for unknown commands)
+ *   blklock-abi cycle LOCK  info, acquire, status, release, status on the
+ *			  file's lockspace, checking every field returned
+ *
+ * Built both as a 64-bit and as a 32-bit (-m32) binary, so the same
+ * checks prove the compat_ioctl path.  Prints "ok NAME" or
+ * "not ok NAME: why" per check; exits 1 if any failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/blklock.h>
+
+static int failures;
+
+static void expect(const char *name, int ret, int want_errno)
+{
+	int err = ret ? errno : 0;
+
+	if (err == want_errno) {
+		printf("ok %s\n", name);
+	} else {
+		printf("not ok %s: got %s, want %s\n", name,
+		       err ? strerror(err) : "success",
+		       want_errno ? strerror(want_errno) : "success");
+		failures++;
+	}
+}
+
+static void check(const char *name, int cond, const char *why)
+{
+	if (cond) {
+		printf("ok %s\n", name);
+	} else {
+		printf("not ok %s: %s\n", name, why);
+		failures++;
+	}
+}
+
+static int reject(int fd)
+{
+	struct blklock_info info;
+	struct blklock_acquire aq;
+	struct blklock_release rl;
+	struct blklock_status st;
+	struct blklock_attach at;
+	struct blklock_format fm;
+	uint32_t nr_locks = 1;
+
+	if (!ioctl(fd, BLKLOCK_IOC_INFO, &info))
+		nr_locks = info.nr_locks;
+
+	memset(&aq, 0, sizeof(aq));
+	aq.reserved0 = 1;
+	expect("acquire-reserved0", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EINVAL);
+	memset(&aq, 0, sizeof(aq));
+	aq.reserved[1] = 1;
+	expect("acquire-reserved", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EINVAL);
+	memset(&aq, 0, sizeof(aq));
+	aq.flags = 0x80;
+	expect("acquire-unknown-flag", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EINVAL);
+	memset(&aq, 0, sizeof(aq));
+	aq.timeout_ms = BLKLOCK_MAX_TIMEOUT_MS + 1;
+	expect("acquire-timeout-too-long", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EINVAL);
+	memset(&aq, 0, sizeof(aq));
+	aq.flags = BLKLOCK_ACQUIRE_NOWAIT;
+	aq.timeout_ms = 10;
+	expect("acquire-nowait-with-timeout", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EINVAL);
+	memset(&aq, 0, sizeof(aq));
+	aq.lock = nr_locks;
+	aq.flags = BLKLOCK_ACQUIRE_NOWAIT;
+	expect("acquire-index-out-of-range", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EINVAL);
+
+	memset(&rl, 0, sizeof(rl));
+	rl.flags = 1;
+	expect("release-flags", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), EINVAL);
+	memset(&rl, 0, sizeof(rl));
+	rl.reserved[0] = 1;
+	expect("release-reserved", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), EINVAL);
+	memset(&rl, 0, sizeof(rl));
+	rl.lock = nr_locks;
+	expect("release-index-out-of-range", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), EINVAL);
+
+	memset(&st, 0, sizeof(st));
+	st.flags = 2;
+	expect("status-flags", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
+	memset(&st, 0, sizeof(st));
+	st.reserved[1] = 7;
+	expect("status-reserved", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
+	memset(&st, 0, sizeof(st));
+	st.lock = 0xffffffff;
+	expect("status-index-out-of-range", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
+
+	memset(&at, 0, sizeof(at));
+	at.path = (uintptr_t)"/dev/null";
+	at.node_id = 0;
+	expect("attach-node-0", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+	at.node_id = BLKLOCK_MAX_NODE_ID + 1;
+	expect("attach-node-too-big", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+	at.node_id = 1;
+	at.flags = 4;
+	expect("attach-flags", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+	at.flags = 0;
+	at.reserved[0] = 1;
+	expect("attach-reserved", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+
+	memset(&fm, 0, sizeof(fm));
+	fm.path = (uintptr_t)"/dev/null";
+	expect("format-zero-locks", ioctl(fd, BLKLOCK_IOC_FORMAT, &fm), EINVAL);
+	fm.nr_locks = BLKLOCK_MAX_LOCKS + 1;
+	expect("format-too-many-locks", ioctl(fd, BLKLOCK_IOC_FORMAT, &fm), EINVAL);
+	fm.nr_locks = 1;
+	fm.flags = 0x100;
+	expect("format-unknown-flag", ioctl(fd, BLKLOCK_IOC_FORMAT, &fm), EINVAL);
+	fm.flags = 0;
+	fm.reserved[1] = 1;
+	expect("format-reserved", ioctl(fd, BLKLOCK_IOC_FORMAT, &fm), EINVAL);
+
+	/* The right command number with the wrong size. */
+	memset(&aq, 0, sizeof(aq));
+	expect("acquire-wrong-size",
+	       ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, BLKLOCK_IOC_MAGIC, 0x04,
+			      sizeof(aq) - 8), &aq), EINVAL);
+	expect("unknown-command", ioctl(fd, _IO(BLKLOCK_IOC_MAGIC, 0x7f)), ENOTTY);
+	expect("foreign-command", ioctl(fd, _IO('X', 1)), ENOTTY);
+	return failures ? 1 : 0;
+}
+
+static int cycle(int fd, unsigned int lock)
+{
+	struct blklock_info info;
+	struct blklock_acquire aq = { .lock = lock, .flags = BLKLOCK_ACQUIRE_NOWAIT };
+	struct blklock_release rl = { .lock = lock };
+	struct blklock_status st = { .lock = lock };
+	uint64_t before;
+
+	memset(&info, 0xff, sizeof(info));
+	expect("info", ioctl(fd, BLKLOCK_IOC_INFO, &info), 0);
+	check("info-reserved-zero", !info.reserved[0] && !info.reserved[3],
+	      "reserved fields not zeroed");
+	check("info-fields", info.node_id && info.nr_locks > lock &&
+	      (info.block_size == 512 || info.block_size == 4096) &&
+	      info.format_version == BLKLOCK_FORMAT_VERSION && info.disk[0],
+	      "implausible info");
+	printf("info node %u disk %s block_size %u nr_locks %u lock_lba %" PRIu64 "\n",
+	       info.node_id, info.disk, info.block_size, info.nr_locks,
+	       (uint64_t)info.lock_lba);
+
+	expect("status-before", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
+	before = st.generation;
+	check("status-before-free", st.owner == 0 && st.state == 0,
+	      "lock not free");
+
+	expect("acquire", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), 0);
+	check("acquire-generation", aq.generation == before + 1,
+	      "generation did not grow by one");
+	expect("acquire-again-deadlk", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EDEADLK);
+
+	memset(&st, 0, sizeof(st));
+	st.lock = lock;
+	expect("status-held", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
+	check("status-held-fields",
+	      st.owner == info.node_id && st.generation == before + 1 &&
+	      st.state == (BLKLOCK_STATE_HELD_BY_FILE | BLKLOCK_STATE_HELD_BY_NODE),
+	      "wrong owner, generation or state");
+
+	expect("release", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), 0);
+	expect("release-again-eperm", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), EPERM);
+
+	memset(&st, 0, sizeof(st));
+	st.lock = lock;
+	expect("status-after", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
+	check("status-after-fields", st.owner == 0 && st.state == 0 &&
+	      st.generation == before + 1, "not free at the same generation");
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int fd;
+
+	printf("abi %zu-bit: attach %zu format %zu info %zu acquire %zu release %zu status %zu\n",
+	       sizeof(void *) * 8, sizeof(struct blklock_attach),
+	       sizeof(struct blklock_format), sizeof(struct blklock_info),
+	       sizeof(struct blklock_acquire), sizeof(struct blklock_release),
+	       sizeof(struct blklock_status));
+	fd = open("/dev/blklock", O_RDWR);
+	if (fd < 0) {
+		perror("/dev/blklock");
+		return 1;
+	}
+	if (argc == 2 && !strcmp(argv[1], "reject"))
+		return reject(fd);
+	if (argc == 3 && !strcmp(argv[1], "cycle"))
+		return cycle(fd, strtoul(argv[2], NULL, 0));
+	fprintf(stderr, "usage: %s reject | cycle LOCK\n", argv[0]);
+	return 2;
+}
