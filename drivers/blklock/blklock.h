@@ -140,6 +140,7 @@ int blklock_describe_result(const struct blklock_cmd_result *res,
  * @nr_blocks:	size of the device in logical blocks
  * @max_xfer_blocks: most blocks one READ or WRITE may carry
  * @devt:	device number
+ * @fua:	the disk has a volatile write cache and honours FUA
  */
 struct blklock_disk {
 	struct blklock_bdev_handle h;
@@ -150,6 +151,7 @@ struct blklock_disk {
 	u64 nr_blocks;
 	u32 max_xfer_blocks;
 	dev_t devt;
+	bool fua;
 };
 
 int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d);

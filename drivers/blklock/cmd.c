@@ -91,7 +91,7 @@ void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
 	u8 cdb[BLKLOCK_CDB16];
 
 	blklock_build_cdb(cdb, COMPARE_AND_WRITE, d->lba_offset + lba, 1,
-			  READ_ONCE(blklock_fua));
+			  d->fua && READ_ONCE(blklock_fua));
 	blklock_exec(d, cdb, true, buf, 2 * d->block_size, res);
 }
 
@@ -109,7 +109,7 @@ static void blklock_disk_rw(struct blklock_disk *d, u8 opcode, u64 lba,
 		u32 n = min(nr, d->max_xfer_blocks);
 
 		blklock_build_cdb(cdb, opcode, d->lba_offset + lba, n,
-				  opcode == WRITE_16);
+				  opcode == WRITE_16 && d->fua);
 		blklock_exec(d, cdb, opcode == WRITE_16, buf,
 			     n * d->block_size, res);
 		total += res->duration_ns;
@@ -137,7 +137,8 @@ void blklock_disk_read(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
 }
 
 /**
- * blklock_disk_write() - WRITE(16) @nr logical blocks, force unit access
+ * blklock_disk_write() - WRITE(16) @nr logical blocks, with force unit
+ *	access when the disk has a volatile cache and supports it
  * @d:		the disk
  * @lba:	first block, relative to the start of @d
  * @nr:		number of blocks
@@ -181,6 +182,8 @@ int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d)
 	d->q = bdev_get_queue(bdev);
 	d->devt = bdev->bd_dev;
 	d->block_size = bdev_logical_block_size(bdev);
+	/* Targets without a write cache refuse the FUA bit (LIO fileio does). */
+	d->fua = bdev_fua(bdev);
 	d->nr_blocks = bdev_nr_bytes(bdev) >> ilog2(d->block_size);
 	d->lba_offset = (bdev->bd_start_sect << SECTOR_SHIFT) >> ilog2(d->block_size);
 	d->max_xfer_blocks = min_t(u32, queue_max_hw_sectors(d->q) << SECTOR_SHIFT,

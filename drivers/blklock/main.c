@@ -40,7 +40,7 @@ MODULE_PARM_DESC(io_timeout_ms, "Timeout of each SCSI command, ms (100..600000, 
 
 bool blklock_fua = true;
 module_param_named(fua, blklock_fua, bool, 0644);
-MODULE_PARM_DESC(fua, "Set Force Unit Access on lock writes (default Y)");
+MODULE_PARM_DESC(fua, "Set Force Unit Access on lock writes to disks with a write cache (default Y)");
 
 struct blklock_space *blklock_default_space;
 
