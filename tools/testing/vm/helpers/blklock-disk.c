@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blklock-disk: reads and forges blklock's on-disk structures from user
+ * space, with its own CRC-32C, so the tests check what the kernel wrote
+ * against an independent implementation of the documented format.
+ *
+ *   blklock-disk record DISK LBA     print "owner O generation G lock L
+ *				      crc ok|bad" for the record at LBA
+ *   blklock-disk header DISK         print "version V locks N lock_lba L
+ *				      block_size B crc ok|bad"
+ *   blklock-disk set-version DISK V  rewrite the header's version field and
+ *				      its CRC (to fake a newer blklock)
+ *
+ * All I/O is O_DIRECT on whole logical blocks.  Exit status 1 on error.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include <linux/blklock.h>
+
+static uint32_t crc32c(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t crc = ~0U;
+	int k;
+
+	while (len--) {
+		crc ^= *b++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
+	}
+	return ~crc;
+}
+
+static int fd;
+static unsigned int bs;
+static void *buf;
+
+static int io(int write, uint64_t lba)
+{
+	ssize_t n = write ? pwrite(fd, buf, bs, lba * bs) :
+			    pread(fd, buf, bs, lba * bs);
+
+	if (n != (ssize_t)bs) {
+		perror(write ? "pwrite" : "pread");
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s record DISK LBA | header DISK | set-version DISK V\n",
+			argv[0]);
+		return 2;
+	}
+	fd = open(argv[2], O_RDWR | O_DIRECT);
+	if (fd < 0 || ioctl(fd, BLKSSZGET, &bs) || posix_memalign(&buf, 4096, bs)) {
+		perror(argv[2]);
+		return 1;
+	}
+	if (!strcmp(argv[1], "record") && argc == 4) {
+		struct blklock_disk_lock *r = buf;
+
+		if (io(0, strtoull(argv[3], NULL, 0)))
+			return 1;
+		printf("owner %" PRIu32 " generation %" PRIu64 " lock %" PRIu32 " magic %s crc %s\n",
+		       le32toh(r->owner), (uint64_t)le64toh(r->generation),
+		       le32toh(r->lock),
+		       le32toh(r->magic) == BLKLOCK_LOCK_MAGIC ? "ok" : "bad",
+		       crc32c(r, offsetof(struct blklock_disk_lock, crc)) ==
+		       le32toh(r->crc) ? "ok" : "bad");
+		return 0;
+	}
+	if (!strcmp(argv[1], "header") && argc == 3) {
+		struct blklock_disk_header *h = buf;
+
+		if (io(0, 0))
+			return 1;
+		printf("version %" PRIu32 " locks %" PRIu32 " lock_lba %" PRIu64 " block_size %" PRIu32 " magic %s crc %s\n",
+		       le32toh(h->version), le32toh(h->nr_locks),
+		       (uint64_t)le64toh(h->lock_lba), le32toh(h->block_size),
+		       le64toh(h->magic) == BLKLOCK_HEADER_MAGIC ? "ok" : "bad",
+		       crc32c(h, offsetof(struct blklock_disk_header, crc)) ==
+		       le32toh(h->crc) ? "ok" : "bad");
+		return 0;
+	}
+	if (!strcmp(argv[1], "set-version") && argc == 4) {
+		struct blklock_disk_header *h = buf;
+
+		if (io(0, 0))
+			return 1;
+		h->version = htole32(strtoul(argv[3], NULL, 0));
+		h->crc = htole32(crc32c(h, offsetof(struct blklock_disk_header, crc)));
+		return io(1, 0);
+	}
+	fprintf(stderr, "%s: bad arguments\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,38 @@
+# shellcheck shell=sh
+# The disk disappears (echo 1 > .../delete) while node 2 holds a lock and
+# node 1 waits for it: no oops, no hang, the waiter gets an error, and
+# the module unloads afterwards.  scsi_debug only; runs last, as it
+# deletes the disks.
+. ./lock-lib.sh
+
+if [ ! -d /sys/module/scsi_debug ]; then
+	skip device-removal "deletes the scsi_debug disks; LIO removal is not covered"
+	return 0 2>/dev/null || exit 0
+fi
+
+modprobe crc32c_generic 2>/dev/null
+modprobe libcrc32c 2>/dev/null
+insmod "$BLKLOCK_KO"
+blklockctl format "$DISK_A" --locks 16 --force >/dev/null 2>&1
+rmmod blklock
+insmod "$BLKLOCK_KO" dev="$DISK_A" node_id=1
+hold n2 2
+check removal-holder [ "$(rec 3 owner)" = 2 ]
+n1 acquire 2 --timeout 60000 > "$OUT/waiter" 2>&1 &
+waiter=$!
+sleep 1
+mark_dmesg
+echo 1 > "/sys/block/$B/device/delete"
+echo 1 > "/sys/block/$A/device/delete"
+i=0
+while kill -0 "$waiter" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+check removal-waiter-returns sh -c "! kill -0 $waiter 2>/dev/null"
+wait "$waiter"
+check removal-waiter-error [ $? -eq 3 ]
+check removal-waiter-errno grep -qE "No such device|Remote I/O|Transport endpoint|I/O error" "$OUT/waiter"
+unhold 2
+check removal-holder-exits sh -c "! kill -0 $(cat "$OUT/hold.2.pid") 2>/dev/null"
+rmmod blklock
+check removal-unload [ $? -eq 0 ]
+check removal-sysfs-gone [ ! -e /sys/kernel/blklock ]
+check removal-no-kernel-warnings sh -c "! dmesg | grep -qE 'BUG:|WARNING:|Oops|Call Trace|hung task'"

@@ -1,0 +1,58 @@
+# shellcheck shell=sh
+# Helpers for the lock tests (busybox sh in the guest).  Sourced after
+# lib.sh; uses DISK_A and DISK_B, two paths to one LUN.
+
+A=$(basename "$DISK_A")
+B=$(basename "$DISK_B")
+BS=$(cat "/sys/block/$A/queue/logical_block_size")
+OUT=/tmp/lock-test
+mkdir -p "$OUT"
+
+# blklockctl as node 1 through DISK_A (the module's own lockspace when it
+# was loaded with dev=DISK_A node_id=1) and as node 2 through DISK_B.
+n1() { blklockctl "$@"; }
+n2() { blklockctl --device "$DISK_B" --node 2 "$@"; }
+
+# Field of the lock record at LBA, read through the other path: owner,
+# generation, lock, magic, crc.
+rec() {
+	blklock-disk record "$DISK_B" "$1" | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'
+}
+
+stat_a() { cat "/sys/kernel/blklock/$A/stats/$1"; }
+
+mark_dmesg() { dmesg | wc -l > "$OUT/mark"; }
+new_dmesg() { dmesg | tail -n +$(($(cat "$OUT/mark") + 1)); }
+
+# has_dmesg FIXED-STRING: the kernel said it since mark_dmesg.
+has_dmesg() { new_dmesg | grep -qF -- "$1"; }
+
+# wait_file FILE PATTERN SECONDS: until FILE holds PATTERN.
+wait_file() {
+	i=0
+	while [ "$i" -lt $(($3 * 10)) ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# check NAME CONDITION-COMMAND... : pass if it succeeds, else fail with
+# the command as the reason.
+check() {
+	name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "$*"; fi
+}
+
+# A lock held in the background: hold NODEFN LOCK; echoes the pid.
+hold() {
+	"$1" acquire "$2" > "$OUT/hold.$2" 2>&1 &
+	echo $! > "$OUT/hold.$2.pid"
+	wait_file "$OUT/hold.$2" "acquired lock $2 " 20
+}
+unhold() {
+	kill -TERM "$(cat "$OUT/hold.$1.pid")" 2>/dev/null
+	wait "$(cat "$OUT/hold.$1.pid")" 2>/dev/null
+}
