@@ -1,23 +1,17 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2086
 # The lock itself: format, attach, acquire/release through COMPARE AND
 # WRITE, contention between two nodes (node 1 on DISK_A, node 2 on
 # DISK_B: two paths to one LUN), the miscompare report in dmesg, the
 # ioctl ABI, and the shared-counter storm.  Runs on scsi_debug and LIO.
 . ./lock-lib.sh
 
-load_blk() {
-	modprobe crc32c_generic 2>/dev/null
-	modprobe libcrc32c 2>/dev/null
-	insmod "$BLKLOCK_KO" "$@"
-}
-
 # ---- format ------------------------------------------------------------
 
-load_blk
+load_blklock
 dd if=/dev/zero of="$DISK_A" bs=1M count=1 oflag=direct 2>/dev/null
 mke2fs -q -F "$DISK_A" 4096 >/dev/null 2>&1
 mark_dmesg
-n1 format "$DISK_A" --locks 64 > "$OUT/fmt1" 2>&1
+$N1 format "$DISK_A" --locks 64 > "$OUT/fmt1" 2>&1
 rc=$?
 check format-refuses-ext4 [ "$rc" -ne 0 ]
 check format-refuses-ext4-errno grep -q "File exists" "$OUT/fmt1"
@@ -25,7 +19,7 @@ check format-refuses-ext4-dmesg has_dmesg "not formatting $DISK_A: it carries an
 check format-refuses-ext4-untouched [ "$(blklock-disk header "$DISK_B" | grep -c 'magic ok')" = 0 ]
 
 mark_dmesg
-n1 format "$DISK_A" --locks 64 --force > "$OUT/fmt2" 2>&1
+$N1 format "$DISK_A" --locks 64 --force > "$OUT/fmt2" 2>&1
 check format-force [ $? -eq 0 ]
 check format-force-dmesg has_dmesg "overwriting an ext2/3/4 filesystem, as forced"
 hdr=$(blklock-disk header "$DISK_B")
@@ -33,7 +27,7 @@ check format-header-on-disk [ "$hdr" = "version 1 locks 64 lock_lba 1 block_size
 check format-records-on-disk [ "$(blklock-disk record "$DISK_B" 64)" = "owner 0 generation 0 lock 63 magic ok crc ok" ]
 
 mark_dmesg
-n1 format "$DISK_A" --locks 64 > "$OUT/fmt3" 2>&1
+$N1 format "$DISK_A" --locks 64 > "$OUT/fmt3" 2>&1
 check format-refuses-lockspace [ $? -ne 0 ]
 check format-refuses-lockspace-dmesg has_dmesg "it carries a blklock lockspace (force overrides)"
 rmmod blklock
@@ -41,14 +35,14 @@ rmmod blklock
 # ---- attach --------------------------------------------------------------
 
 mark_dmesg
-load_blk dev="$DISK_A" node_id=1
+load_blklock dev="$DISK_A" node_id=1
 check attach-at-load [ "$(cat "/sys/kernel/blklock/$A/node_id")" = 1 ]
 check attach-at-load-dmesg has_dmesg "$A: attached lockspace"
 LL=$(cat "/sys/kernel/blklock/$A/lock_lba")
 
 # ---- acquire and release -----------------------------------------------
 
-hold n1 3
+hold "$N1" 3
 check acquire-holds [ "$(rec $((LL + 3)) owner)" = 1 ]
 check acquire-generation grep -q "acquired lock 3 generation 1$" "$OUT/hold.3"
 check acquire-record-crc [ "$(rec $((LL + 3)) crc)" = ok ]
@@ -58,7 +52,7 @@ check release-keeps-generation [ "$(rec $((LL + 3)) generation)" = 1 ]
 
 caw0=$(stat_a caw_sent)
 rd0=$(stat_a reads)
-n1 acquire 3 status 3 release 3 status 3 > "$OUT/chain" 2>&1
+$N1 acquire 3 status 3 release 3 status 3 > "$OUT/chain" 2>&1
 check chain-rc [ $? -eq 0 ]
 check chain-acquired grep -q "acquired lock 3 generation 2$" "$OUT/chain"
 check chain-status-held grep -q "lock 3: owner 1 generation 2 held-by-this-file yes held-by-this-node yes" "$OUT/chain"
@@ -70,10 +64,10 @@ check status-reads [ $(($(stat_a reads) - rd0)) = 2 ]
 
 # ---- contention between nodes -------------------------------------------
 
-hold n2 5
+hold "$N2" 5
 check node2-holds [ "$(rec $((LL + 5)) owner)" = 2 ]
 mark_dmesg
-n1 acquire 5 --nowait > "$OUT/busy" 2>&1
+$N1 acquire 5 --nowait > "$OUT/busy" 2>&1
 check trylock-busy-exit [ $? -eq 1 ]
 check trylock-busy-errno grep -q "Device or resource busy" "$OUT/busy"
 check miscompare-line-1 has_dmesg "blklock: atomic test and set of disk block $((LL + 5)) returned false for equality (expected=0, got=2)"
@@ -87,13 +81,13 @@ fi
 check busy-untouched [ "$(rec $((LL + 5)) owner)" = 2 ]
 
 start=$(date +%s)
-n1 acquire 5 --timeout 1500 > "$OUT/tmo" 2>&1
+$N1 acquire 5 --timeout 1500 > "$OUT/tmo" 2>&1
 rc=$?
 check timeout-exit [ "$rc" -eq 1 ]
 check timeout-errno grep -q "timed out" "$OUT/tmo"
 check timeout-waited [ $(($(date +%s) - start)) -ge 1 ]
 
-n1 acquire 5 --timeout 30000 > "$OUT/waiter" 2>&1 &
+$N1 acquire 5 --timeout 30000 release 5 > "$OUT/waiter" 2>&1 &
 waiter=$!
 sleep 1
 unhold 5
@@ -103,8 +97,8 @@ check wait-then-acquire-generation grep -q "acquired lock 5 generation 2$" "$OUT
 check wait-then-released [ "$(rec $((LL + 5)) owner)" = 0 ]
 
 # A signal ends a blocking wait.
-hold n2 9
-n1 acquire 9 > "$OUT/intr" 2>&1 &
+hold "$N2" 9
+$N1 acquire 9 > "$OUT/intr" 2>&1 &
 waiter=$!
 sleep 1
 kill -INT "$waiter"
@@ -114,7 +108,7 @@ unhold 9
 
 # ---- locks belong to the open file ----------------------------------------
 
-n1 acquire 6 > "$OUT/kill6" 2>&1 &
+$N1 acquire 6 > "$OUT/kill6" 2>&1 &
 pid=$!
 wait_file "$OUT/kill6" "acquired lock 6 " 20
 kill -KILL "$pid"
@@ -124,7 +118,7 @@ check close-releases [ "$(rec $((LL + 6)) owner)" = 0 ]
 before=$(blklock-disk record "$DISK_B" $((LL + 7)))
 caw0=$(stat_a caw_sent)
 mark_dmesg
-n1 release 7 > "$OUT/rel7" 2>&1
+$N1 release 7 > "$OUT/rel7" 2>&1
 check release-not-held-exit [ $? -eq 3 ]
 check release-not-held-errno grep -q "Operation not permitted" "$OUT/rel7"
 check release-not-held-dmesg has_dmesg "RELEASE: this file does not hold lock 7 of $A"
@@ -132,10 +126,10 @@ check release-not-held-no-io [ "$(stat_a caw_sent)" = "$caw0" ]
 check release-not-held-untouched [ "$(blklock-disk record "$DISK_B" $((LL + 7)))" = "$before" ]
 
 # Two files of one node: arbitrated in memory, no disk I/O.
-hold n1 11
+hold "$N1" 11
 caw0=$(stat_a caw_sent)
 mark_dmesg
-n1 acquire 11 --nowait > "$OUT/local" 2>&1
+$N1 acquire 11 --nowait > "$OUT/local" 2>&1
 check local-busy-exit [ $? -eq 1 ]
 check local-busy-no-io [ "$(stat_a caw_sent)" = "$caw0" ]
 check local-busy-no-miscompare sh -c "! dmesg | tail -n +$(($(cat "$OUT/mark") + 1)) | grep -q 'atomic test and set'"
@@ -143,11 +137,11 @@ unhold 11
 
 # ---- run ------------------------------------------------------------------
 
-n1 run 8 -- sh -c 'exit 7'
+$N1 run 8 -- sh -c 'exit 7'
 check run-exit-status [ $? -eq 7 ]
-n1 run 8 -- sh -c 'echo "gen=$BLKLOCK_GENERATION lock=$BLKLOCK_LOCK"' > "$OUT/run" 2>&1
+$N1 run 8 -- sh -c 'echo "gen=$BLKLOCK_GENERATION lock=$BLKLOCK_LOCK"' > "$OUT/run" 2>&1
 check run-env grep -q "gen=2 lock=8" "$OUT/run"
-n1 run 8 -- sh -c "blklock-disk record $DISK_B $((LL + 8))" > "$OUT/run2" 2>&1
+$N1 run 8 -- sh -c "blklock-disk record $DISK_B $((LL + 8))" > "$OUT/run2" 2>&1
 check run-holds-lock grep -q "owner 1 generation 3 " "$OUT/run2"
 check run-releases [ "$(rec $((LL + 8)) owner)" = 0 ]
 
@@ -174,12 +168,12 @@ fi
 
 # ---- rate limiting --------------------------------------------------------
 
-hold n2 12
+hold "$N2" 12
 sup0=$(stat_a reports_suppressed)
 mark_dmesg
 i=0
 while [ $i -lt 30 ]; do
-	n1 acquire 12 --nowait >/dev/null 2>&1
+	$N1 acquire 12 --nowait >/dev/null 2>&1
 	i=$((i + 1))
 done
 lines=$(new_dmesg | grep -c "atomic test and set of disk block $((LL + 12))")

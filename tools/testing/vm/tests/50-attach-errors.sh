@@ -4,12 +4,6 @@
 # and one dmesg line, and writes nothing.
 . ./lock-lib.sh
 
-load_blk() {
-	modprobe crc32c_generic 2>/dev/null
-	modprobe libcrc32c 2>/dev/null
-	insmod "$BLKLOCK_KO" "$@"
-}
-
 # Fails with ERRNO-TEXT (strerror) and the dmesg line, leaves block 0 as it was.
 refused() {
 	name=$1 text=$2 line=$3
@@ -24,7 +18,7 @@ refused() {
 	check "$name-writes-nothing" [ "$(dd if="$DISK_B" bs="$BS" count=1 iflag=direct 2>/dev/null | md5sum)" = "$sum0" ]
 }
 
-load_blk
+load_blklock
 refused no-lockspace "No such device or address" \
 	"ACQUIRE: no lockspace: load blklock with dev= and node_id=" \
 	blklockctl acquire 0

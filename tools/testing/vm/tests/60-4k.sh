@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# profiles: scsi_debug
 # 4096-byte logical blocks (scsi_debug only): the same format, lock and
 # storm on a LUN with 4K sectors.  Puts the 512-byte disks back after.
 . ./lock-lib.sh
@@ -23,9 +24,7 @@ reload_sd() {
 reload_sd sector_size=4096
 . ./lock-lib.sh
 check 4k-block-size [ "$BS" = 4096 ]
-modprobe crc32c_generic 2>/dev/null
-modprobe libcrc32c 2>/dev/null
-insmod "$BLKLOCK_KO"
+load_blklock
 blklockctl format "$DISK_A" --locks 32 > "$OUT/fmt4k" 2>&1
 check 4k-format [ $? -eq 0 ]
 check 4k-header [ "$(blklock-disk header "$DISK_B")" = "version 1 locks 32 lock_lba 1 block_size 4096 magic ok crc ok" ]

@@ -1,4 +1,5 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2086
+# profiles: scsi_debug
 # The disk disappears (echo 1 > .../delete) while node 2 holds a lock and
 # node 1 waits for it: no oops, no hang, the waiter gets an error, and
 # the module unloads afterwards.  scsi_debug only; runs last, as it
@@ -10,15 +11,13 @@ if [ ! -d /sys/module/scsi_debug ]; then
 	return 0 2>/dev/null || exit 0
 fi
 
-modprobe crc32c_generic 2>/dev/null
-modprobe libcrc32c 2>/dev/null
-insmod "$BLKLOCK_KO"
+load_blklock
 blklockctl format "$DISK_A" --locks 16 --force >/dev/null 2>&1
 rmmod blklock
 insmod "$BLKLOCK_KO" dev="$DISK_A" node_id=1
-hold n2 2
+hold "$N2" 2
 check removal-holder [ "$(rec 3 owner)" = 2 ]
-n1 acquire 2 --timeout 60000 > "$OUT/waiter" 2>&1 &
+$N1 acquire 2 --timeout 60000 > "$OUT/waiter" 2>&1 &
 waiter=$!
 sleep 1
 mark_dmesg

@@ -10,8 +10,10 @@ mkdir -p "$OUT"
 
 # blklockctl as node 1 through DISK_A (the module's own lockspace when it
 # was loaded with dev=DISK_A node_id=1) and as node 2 through DISK_B.
-n1() { blklockctl "$@"; }
-n2() { blklockctl --device "$DISK_B" --node 2 "$@"; }
+# Plain words, not functions: "$N1 ... &" must leave blklockctl itself as
+# the background job, so that signals reach it.
+N1=blklockctl
+N2="blklockctl --device $DISK_B --node 2"
 
 # Field of the lock record at LBA, read through the other path: owner,
 # generation, lock, magic, crc.
@@ -38,17 +40,10 @@ wait_file() {
 	return 1
 }
 
-# check NAME CONDITION-COMMAND... : pass if it succeeds, else fail with
-# the command as the reason.
-check() {
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name" "$*"; fi
-}
-
-# A lock held in the background: hold NODEFN LOCK; echoes the pid.
+# A lock held in the background by blklockctl: hold "$N1"|"$N2" LOCK.
 hold() {
-	"$1" acquire "$2" > "$OUT/hold.$2" 2>&1 &
+	# shellcheck disable=SC2086
+	$1 acquire "$2" > "$OUT/hold.$2" 2>&1 &
 	echo $! > "$OUT/hold.$2.pid"
 	wait_file "$OUT/hold.$2" "acquired lock $2 " 20
 }

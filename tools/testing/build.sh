@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds blklock.ko for Debian's 6.1 and 6.12 kernels with W=1 (any
+# warning fails), blklockctl, and the static binaries the test VMs run.
+#   out/<kver>/blklock.ko     the module, from a copy of the sources
+#   out/guest/                blklockctl and test helpers, static
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+load_env
+
+build_module() {
+	local kver=$1 kdir=$2 name
+	local dir=$OUTDIR/$kver
+	name=build/$(kshort "$kver")
+	rm -rf "$dir/src"
+	mkdir -p "$dir/src"
+	cp -r "$TOP/Kbuild" "$TOP/drivers" "$TOP/include" "$dir/src/"
+	if ! make -C "$kdir" M="$dir/src" W=1 modules > "$LOGDIR/$(kshort "$kver")-build.log" 2>&1; then
+		fail "$name" "build failed: $(grep -m1 -E 'error|Error' "$LOGDIR/$(kshort "$kver")-build.log")"
+		return 1
+	fi
+	if grep -q 'warning:' "$LOGDIR/$(kshort "$kver")-build.log"; then
+		fail "$name" "$(grep -c 'warning:' "$LOGDIR/$(kshort "$kver")-build.log") warning(s), first: $(grep -m1 'warning:' "$LOGDIR/$(kshort "$kver")-build.log")"
+		return 1
+	fi
+	cp "$dir/src/blklock.ko" "$dir/blklock.ko"
+	pass "$name"
+}
+
+rc=0
+build_module "$KVER_61" "$KDIR_61" || rc=1
+build_module "$KVER_612" "$KDIR_612" || rc=1
+
+# User space: warning-free C11.
+G=$OUTDIR/guest
+mkdir -p "$G"
+CFLAGS_STRICT=(-std=c11 -Wall -Wextra -Werror -O2 -I"$TOP/include/uapi")
+if make -s -C "$TOP/tools/blklockctl" CFLAGS="-O2 -Werror" > "$LOGDIR/tools-build.log" 2>&1 &&
+   gcc "${CFLAGS_STRICT[@]}" -static -o "$G/blklockctl" "$TOP/tools/blklockctl/blklockctl.c" 2>> "$LOGDIR/tools-build.log"; then
+	pass build/blklockctl
+else
+	fail build/blklockctl "$(head -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
+	rc=1
+fi
+for src in "$TOP"/tools/testing/vm/helpers/*.c; do
+	h=$(basename "$src" .c)
+	if ! gcc "${CFLAGS_STRICT[@]}" -static -o "$G/$h" "$src" 2>> "$LOGDIR/tools-build.log"; then
+		fail "build/$h" "$(tail -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
+		rc=1
+		continue
+	fi
+	pass "build/$h"
+done
+# The ABI checker again as a 32-bit program: the compat_ioctl path.
+if gcc "${CFLAGS_STRICT[@]}" -m32 -static -o "$G/blklock-abi32" \
+	"$TOP/tools/testing/vm/helpers/blklock-abi.c" 2>> "$LOGDIR/tools-build.log"; then
+	pass build/blklock-abi32
+else
+	fail build/blklock-abi32 "32-bit build failed (gcc-multilib installed?)"
+	rc=1
+fi
+exit $rc

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots Debian's own kernels in QEMU (TCG) with blklock and the test
+# files, one boot per (kernel, LUN profile), and prints one
+# PASS/FAIL/SKIP line per guest check, named vm-<kernel>-<profile>/...
+#
+#   run.sh [--kernel 6.1|6.12|all] [--profile scsi_debug|lio|all]
+#          [--tests GLOB] [--timeout SECONDS]
+#
+# A test file runs in every profile unless a "# profiles: ..." line in it
+# says otherwise.  A guest that hangs or panics is killed after the
+# timeout and reported as a failure; its console log is kept in
+# out/logs/.  BLKLOCK_VM_ACCEL=kvm opts into KVM (it hangs here).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+load_env
+
+kernels=all profiles=all glob='*' timeout=600
+while (($#)); do
+	case $1 in
+	--kernel) kernels=$2; shift ;;
+	--profile) profiles=$2; shift ;;
+	--tests) glob=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	*) echo "usage: $0 [--kernel 6.1|6.12|all] [--profile scsi_debug|lio|all] [--tests GLOB] [--timeout S]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$kernels" = all ] && kernels="6.1 6.12"
+[ "$profiles" = all ] && profiles="scsi_debug lio"
+
+MODS="sd_mod sg scsi_debug loop target_core_mod target_core_file tcm_loop libcrc32c crc32c_generic configfs"
+G=$OUTDIR/guest
+
+# Copy a dynamically linked program and the libraries ldd names.
+copy_prog() {
+	local root=$1 prog lib
+	prog=$(command -v "$2")
+	cp "$prog" "$root/usr/bin/"
+	for lib in $(ldd "$prog" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# Build the initramfs for kernel $1 (version) and profile $2.
+make_initrd() {
+	local kver=$1 profile=$2 kimg=$3 root m f t
+	root=$OUTDIR/vmroot-$(kshort "$kver")
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,lib/modules/"$kver"/extra}
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+	done
+	for m in $MODS; do
+		modprobe -d "$kimg" -S "$kver" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
+	done | sort -u | while read -r f; do
+		mkdir -p "$root/$(dirname "${f#"$kimg"/}")"
+		cp "$f" "$root/${f#"$kimg"/}"
+	done
+	cp "$kimg/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null || true
+	cp "$OUTDIR/$kver/blklock.ko" "$root/lib/modules/$kver/extra/"
+	depmod -b "$root" "$kver"
+	cp "$G"/* "$root/usr/bin/"
+	for f in sg_compare_and_write sg_raw sg_readcap sg_vpd sg_inq; do
+		copy_prog "$root" "$f"
+	done
+	cp "$HERE/guest-init" "$root/init"
+	chmod +x "$root/init"
+	cp "$HERE"/tests/*.sh "$root/tests/"
+	: > "$root/tests/run-list"
+	for t in "$HERE"/tests/[0-9]*.sh; do
+		f=$(basename "$t")
+		# shellcheck disable=SC2254
+		case $f in $glob) ;; *) continue ;; esac
+		if grep -q '^# profiles:' "$t" && ! grep '^# profiles:' "$t" | grep -qw "$profile"; then
+			continue
+		fi
+		echo "$f" >> "$root/tests/run-list"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUTDIR/initrd-$(kshort "$kver")-$profile.gz"
+	[ -s "$root/tests/run-list" ]
+}
+
+rc=0
+for k in $kernels; do
+	case $k in
+	6.1) kver=$KVER_61 kimg=$KIMG_61 ;;
+	6.12) kver=$KVER_612 kimg=$KIMG_612 ;;
+	*) echo "unknown kernel $k" >&2; exit 2 ;;
+	esac
+	if [ ! -f "$OUTDIR/$kver/blklock.ko" ]; then
+		fail "vm-$k/module" "no out/$kver/blklock.ko: the build failed or did not run"
+		rc=1
+		continue
+	fi
+	for p in $profiles; do
+		stage=vm-$k-$p
+		log=$LOGDIR/$stage.console.log
+		if ! make_initrd "$kver" "$p" "$kimg"; then
+			echo "$stage: no test selected" >&2
+			continue
+		fi
+		accel=${BLKLOCK_VM_ACCEL:-tcg}
+		start=$(date +%s)
+		set +e
+		timeout --signal=KILL "$timeout" qemu-system-x86_64 -accel "$accel" \
+			-m 1G -smp 2 -nographic -no-reboot \
+			-kernel "$kimg/boot/vmlinuz-$kver" \
+			-initrd "$OUTDIR/initrd-$k-$p.gz" \
+			-append "console=ttyS0 loglevel=1 panic=-1 blklock.profile=$p" \
+			< /dev/null > "$log" 2>&1
+		qrc=$?
+		set -e
+		tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
+		echo "$stage: guest ran $(($(date +%s) - start)) s (console log $log)" >&2
+		sed -n 's/^@@BLKTEST@@ \(PASS\|FAIL\|SKIP\) /\1 '"$stage"'\//p' "$log"
+		if grep -q '^@@BLKTEST@@ FAIL' "$log"; then
+			rc=1
+		fi
+		if ! grep -q '^@@BLKTEST@@ END' "$log"; then
+			if [ "$qrc" = 137 ]; then
+				fail "$stage/guest" "killed after ${timeout} s (hang?); see $log"
+			else
+				fail "$stage/guest" "no end marker (panic or crash, qemu exit $qrc); see $log"
+			fi
+			rc=1
+		fi
+	done
+done
+exit $rc
