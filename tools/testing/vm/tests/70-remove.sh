@@ -28,7 +28,8 @@ while kill -0 "$waiter" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)
 check removal-waiter-returns sh -c "! kill -0 $waiter 2>/dev/null"
 wait "$waiter"
 check removal-waiter-error [ $? -eq 3 ]
-check removal-waiter-errno grep -qE "No such device|Remote I/O|Transport endpoint|I/O error" "$OUT/waiter"
+sed 's/^/waiter: /' "$OUT/waiter"
+check removal-waiter-errno grep -qE "\((ENODEV|ENXIO|EIO|ENOLINK)\)" "$OUT/waiter"
 unhold 2
 check removal-holder-exits sh -c "! kill -0 $(cat "$OUT/hold.2.pid") 2>/dev/null"
 rmmod blklock
