@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs blklock's KUnit suites the standard way: the sources are placed in
+# the linux-source-6.12 tree under drivers/blklock/ and
+# tools/testing/kunit/kunit.py builds and runs them on UML.  The build
+# directory stays in $BLKLOCK_CACHE/kunit-build, so a rerun only
+# recompiles what changed.  Prints PASS/FAIL/SKIP kunit/<suite>.<case>.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+load_env
+
+BUILD=$CACHE/kunit-build
+JSON=$OUTDIR/kunit.json
+LOG=$LOGDIR/kunit.log
+
+# Place the sources, replacing whatever an earlier run left there.
+rm -rf "$KSRC/drivers/blklock"
+mkdir -p "$KSRC/drivers/blklock"
+cp "$TOP"/drivers/blklock/*.[ch] "$TOP"/drivers/blklock/compat.mk \
+	"$TOP"/drivers/blklock/Kconfig "$TOP"/drivers/blklock/Makefile \
+	"$KSRC/drivers/blklock/"
+cp "$TOP/include/uapi/linux/blklock.h" "$KSRC/include/uapi/linux/blklock.h"
+grep -q 'drivers/blklock/Kconfig' "$KSRC/drivers/Kconfig" ||
+	sed -i 's|^endmenu|source "drivers/blklock/Kconfig"\n\nendmenu|' "$KSRC/drivers/Kconfig"
+grep -q 'blklock/' "$KSRC/drivers/Makefile" ||
+	echo 'obj-$(CONFIG_BLKLOCK_KUNIT_TEST)	+= blklock/' >> "$KSRC/drivers/Makefile"
+
+rm -f "$JSON"
+set +e
+(cd "$KSRC" && python3 tools/testing/kunit/kunit.py run \
+	--build_dir="$BUILD" --jobs="$(nproc)" \
+	--kunitconfig="$HERE/blklock.kunitconfig" \
+	--json="$JSON") > "$LOG" 2>&1
+krc=$?
+set -e
+
+if [ ! -s "$JSON" ]; then
+	fail kunit/build "kunit.py exited $krc without results: $(grep -m1 -E 'error|ERROR' "$LOG" || tail -n 1 "$LOG")"
+	exit 1
+fi
+python3 - "$JSON" <<'PY'
+import json, sys
+
+doc = json.load(open(sys.argv[1]))
+failed = 0
+count = 0
+
+def walk(node, prefix):
+    global failed, count
+    for sub in node.get("sub_groups", []):
+        walk(sub, sub.get("name", "?"))
+    for case in node.get("test_cases", []):
+        count += 1
+        name = f"kunit/{prefix}.{case['name']}"
+        status = case.get("status", "?")
+        if status == "PASS":
+            print(f"PASS {name}")
+        elif status == "SKIP":
+            print(f"SKIP {name}: skipped by the test")
+        else:
+            failed += 1
+            log = " ".join(l.strip() for l in case.get("log", "").splitlines()
+                           if "Expected" in l or "ASSERT" in l or "EXPECT" in l)[:300]
+            print(f"FAIL {name}: {status} {log}")
+
+walk(doc, doc.get("name", "kunit"))
+if count == 0:
+    print("FAIL kunit/no-tests: kunit.py ran no test case")
+    failed += 1
+sys.exit(1 if failed else 0)
+PY
