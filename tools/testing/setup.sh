@@ -22,7 +22,7 @@ PKGS=(
 	linux-headers-amd64 linux-headers-6.12-amd64
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev python3
 	gcc make libc6-dev gcc-multilib sparse sg3-utils groff-base
-	python3-docutils
+	python3-docutils shellcheck
 )
 
 log() { echo "setup: $*" >&2; }

@@ -6,7 +6,10 @@
 # PASS/FAIL/SKIP line per guest check, named vm-<kernel>-<profile>/...
 #
 #   run.sh [--kernel 6.1|6.12|all] [--profile scsi_debug|lio|all]
-#          [--tests GLOB] [--timeout SECONDS]
+#          [--tests GLOB] [--timeout SECONDS] [--script FILE]
+#
+# --script runs FILE in the guest instead of the tests and prints its
+# output (make demo uses it).
 #
 # A test file runs in every profile unless a "# profiles: ..." line in it
 # says otherwise.  A guest that hangs or panics is killed after the
@@ -17,13 +20,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
 load_env
 
-kernels=all profiles=all glob='*' timeout=600
+kernels=all profiles=all glob='*' timeout=600 script=
 while (($#)); do
 	case $1 in
 	--kernel) kernels=$2; shift ;;
 	--profile) profiles=$2; shift ;;
 	--tests) glob=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--script) script=$(realpath "$2"); shift ;;
 	*) echo "usage: $0 [--kernel 6.1|6.12|all] [--profile scsi_debug|lio|all] [--tests GLOB] [--timeout S]" >&2; exit 2 ;;
 	esac
 	shift
@@ -73,6 +77,11 @@ make_initrd() {
 	chmod +x "$root/init"
 	cp "$HERE"/tests/*.sh "$root/tests/"
 	: > "$root/tests/run-list"
+	if [ -n "$script" ]; then
+		cp "$script" "$root/tests/$(basename "$script")"
+		basename "$script" > "$root/tests/run-list"
+		glob=none
+	fi
 	for t in "$HERE"/tests/[0-9]*.sh; do
 		f=$(basename "$t")
 		# shellcheck disable=SC2254
@@ -119,6 +128,7 @@ for k in $kernels; do
 		tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
 		echo "$stage: guest ran $(($(date +%s) - start)) s (console log $log)" >&2
 		sed -n 's/^@@BLKTEST@@ \(PASS\|FAIL\|SKIP\) /\1 '"$stage"'\//p' "$log"
+		[ -z "$script" ] || sed -n "s/^\[$(basename "$script")\] //p" "$log"
 		if grep -q '^@@BLKTEST@@ FAIL' "$log"; then
 			rc=1
 		fi

@@ -9,16 +9,10 @@ if [ ! -d /sys/module/scsi_debug ]; then
 	return 0 2>/dev/null || exit 0
 fi
 
-sd_disks() { ls /sys/bus/scsi/drivers/sd/*/block 2>/dev/null | grep '^sd' | sort; }
-
 reload_sd() {
 	rmmod scsi_debug
 	modprobe scsi_debug dev_size_mb=64 num_tgts=2 "$@"
-	i=0
-	while [ "$(sd_disks | wc -l)" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	set -- $(sd_disks)
-	DISK_A=/dev/$1
-	DISK_B=/dev/$2
+	wait_disks
 }
 
 reload_sd sector_size=4096

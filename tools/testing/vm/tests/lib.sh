@@ -20,3 +20,23 @@ load_blklock() {
 	modprobe libcrc32c 2>/dev/null
 	insmod "$BLKLOCK_KO" "$@"
 }
+
+# The sd disks present, sorted (sda, sdb, ...).
+sd_disks() {
+	for _d in /sys/bus/scsi/drivers/sd/*/block/sd*; do
+		[ -e "$_d" ] && basename "$_d"
+	done | sort
+}
+
+# Wait for two disks and name them DISK_A and DISK_B.
+wait_disks() {
+	_i=0
+	while [ "$(sd_disks | wc -l)" -lt 2 ] && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	# shellcheck disable=SC2046 # one word per disk name
+	set -- $(sd_disks)
+	[ $# -ge 2 ] || return 1
+	export DISK_A=/dev/$1 DISK_B=/dev/$2
+}

@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034 # variables for the test files
 # Helpers for the lock tests (busybox sh in the guest).  Sourced after
 # lib.sh; uses DISK_A and DISK_B, two paths to one LUN.
 

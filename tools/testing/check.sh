@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: installs what is missing (setup.sh), then runs every test:
+#   build   blklock.ko for 6.1 and 6.12 (W=1, warnings fail), tools
+#   static  checkpatch --strict, sparse, shellcheck
+#   docs    Documentation/ reStructuredText and the man page, warning-free
+#   kunit   KUnit suites on UML (linux-source-6.12)
+#   vm      the guest tests on both kernels, scsi_debug and LIO
+# and ends with one line: N passed, N failed, N skipped.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+RESULTS=$OUTDIR/results.txt
+: > "$RESULTS"
+timing=()
+
+stage() {
+	local name=$1 start rc
+	shift
+	start=$(date +%s)
+	echo "== $name" >&2
+	"$@" 2> >(sed "s/^/  [$name] /" >&2) | tee -a "$RESULTS" | tee "$LOGDIR/stage-$name.txt"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ] && ! grep -q '^FAIL' "$LOGDIR/stage-$name.txt"; then
+		echo "FAIL $name/script: exited $rc without reporting a failure" | tee -a "$RESULTS"
+	fi
+	timing+=("$(printf '%-8s %4d s' "$name" $(($(date +%s) - start)))")
+}
+
+docs() {
+	local f out rc=0
+	for f in "$TOP"/Documentation/blklock/*.rst; do
+		[ -e "$f" ] || { fail docs/missing "no Documentation/blklock/*.rst"; return 1; }
+		if out=$(/usr/bin/python3 -m docutils --halt=warning --report=warning "$f" 2>&1 >/dev/null); then
+			pass "docs/${f#"$TOP"/}"
+		else
+			fail "docs/${f#"$TOP"/}" "$(echo "$out" | head -n 1)"
+			rc=1
+		fi
+	done
+	out=$(groff -man -Tutf8 -ww -z "$TOP/tools/blklockctl/blklockctl.8" 2>&1)
+	if [ -z "$out" ]; then
+		pass docs/blklockctl.8
+	else
+		fail docs/blklockctl.8 "$(echo "$out" | head -n 1)"
+		rc=1
+	fi
+	return $rc
+}
+
+total_start=$(date +%s)
+if ! "$HERE/setup.sh"; then
+	echo "FAIL setup: tools/testing/setup.sh failed" | tee -a "$RESULTS"
+else
+	stage build "$HERE/build.sh"
+	stage static "$HERE/static.sh"
+	stage docs docs
+	stage kunit "$HERE/kunit/run.sh"
+	stage vm "$HERE/vm/run.sh"
+fi
+
+echo
+echo "Stage times:"
+printf '  %s\n' "${timing[@]}"
+echo "  total    $(($(date +%s) - total_start)) s"
+echo
+grep '^FAIL' "$RESULTS" || true
+grep '^SKIP' "$RESULTS" || true
+passed=$(grep -c '^PASS' "$RESULTS")
+failed=$(grep -c '^FAIL' "$RESULTS")
+skipped=$(grep -c '^SKIP' "$RESULTS")
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
