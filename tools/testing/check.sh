@@ -30,16 +30,20 @@ stage() {
 }
 
 docs() {
-	local f out rc=0
-	for f in "$TOP"/Documentation/blklock/*.rst; do
-		[ -e "$f" ] || { fail docs/missing "no Documentation/blklock/*.rst"; return 1; }
-		if out=$(/usr/bin/python3 -m docutils --halt=warning --report=warning "$f" 2>&1 >/dev/null); then
-			pass "docs/${f#"$TOP"/}"
-		else
-			fail "docs/${f#"$TOP"/}" "$(echo "$out" | head -n 1)"
-			rc=1
-		fi
-	done
+	local out rc=0
+	if [ ! -f "$TOP/Documentation/blklock/index.rst" ]; then
+		fail docs/missing "no Documentation/blklock/index.rst"
+		return 1
+	fi
+	# The kernel's documentation toolchain: Sphinx, warnings are errors.
+	rm -rf "$OUTDIR/docs"
+	if out=$(sphinx-build -C -W --keep-going -q -b html \
+		"$TOP/Documentation/blklock" "$OUTDIR/docs" 2>&1); then
+		pass docs/sphinx
+	else
+		fail docs/sphinx "$(echo "$out" | head -n 1)"
+		rc=1
+	fi
 	out=$(groff -man -Tutf8 -ww -z "$TOP/tools/blklockctl/blklockctl.8" 2>&1)
 	if [ -z "$out" ]; then
 		pass docs/blklockctl.8
