@@ -7,8 +7,8 @@
 #
 #   - packages (apt-get): QEMU, busybox-static, Debian's kernel headers
 #     for 6.1 and 6.12, sg3-utils, sparse, linux-source-6.12 and the UML
-#     build tools, gcc-multilib (32-bit ABI test), Sphinx and
-#     shellcheck
+#     build tools, gcc-multilib (32-bit ABI test), Sphinx, and
+#     the script linter
 #   - Debian's own kernel images matching those headers, fetched with
 #     apt-get download and unpacked (never installed) under $BLKLOCK_CACHE
 #   - the linux-source-6.12 tree, extracted under $BLKLOCK_CACHE
