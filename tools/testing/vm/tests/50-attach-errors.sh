@@ -71,3 +71,21 @@ check load-node-without-dev-dmesg has_dmesg "dev= and node_id= go together: got 
 insmod "$BLKLOCK_KO" dev="$DISK_A" node_id=1 io_timeout_ms=5 2>/dev/null
 check load-bad-timeout-refused [ $? -ne 0 ]
 check no-kernel-warnings sh -c "! dmesg | grep -qE 'BUG:|WARNING:|Oops|Call Trace'"
+
+# A SCSI target without COMPARE AND WRITE (LIO with emulate_caw=0):
+# refused at format and at attach with EOPNOTSUPP, nothing written.
+CAW_ATTR=/sys/kernel/config/target/core/fileio_0/lun0/attrib/emulate_caw
+if [ -w "$CAW_ATTR" ]; then
+	load_blklock
+	blklockctl format "$DISK_A" --locks 16 --force >/dev/null 2>&1
+	echo 0 > "$CAW_ATTR"
+	check no-caw-target-set [ "$(cat "$CAW_ATTR")" = 0 ]
+	refused no-caw-format "Operation not supported" \
+		"does not support COMPARE AND WRITE: the target answered sense 05/20/00" \
+		blklockctl format "$DISK_A" --locks 16 --force
+	refused no-caw-attach "Operation not supported" \
+		"does not support COMPARE AND WRITE: the target answered sense 05/20/00" \
+		blklockctl --device "$DISK_B" --node 2 info
+	echo 1 > "$CAW_ATTR"
+	rmmod blklock
+fi
