@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fake-blklock.so: an LD_PRELOAD stand-in for /dev/blklock, to test
+ * blklockctl on a host without the module.  Test-only: it is never
+ * linked into blklockctl.
+ *
+ * Opening $FAKE_BLKLOCK_CONTROL (default /fake/blklock) opens
+ * $FAKE_BLKLOCK_DIR/control instead (with the caller's flags, so a
+ * missing O_CLOEXEC shows in a child's /proc/self/fd), and ioctl() and
+ * ppoll() on that descriptor act like the module:
+ *
+ *  - lock i is $FAKE_BLKLOCK_DIR/lock.i ("owner generation"), held with
+ *    flock(2) on a descriptor of its own, so other blklockctl processes
+ *    contend for it and a dead holder's locks are free again;
+ *  - ACQUIRE: NOWAIT -> EBUSY, timeout -> ETIMEDOUT, no timeout -> waits in
+ *    flock(), which a signal interrupts (EINTR); a second acquire by the
+ *    same file -> EDEADLK;
+ *  - RELEASE / VALIDATE of a lock the file does not hold -> EPERM;
+ *  - $FAKE_BLKLOCK_LOSE_AFTER_MS=N: N ms after the first acquire every held
+ *    lock is lost: ppoll() reports POLLPRI | POLLERR, STATUS sets
+ *    BLKLOCK_STATE_LOST, RELEASE and VALIDATE fail with ENOLCK;
+ *  - $FAKE_BLKLOCK_ACQUIRE_ERRNO=E: every ACQUIRE fails with errno E;
+ *  - $FAKE_BLKLOCK_NO_SPACE=1: without ATTACH, lock ioctls and INFO fail
+ *    with ENXIO;
+ *  - $FAKE_BLKLOCK_LOCKS (default 16): locks in the lockspace;
+ *  - $FAKE_BLKLOCK_NODE (default 1): node id before any ATTACH;
+ *  - every ioctl appends a line describing its argument to
+ *    $FAKE_BLKLOCK_DIR/log, and nonzero reserved fields or unknown
+ *    flags fail with EINVAL, as in the module.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/blklock.h>
+
+#define MAX_FAKE_HELD 4096
+
+static int fake_fd = -1;
+static uint32_t node_id;
+static bool attached;
+static int lock_fds[MAX_FAKE_HELD];	/* flock()ed descriptor + 1, 0: not held */
+static uint64_t lock_gen[MAX_FAKE_HELD];
+static int64_t lose_at = -1;		/* ms, CLOCK_MONOTONIC */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *dir(void)
+{
+	const char *d = getenv("FAKE_BLKLOCK_DIR");
+
+	return d ? d : "/tmp";
+}
+
+static unsigned long env_num(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : def;
+}
+
+static uint32_t nr_locks(void)
+{
+	uint32_t n = (uint32_t)env_num("FAKE_BLKLOCK_LOCKS", 16);
+
+	return n > MAX_FAKE_HELD ? MAX_FAKE_HELD : n;
+}
+
+static void logf_(const char *fmt, ...)
+{
+	char path[4096];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log", dir());
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--)
+		if (*c++)
+			return false;
+	return true;
+}
+
+static bool lost(void)
+{
+	return lose_at >= 0 && now_ms() >= lose_at;
+}
+
+static bool holds_any(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < MAX_FAKE_HELD; i++)
+		if (lock_fds[i])
+			return true;
+	return false;
+}
+
+static int lock_file(uint32_t lock)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/lock.%" PRIu32, dir(), lock);
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+}
+
+static void read_rec(int fd, uint32_t *owner, uint64_t *gen)
+{
+	char buf[64] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	*owner = 0;
+	*gen = 0;
+	if (n > 0) {
+		buf[n] = '\0';
+		sscanf(buf, "%" SCNu32 " %" SCNu64, owner, gen);
+	}
+}
+
+static void write_rec(int fd, uint32_t owner, uint64_t gen)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "%" PRIu32 " %" PRIu64 "\n", owner, gen);
+
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+		perror("fake-blklock: write");
+}
+
+static int no_space(void)
+{
+	return !attached && getenv("FAKE_BLKLOCK_NO_SPACE") ? -ENXIO : 0;
+}
+
+static int check_index(uint32_t lock)
+{
+	return lock < nr_locks() ? 0 : -EINVAL;
+}
+
+static int fake_acquire(struct blklock_acquire *a)
+{
+	unsigned long forced = env_num("FAKE_BLKLOCK_ACQUIRE_ERRNO", 0);
+	int64_t deadline;
+	uint32_t owner;
+	uint64_t gen;
+	int fd, ret;
+
+	logf_("ACQUIRE lock=%" PRIu32 " flags=%" PRIu32 " timeout_ms=%" PRIu32,
+	      a->lock, a->flags, a->timeout_ms);
+	if ((a->flags & ~BLKLOCK_ACQUIRE_FLAGS) || a->reserved0 || a->generation ||
+	    !all_zero(a->reserved, sizeof(a->reserved)) ||
+	    a->timeout_ms > BLKLOCK_MAX_TIMEOUT_MS ||
+	    ((a->flags & BLKLOCK_ACQUIRE_NOWAIT) && a->timeout_ms))
+		return -EINVAL;
+	if ((ret = no_space()) || (ret = check_index(a->lock)))
+		return ret;
+	if (forced)
+		return -(int)forced;
+	if (lost())
+		return -ENOLCK;
+	if (lock_fds[a->lock])
+		return -EDEADLK;
+	fd = lock_file(a->lock);
+	if (fd < 0)
+		return -errno;
+	if (a->flags & BLKLOCK_ACQUIRE_NOWAIT) {
+		ret = flock(fd, LOCK_EX | LOCK_NB) ? (errno == EWOULDBLOCK ? -EBUSY : -errno) : 0;
+	} else if (a->timeout_ms) {
+		deadline = now_ms() + a->timeout_ms;
+		for (;;) {
+			struct timespec ts = { 0, 10 * 1000000L };
+
+			if (!flock(fd, LOCK_EX | LOCK_NB)) {
+				ret = 0;
+				break;
+			}
+			if (now_ms() >= deadline) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+			if (nanosleep(&ts, NULL) && errno == EINTR) {
+				ret = -EINTR;
+				break;
+			}
+		}
+	} else {
+		ret = flock(fd, LOCK_EX) ? -errno : 0;
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	read_rec(fd, &owner, &gen);
+	gen++;
+	write_rec(fd, node_id, gen);
+	lock_fds[a->lock] = fd + 1;
+	lock_gen[a->lock] = gen;
+	a->generation = gen;
+	if (lose_at < 0 && getenv("FAKE_BLKLOCK_LOSE_AFTER_MS"))
+		lose_at = now_ms() + (int64_t)env_num("FAKE_BLKLOCK_LOSE_AFTER_MS", 0);
+	return 0;
+}
+
+static void drop(uint32_t lock, bool clear)
+{
+	int fd = lock_fds[lock] - 1;
+
+	if (clear)
+		write_rec(fd, 0, lock_gen[lock]);
+	flock(fd, LOCK_UN);
+	close(fd);
+	lock_fds[lock] = 0;
+}
+
+static int fake_release(struct blklock_release *r)
+{
+	int ret;
+
+	logf_("RELEASE lock=%" PRIu32 " flags=%" PRIu32, r->lock, r->flags);
+	if (r->flags || !all_zero(r->reserved, sizeof(r->reserved)))
+		return -EINVAL;
+	if ((ret = no_space()) || (ret = check_index(r->lock)))
+		return ret;
+	if (!lock_fds[r->lock])
+		return -EPERM;
+	if (lost()) {
+		drop(r->lock, false);
+		return -ENOLCK;
+	}
+	drop(r->lock, true);
+	return 0;
+}
+
+static int fake_status(struct blklock_status *s)
+{
+	uint32_t owner;
+	uint64_t gen;
+	int fd, ret;
+
+	logf_("STATUS lock=%" PRIu32 " flags=%" PRIu32, s->lock, s->flags);
+	if (s->flags || s->owner || s->state || s->generation ||
+	    !all_zero(s->reserved, sizeof(s->reserved)))
+		return -EINVAL;
+	if ((ret = no_space()) || (ret = check_index(s->lock)))
+		return ret;
+	fd = lock_file(s->lock);
+	if (fd < 0)
+		return -errno;
+	read_rec(fd, &owner, &gen);
+	/* Free if nobody holds the flock (a dead holder's record is stale). */
+	if (!lock_fds[s->lock] && !flock(fd, LOCK_EX | LOCK_NB)) {
+		owner = 0;
+		flock(fd, LOCK_UN);
+	}
+	close(fd);
+	s->owner = owner;
+	s->generation = gen;
+	s->state = 0;
+	if (lock_fds[s->lock])
+		s->state |= lost() ? BLKLOCK_STATE_LOST : BLKLOCK_STATE_HELD_BY_FILE;
+	if (owner && owner == node_id && !lost())
+		s->state |= BLKLOCK_STATE_HELD_BY_NODE;
+	return 0;
+}
+
+static int fake_validate(struct blklock_validate *v)
+{
+	int ret;
+
+	logf_("VALIDATE lock=%" PRIu32 " generation=%" PRIu64, v->lock,
+	      (uint64_t)v->generation);
+	if (v->flags || !all_zero(v->reserved, sizeof(v->reserved)))
+		return -EINVAL;
+	if ((ret = no_space()) || (ret = check_index(v->lock)))
+		return ret;
+	if (!lock_fds[v->lock])
+		return -EPERM;
+	if (lost())
+		return -ENOLCK;
+	return v->generation == lock_gen[v->lock] ? 0 : -EINVAL;
+}
+
+static int fake_info(struct blklock_info *i)
+{
+	static const uint8_t uuid[16] = {
+		0x0f, 0x8a, 0x11, 0x22, 0x33, 0x44, 0x45, 0x66,
+		0x87, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+	};
+	int ret;
+
+	logf_("INFO");
+	if ((ret = no_space()))
+		return ret;
+	memset(i, 0, sizeof(*i));
+	i->node_id = node_id;
+	i->format_version = BLKLOCK_FORMAT_VERSION;
+	i->block_size = 512;
+	i->nr_locks = nr_locks();
+	i->lock_lba = 2001;
+	memcpy(i->uuid, uuid, sizeof(uuid));
+	strcpy(i->disk, "fake0");
+	return 0;
+}
+
+static int fake_attach(struct blklock_attach *a)
+{
+	const char *path = (const char *)(uintptr_t)a->path;
+	struct stat st;
+
+	logf_("ATTACH path=%s node_id=%" PRIu32 " flags=%" PRIu32, path,
+	      a->node_id, a->flags);
+	if (a->flags || !all_zero(a->reserved, sizeof(a->reserved)) ||
+	    !a->node_id || a->node_id > BLKLOCK_MAX_NODE_ID)
+		return -EINVAL;
+	if (stat(path, &st))
+		return -errno;
+	if (holds_any())
+		return -EBUSY;
+	node_id = a->node_id;
+	attached = true;
+	return 0;
+}
+
+static int fake_format(struct blklock_format *f)
+{
+	const char *path = (const char *)(uintptr_t)f->path;
+	char uuid[33];
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		snprintf(uuid + 2 * i, 3, "%02x", f->uuid[i]);
+	logf_("FORMAT path=%s nr_locks=%" PRIu32 " flags=%" PRIu32 " uuid=%s max_node_id=%"
+	      PRIu32 " hb_interval_ms=%" PRIu32 " lease_timeout_ms=%" PRIu32,
+	      path, f->nr_locks, f->flags, uuid, f->max_node_id,
+	      f->hb_interval_ms, f->lease_timeout_ms);
+	if ((f->flags & ~BLKLOCK_FORMAT_FLAGS) || f->reserved ||
+	    !f->nr_locks || f->nr_locks > BLKLOCK_MAX_LOCKS ||
+	    f->max_node_id > BLKLOCK_MAX_NODE_ID)
+		return -EINVAL;
+	if (stat(path, &st))
+		return -errno;
+	return 0;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	static int (*real)(int, unsigned long, ...);
+	va_list ap;
+	void *arg;
+	int ret;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd < 0 || fd != fake_fd) {
+		if (!real)
+			real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+		return real(fd, req, arg);
+	}
+	switch (req) {
+	case BLKLOCK_IOC_ACQUIRE: ret = fake_acquire(arg); break;
+	case BLKLOCK_IOC_RELEASE: ret = fake_release(arg); break;
+	case BLKLOCK_IOC_STATUS: ret = fake_status(arg); break;
+	case BLKLOCK_IOC_VALIDATE: ret = fake_validate(arg); break;
+	case BLKLOCK_IOC_INFO: ret = fake_info(arg); break;
+	case BLKLOCK_IOC_ATTACH: ret = fake_attach(arg); break;
+	case BLKLOCK_IOC_FORMAT: ret = fake_format(arg); break;
+	default: ret = -ENOTTY; break;
+	}
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
+}
+
+static int fake_open(const char *path, int flags, mode_t mode, bool *handled)
+{
+	const char *ctl = getenv("FAKE_BLKLOCK_CONTROL");
+	char p[4096];
+	int fd;
+
+	*handled = false;
+	if (strcmp(path, ctl ? ctl : "/fake/blklock"))
+		return -1;
+	*handled = true;
+	(void)mode;
+	snprintf(p, sizeof(p), "%s/control", dir());
+	fd = openat(AT_FDCWD, p, flags | O_CREAT, 0600);
+	if (fd >= 0) {
+		fake_fd = fd;
+		node_id = (uint32_t)env_num("FAKE_BLKLOCK_NODE", 1);
+	}
+	return fd;
+}
+
+#define OPEN_WRAPPER(name)						\
+int name(const char *path, int flags, ...)				\
+{									\
+	static int (*real)(const char *, int, ...);			\
+	mode_t mode = 0;						\
+	bool handled;							\
+	va_list ap;							\
+	int fd;								\
+									\
+	if (flags & (O_CREAT | O_TMPFILE)) {				\
+		va_start(ap, flags);					\
+		mode = va_arg(ap, mode_t);				\
+		va_end(ap);						\
+	}								\
+	fd = fake_open(path, flags, mode, &handled);			\
+	if (handled)							\
+		return fd;						\
+	if (!real)							\
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name); \
+	return real(path, flags, mode);					\
+}
+
+OPEN_WRAPPER(open)
+OPEN_WRAPPER(open64)
+
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+	  const sigset_t *mask)
+{
+	static int (*real)(struct pollfd *, nfds_t, const struct timespec *,
+			   const sigset_t *);
+	struct timespec ts;
+	int fake = -1, saved = -1, ret, e;
+	nfds_t i;
+
+	if (!real)
+		real = (int (*)(struct pollfd *, nfds_t, const struct timespec *,
+				const sigset_t *))dlsym(RTLD_NEXT, "ppoll");
+	for (i = 0; i < n; i++) {
+		if (fake_fd >= 0 && fds[i].fd == fake_fd) {
+			fake = (int)i;
+			saved = fds[i].fd;
+			fds[i].fd = -1;		/* poll the rest for real */
+		}
+	}
+	if (fake >= 0 && holds_any() && lose_at >= 0 && !lost()) {
+		int64_t left = lose_at - now_ms() + 1;
+
+		if (!tmo || (int64_t)tmo->tv_sec * 1000 + tmo->tv_nsec / 1000000 > left) {
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (long)(left % 1000) * 1000000L;
+			tmo = &ts;
+		}
+	}
+	if (fake >= 0 && holds_any() && lost())
+		ts = (struct timespec){ 0, 0 }, tmo = &ts;
+	ret = real(fds, n, tmo, mask);
+	e = errno;
+	if (fake >= 0) {
+		fds[fake].fd = saved;
+		fds[fake].revents = 0;
+		if (ret >= 0 && holds_any() && lost()) {
+			fds[fake].revents = POLLPRI | POLLERR;
+			ret++;
+		}
+	}
+	errno = e;
+	return ret;
+}

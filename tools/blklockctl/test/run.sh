@@ -1,0 +1,380 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side tests of blklockctl, no kernel module needed: usage errors and
+# exit codes, the missing /dev/blklock, and, through fake-blklock.so (an
+# LD_PRELOAD stand-in for the device), command lists, holding until a
+# signal or end of input, contention between processes, run, lost locks;
+# plus the man page through groff and the 64/32-bit uapi layout.
+#
+#   run.sh OUTDIR SRCDIR     (make check builds OUTDIR's programs first)
+#
+# Prints PASS/FAIL/SKIP blklockctl/<name> lines and a summary; exits 1 if
+# anything failed.
+# pass/fail always return 0, so "A && pass || fail" is an if-then-else;
+# single quotes hold words for the shell of run to expand.
+# shellcheck disable=SC2015,SC2016
+set -u
+OUT=$(cd "$1" && pwd)
+SRC=$(cd "$2" && pwd)
+BLC=$OUT/blklockctl
+SHIM=$OUT/fake-blklock.so
+T=$(mktemp -d "${TMPDIR:-/tmp}/blklockctl-test.XXXXXX")
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
+npass=0 nfail=0 nskip=0
+
+pass() { echo "PASS blklockctl/$1"; npass=$((npass + 1)); }
+fail() { echo "FAIL blklockctl/$1: $2"; nfail=$((nfail + 1)); }
+skip() { echo "SKIP blklockctl/$1: $2"; nskip=$((nskip + 1)); }
+
+# t NAME RC [PATTERN...] -- blklockctl-args: run blklockctl (without the
+# fake), expect exit code RC and each PATTERN (grep -E) in stdout+stderr.
+t() {
+	local name=$1 want=$2 pats=() rc
+	shift 2
+	while [ "$1" != -- ]; do pats+=("$1"); shift; done
+	shift
+	"$BLC" "$@" > "$T/out" 2> "$T/err" < /dev/null
+	rc=$?
+	check_result "$name" "$want" "$rc" "${pats[@]}"
+}
+
+# f NAME RC [PATTERN...] -- blklockctl-args: the same through the fake device.
+f() {
+	local name=$1 want=$2 pats=() rc
+	shift 2
+	while [ "$1" != -- ]; do pats+=("$1"); shift; done
+	shift
+	"${FAKE[@]}" "$@" > "$T/out" 2> "$T/err" < /dev/null
+	rc=$?
+	check_result "$name" "$want" "$rc" "${pats[@]}"
+}
+
+check_result() {
+	local name=$1 want=$2 rc=$3 p
+	shift 3
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "exit $rc, expected $want: $(head -c 300 "$T/err" | tr '\n' ' ')"
+		return 1
+	fi
+	for p in "$@"; do
+		if ! cat "$T/out" "$T/err" | grep -qE -- "$p"; then
+			fail "$name" "no '$p' in: $(cat "$T/out" "$T/err" | head -c 300 | tr '\n' '|')"
+			return 1
+		fi
+	done
+	pass "$name"
+}
+
+# The fake device: every call gets a fresh environment of its own.
+export FAKE_BLKLOCK_DIR=$T/dev
+mkdir -p "$FAKE_BLKLOCK_DIR"
+# A command, not a function: "${FAKE[@]} ... &" must leave blklockctl
+# itself as the background job, so that $! and signals reach it.
+FAKE=(env LD_PRELOAD="$SHIM" "$BLC" -c /fake/blklock)
+
+# wait_for FILE PATTERN: until FILE holds PATTERN (10 s at most).
+wait_for() {
+	local i=0
+	while [ $i -lt 100 ]; do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+ms() { date +%s%3N; }
+
+# ---- no device needed ---------------------------------------------------
+
+t help 0 '^Usage: blklockctl' 'Exit status' 'run LOCK' -- --help
+t help-short 0 '^Usage: blklockctl' -- -h
+t version 0 '^blklockctl [0-9.]+ \(on-disk format [0-9]+\)$' -- --version
+if [ -s "$T/err" ]; then fail help-stderr "help wrote to stderr"; fi
+
+U=(-c /nonexistent/blklock)	# a usage error must not even open the device
+t usage-no-command 2 'no command given' -- "${U[@]}"
+t usage-unknown-option 2 "unrecognized option|invalid option" "Try 'blklockctl --help'" -- "${U[@]}" --bogus acquire 1
+t usage-unknown-command 2 "unknown command 'frob'" -- "${U[@]}" frob 1
+t usage-option-after-commands 2 'options go before the commands' -- "${U[@]}" acquire 1 -q
+t usage-lock-too-big 2 'lock number from 0 to 1048575' -- "${U[@]}" acquire 1048576
+t usage-lock-max-ok-parse 3 'ENOENT' -- "${U[@]}" acquire 1048575
+t usage-lock-negative 2 'lock number' -- "${U[@]}" acquire -1
+t usage-lock-plus 2 'lock number' -- "${U[@]}" status +1
+t usage-lock-space 2 'lock number' -- "${U[@]}" status ' 1'
+t usage-lock-trailing 2 'lock number' -- "${U[@]}" release 1x
+t usage-lock-hex 2 'lock number' -- "${U[@]}" release 0x1
+t usage-lock-empty 2 'lock number' -- "${U[@]}" release ''
+t usage-lock-huge 2 'lock number' -- "${U[@]}" release 99999999999999999999999
+t usage-lock-missing 2 'acquire needs a LOCK' -- "${U[@]}" acquire
+t usage-timeout-zero 2 '--timeout needs a number of ms from 1 to 86400000' -- "${U[@]}" acquire 1 --timeout 0
+t usage-timeout-too-big 2 '--timeout needs' -- "${U[@]}" acquire 1 --timeout 86400001
+t usage-timeout-missing 2 '--timeout needs' -- "${U[@]}" acquire 1 --timeout
+t usage-nowait-and-timeout 2 'exclude each other' -- "${U[@]}" acquire 1 --nowait --timeout 5
+t usage-sleep 2 'sleep needs' -- "${U[@]}" sleep
+t usage-sleep-too-big 2 'sleep needs' -- "${U[@]}" sleep 86400001
+t usage-node-zero 2 'node id from 1 to 2000' -- "${U[@]}" -D /dev/null -n 0 info
+t usage-node-too-big 2 'node id from 1 to 2000' -- "${U[@]}" -D /dev/null -n 2001 info
+t usage-device-alone 2 'go together' -- "${U[@]}" -D /dev/null info
+t usage-node-alone 2 'go together' -- "${U[@]}" --node 3 info
+t usage-late-error-checked-first 2 "unknown command 'bogus'" -- "${U[@]}" acquire 1 status 1 bogus
+t usage-run-no-cmd 2 'run needs LOCK' -- "${U[@]}" run 1 --
+t usage-run-no-dashes 2 'run needs LOCK' -- "${U[@]}" run 1 true
+t usage-run-no-lock 2 'run needs' -- "${U[@]}" run
+t usage-format-no-disk 2 'format needs a DISK' -- "${U[@]}" format
+t usage-format-two-disks 2 'format takes one DISK' -- "${U[@]}" format /dev/a /dev/b
+t usage-format-bad-uuid 2 '--uuid needs' -- "${U[@]}" format /dev/a --uuid 0f8a
+t usage-format-bad-uuid-dashes 2 '--uuid needs' -- "${U[@]}" format /dev/a --uuid 0f8a1122-3344-4566-8788-99aabbccddeX
+t usage-format-locks-zero 2 '--locks needs a number from 1 to 1048576' -- "${U[@]}" format /dev/a --locks 0
+t usage-format-locks-too-big 2 '--locks needs' -- "${U[@]}" format /dev/a --locks 1048577
+t usage-format-lease-vs-heartbeat 2 'at least 4 times' -- "${U[@]}" format /dev/a --heartbeat 200 --lease 400
+t usage-format-unknown-option 2 "format: unknown option '--bogus'" -- "${U[@]}" format /dev/a --bogus
+t usage-format-with-device 2 'not --device' -- "${U[@]}" -D /dev/a -n 1 format /dev/a
+t usage-format-in-list 2 'format must be the only command' -- "${U[@]}" info format /dev/a
+
+t no-device-enoent 3 '^blklockctl: cannot open /nonexistent/blklock: No such file or directory \(ENOENT\); is the blklock module loaded\?$' -- "${U[@]}" acquire 1
+if [ ! -e /dev/blklock ]; then
+	t no-device-default-path 3 'cannot open /dev/blklock: .*\(ENOENT\); is the blklock module loaded\?' -- acquire 1 release 1
+	t no-device-format 3 'cannot open /dev/blklock: .*\(ENOENT\)' -- format /dev/null
+else
+	skip no-device-default-path "/dev/blklock exists on this host"
+	skip no-device-format "/dev/blklock exists on this host"
+fi
+t not-a-blklock-device 3 '\(ENOTTY\); not a blklock control device' -- -c /dev/null info
+
+# ---- the man page ----------------------------------------------------------
+
+if command -v groff > /dev/null; then
+	w=$(groff -man -Tutf8 -ww -z "$SRC/blklockctl.8" 2>&1)
+	if [ -z "$w" ]; then pass man-groff-ww; else fail man-groff-ww "$(echo "$w" | head -n 1)"; fi
+else
+	skip man-groff-ww "no groff"
+fi
+if command -v man > /dev/null; then
+	w=$(MANWIDTH=80 man --warnings -l "$SRC/blklockctl.8" 2>&1 > /dev/null)
+	if [ -z "$w" ]; then pass man-l; else fail man-l "$(echo "$w" | head -n 1)"; fi
+else
+	skip man-l "no man"
+fi
+
+# ---- 64/32-bit uapi layout -------------------------------------------------
+
+"$OUT/abi-sizes64" > "$T/abi64"
+if [ -x "$OUT/abi-sizes32" ]; then
+	"$OUT/abi-sizes32" > "$T/abi32"
+	if diff -u "$T/abi64" "$T/abi32" > "$T/abidiff"; then
+		pass abi-64-32-identical
+	else
+		fail abi-64-32-identical "$(grep '^[-+][^-+]' "$T/abidiff" | head -n 2 | tr '\n' ' ')"
+	fi
+else
+	skip abi-64-32-identical "no -m32 build (gcc-multilib missing?)"
+fi
+
+# ---- through the fake device -----------------------------------------------
+
+if [ ! -f "$SHIM" ] || ! LD_PRELOAD=$SHIM true 2>/dev/null; then
+	skip fake "no $SHIM"
+else
+
+f list 0 '^acquired lock 3 generation 1$' \
+	'^lock 3: owner 1 generation 1 held-by-this-file yes held-by-this-node yes$' \
+	'^released lock 3$' \
+	'^lock 3: owner 0 generation 1 held-by-this-file no held-by-this-node no$' \
+	-- acquire 3 status 3 release 3 status 3
+if [ "$(wc -l < "$T/out")" = 4 ] && [ ! -s "$T/err" ]; then pass list-exact; else fail list-exact "$(tr '\n' '|' < "$T/out")"; fi
+f generation-grows 0 '^acquired lock 3 generation 2$' -- acquire 3 release 3
+f quiet 0 -- -q acquire 3 status 3 release 3 info
+if [ ! -s "$T/out" ]; then pass quiet-silent; else fail quiet-silent "stdout: $(head -n 1 "$T/out")"; fi
+f info 0 '^node 1$' '^disk fake0$' '^format 2$' '^block-size 512$' '^locks 16$' '^lock-lba 2001$' \
+	'^uuid 0f8a1122-3344-4566-8788-99aabbccddee$' -- info
+f validate 0 '^valid lock 2 generation 1$' -- acquire 2 validate 2 release 2
+f validate-not-held 3 'validate lock 2: Operation not permitted \(EPERM\); this file does not hold that lock' -- validate 2
+f release-not-held 3 '^blklockctl: release lock 7: Operation not permitted \(EPERM\); this file does not hold that lock$' -- release 7
+f lock-out-of-range 3 'acquire lock 16: Invalid argument \(EINVAL\); lock number beyond the lockspace' -- acquire 16
+f acquire-twice 3 '\(EDEADLK\); this file already holds that lock' 'released lock 4' -- acquire 4 acquire 4
+f error-releases-earlier 3 '^released lock 1$' -- acquire 1 release 9
+f sleep 0 -- sleep 10
+grep -q 'ACQUIRE lock=3 flags=0 timeout_ms=0' "$FAKE_BLKLOCK_DIR/log" && pass ioctl-args-acquire ||
+	fail ioctl-args-acquire "$(grep ACQUIRE "$FAKE_BLKLOCK_DIR/log" | head -n 1)"
+
+# Attach.
+f attach 0 '^node 7$' -- -D /dev/null -n 7 info
+grep -q 'ATTACH path=/dev/null node_id=7 flags=0' "$FAKE_BLKLOCK_DIR/log" && pass ioctl-args-attach || fail ioctl-args-attach "not in the log"
+f attach-no-disk 3 '^blklockctl: attach /nonexistent/sdz as node 2: No such file or directory \(ENOENT\); no such disk$' -- \
+	-D /nonexistent/sdz -n 2 info
+FAKE_BLKLOCK_NO_SPACE=1 f no-lockspace 3 \
+	'^blklockctl: info: No such device or address \(ENXIO\); no lockspace attached: load blklock with dev= and node_id= or use --device/--node$' -- info
+FAKE_BLKLOCK_NO_SPACE=1 f no-lockspace-attached 0 '^node 4$' -- --device /dev/null --node 4 info
+
+# Format.
+: > "$FAKE_BLKLOCK_DIR/log"
+f format 0 '^formatted /dev/null: 256 locks$' -- format /dev/null --locks 256 --force \
+	--uuid 0F8A1122-3344-4566-8788-99aabbccddee --max-nodes 8 --heartbeat 500 --lease 3000
+grep -q 'FORMAT path=/dev/null nr_locks=256 flags=1 uuid=0f8a112233444566878899aabbccddee max_node_id=8 hb_interval_ms=500 lease_timeout_ms=3000' \
+	"$FAKE_BLKLOCK_DIR/log" && pass ioctl-args-format || fail ioctl-args-format "$(grep FORMAT "$FAKE_BLKLOCK_DIR/log")"
+: > "$FAKE_BLKLOCK_DIR/log"
+f format-defaults 0 '^formatted /dev/null: 1024 locks$' -- format /dev/null --uuid 0f8a1122334445668788aabbccddeeff
+grep -q 'FORMAT path=/dev/null nr_locks=1024 flags=0 uuid=0f8a1122334445668788aabbccddeeff max_node_id=0 hb_interval_ms=0 lease_timeout_ms=0' \
+	"$FAKE_BLKLOCK_DIR/log" && pass ioctl-args-format-defaults || fail ioctl-args-format-defaults "$(grep FORMAT "$FAKE_BLKLOCK_DIR/log")"
+f format-no-disk 3 'format /nonexistent/sdz: No such file or directory \(ENOENT\); no such disk' -- format /nonexistent/sdz
+
+# Errnos from the kernel: exit codes and hints.
+FAKE_BLKLOCK_ACQUIRE_ERRNO=95 f errno-eopnotsupp 3 '\(EOPNOTSUPP\); the disk cannot do COMPARE AND WRITE' -- acquire 1
+FAKE_BLKLOCK_ACQUIRE_ERRNO=37 f errno-enolck-exit-5 5 '\(ENOLCK\); the lock is lost' -- acquire 1 --nowait
+FAKE_BLKLOCK_ACQUIRE_ERRNO=19 f errno-enodev 3 '\(ENODEV\); the disk is gone' -- acquire 1
+FAKE_BLKLOCK_ACQUIRE_ERRNO=13 f errno-eacces 3 '\(EACCES\); permission denied, or a SCSI reservation conflict' -- acquire 1
+FAKE_BLKLOCK_ACQUIRE_ERRNO=5 f errno-eio 3 '\(EIO\); a SCSI command failed; see dmesg' -- acquire 1
+
+# Holding until a signal, until end of input.
+"${FAKE[@]}" acquire 3 > "$T/hold1" 2>&1 &
+pid=$!
+if wait_for "$T/hold1" '^holding lock 3 until SIGINT/SIGTERM$'; then pass hold-one-line; else fail hold-one-line "$(tr '\n' '|' < "$T/hold1")"; fi
+kill -TERM $pid; wait $pid; rc=$?
+if [ $rc = 0 ] && grep -q '^released lock 3$' "$T/hold1"; then pass hold-sigterm-exit-0; else fail hold-sigterm-exit-0 "exit $rc: $(tr '\n' '|' < "$T/hold1")"; fi
+
+"${FAKE[@]}" acquire 3 acquire 4 > "$T/hold2" 2>&1 &
+pid=$!
+wait_for "$T/hold2" '^holding 2 locks until SIGINT/SIGTERM$' && pass hold-two-line || fail hold-two-line "$(tr '\n' '|' < "$T/hold2")"
+kill -INT $pid; wait $pid; rc=$?
+if [ $rc = 0 ] && [ "$(grep '^released' "$T/hold2" | tr '\n' ' ')" = "released lock 4 released lock 3 " ]; then
+	pass hold-sigint-releases-newest-first
+else
+	fail hold-sigint-releases-newest-first "exit $rc: $(tr '\n' '|' < "$T/hold2")"
+fi
+
+echo x | "${FAKE[@]}" --until-eof acquire 2 > "$T/eof" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q '^holding lock 2 until end of input$' "$T/eof" && grep -q '^released lock 2$' "$T/eof"; then
+	pass until-eof
+else
+	fail until-eof "exit $rc: $(tr '\n' '|' < "$T/eof")"
+fi
+( sleep 0.5; echo more ) | "${FAKE[@]}" -e acquire 2 acquire 5 > "$T/eof2" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q '^holding 2 locks until end of input$' "$T/eof2" && [ "$(grep -c '^released' "$T/eof2")" = 2 ]; then
+	pass until-eof-pipe
+else
+	fail until-eof-pipe "exit $rc: $(tr '\n' '|' < "$T/eof2")"
+fi
+mkfifo "$T/fifo"
+"${FAKE[@]}" -e acquire 6 < "$T/fifo" > "$T/eof3" 2>&1 &
+pid=$!
+exec 7> "$T/fifo"
+wait_for "$T/eof3" 'until end of input'
+kill -TERM $pid; wait $pid; rc=$?
+exec 7>&-
+if [ $rc = 0 ] && grep -q '^released lock 6$' "$T/eof3"; then pass until-eof-sigterm; else fail until-eof-sigterm "exit $rc: $(tr '\n' '|' < "$T/eof3")"; fi
+
+# Many locks: the held set has no fixed size.
+many=()
+for i in $(seq 0 199); do many+=(acquire "$i"); done
+FAKE_BLKLOCK_LOCKS=300 "${FAKE[@]}" "${many[@]}" > "$T/many" 2>&1 &
+pid=$!
+wait_for "$T/many" '^holding 200 locks until SIGINT/SIGTERM$' && pass hold-200-locks || fail hold-200-locks "$(tail -n 2 "$T/many" | tr '\n' '|')"
+kill -TERM $pid; wait $pid; rc=$?
+if [ $rc = 0 ] && [ "$(grep -c '^released lock' "$T/many")" = 200 ]; then pass release-200-locks; else fail release-200-locks "exit $rc, $(grep -c '^released lock' "$T/many") released"; fi
+
+# Contention with another process.
+"${FAKE[@]}" acquire 5 > "$T/holder" 2>&1 &
+holder=$!
+wait_for "$T/holder" 'holding lock 5'
+f busy-nowait 1 '^blklockctl: acquire lock 5: Device or resource busy \(EBUSY\); the lock is held by another node or file$' -- acquire 5 --nowait
+t0=$(ms)
+f busy-timeout 1 'acquire lock 5: Connection timed out \(ETIMEDOUT\)' -- acquire 5 --timeout 300
+t1=$(ms)
+if [ $((t1 - t0)) -ge 300 ]; then pass busy-timeout-waited; else fail busy-timeout-waited "$((t1 - t0)) ms"; fi
+grep -q 'ACQUIRE lock=5 flags=1 timeout_ms=0' "$FAKE_BLKLOCK_DIR/log" && grep -q 'ACQUIRE lock=5 flags=0 timeout_ms=300' "$FAKE_BLKLOCK_DIR/log" &&
+	pass ioctl-args-nowait-timeout || fail ioctl-args-nowait-timeout "not in the log"
+f busy-status 0 '^lock 5: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node yes$' -- status 5
+f busy-run-nowait 1 'EBUSY' -- run 5 --nowait -- sh -c "touch $T/ran"
+if [ ! -e "$T/ran" ]; then pass busy-run-not-run; else fail busy-run-not-run "CMD ran without the lock"; fi
+
+# A blocking acquire ends with SIGINT: exit 4.
+"${FAKE[@]}" acquire 5 > "$T/intr" 2>&1 &
+pid=$!
+sleep 0.5
+kill -INT $pid; wait $pid; rc=$?
+if [ $rc = 4 ] && grep -q 'acquire lock 5: Interrupted system call (EINTR)' "$T/intr"; then pass signal-ends-wait-exit-4; else fail signal-ends-wait-exit-4 "exit $rc: $(tr '\n' '|' < "$T/intr")"; fi
+# ... and releases what the list took before.
+"${FAKE[@]}" acquire 1 acquire 5 > "$T/intr2" 2>&1 &
+pid=$!
+wait_for "$T/intr2" 'acquired lock 1 '
+sleep 0.3
+kill -TERM $pid; wait $pid; rc=$?
+if [ $rc = 4 ] && grep -q '^released lock 1$' "$T/intr2"; then pass signal-releases-earlier; else fail signal-releases-earlier "exit $rc: $(tr '\n' '|' < "$T/intr2")"; fi
+# A signal during sleep in the list: exit 4, released.
+"${FAKE[@]}" acquire 1 sleep 20000 acquire 2 > "$T/intr3" 2>&1 &
+pid=$!
+wait_for "$T/intr3" 'acquired lock 1 '
+t0=$(ms)
+kill -TERM $pid; wait $pid; rc=$?
+t1=$(ms)
+if [ $rc = 4 ] && grep -q '^released lock 1$' "$T/intr3" && ! grep -q 'lock 2' "$T/intr3" && [ $((t1 - t0)) -lt 2000 ]; then
+	pass signal-ends-sleep
+else
+	fail signal-ends-sleep "exit $rc after $((t1 - t0)) ms: $(tr '\n' '|' < "$T/intr3")"
+fi
+
+# The waiter gets the lock once the holder lets go.
+"${FAKE[@]}" acquire 5 --timeout 10000 release 5 > "$T/waiter" 2>&1 &
+waiter=$!
+sleep 0.3
+kill -TERM $holder; wait $holder
+wait $waiter; rc=$?
+if [ $rc = 0 ] && grep -q '^acquired lock 5 generation' "$T/waiter"; then pass wait-then-acquire; else fail wait-then-acquire "exit $rc: $(tr '\n' '|' < "$T/waiter")"; fi
+
+# A killed holder's lock is free again (the file dies with the process).
+"${FAKE[@]}" acquire 8 > "$T/kill" 2>&1 &
+pid=$!
+wait_for "$T/kill" 'holding lock 8'
+kill -KILL $pid; wait $pid 2>/dev/null
+f killed-holder-lock-free 0 '^acquired lock 8 ' -- acquire 8 --nowait release 8
+
+# run.
+f run-exit-status 7 '^acquired lock 6 generation [0-9]+$' '^released lock 6$' -- run 6 -- sh -c 'exit 7'
+f run-env 0 '^gen=[0-9]+ lock=6$' -- run 6 -- sh -c 'echo "gen=$BLKLOCK_GENERATION lock=$BLKLOCK_LOCK"'
+gen=$(sed -n 's/^acquired lock 6 generation //p' "$T/out")
+if grep -q "^gen=$gen lock=6$" "$T/out"; then pass run-env-generation-matches; else fail run-env-generation-matches "$(tr '\n' '|' < "$T/out")"; fi
+f run-holds-lock 0 'lock 6: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node yes' -- \
+	run 6 -- sh -c "LD_PRELOAD=$SHIM $BLC -c /fake/blklock status 6"
+f run-no-inherited-fd 0 -- run 6 -- sh -c "ls -l /proc/\$\$/fd/ | grep -q '$FAKE_BLKLOCK_DIR/control' && exit 9; exit 0"
+f run-not-found 127 'cannot run /nonexistent/cmd: No such file or directory' '^released lock 6$' -- run 6 -- /nonexistent/cmd
+printf 'echo hi\n' > "$T/noexec"; chmod 644 "$T/noexec"
+f run-not-executable 126 "cannot run $T/noexec: Permission denied \\(EACCES\\)" -- run 6 -- "$T/noexec"
+f run-killed 137 '^released lock 6$' -- run 6 -- sh -c 'kill -KILL $$'
+f run-args 0 '^a b c$' -- run 6 --timeout 1000 -- echo a b c
+f run-after-list 0 '^acquired lock 1 ' '^released lock 6$' '^released lock 1$' -- acquire 1 run 6 -- true
+"${FAKE[@]}" run 6 -- sleep 30 > "$T/runsig" 2>&1 &
+pid=$!
+wait_for "$T/runsig" 'acquired lock 6'
+sleep 0.2
+kill -TERM $pid; wait $pid; rc=$?
+if [ $rc = 143 ] && grep -q '^released lock 6$' "$T/runsig"; then pass run-forwards-sigterm; else fail run-forwards-sigterm "exit $rc: $(tr '\n' '|' < "$T/runsig")"; fi
+
+# Lost locks: the kernel says so through poll; blklockctl exits 5.
+t0=$(ms)
+FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-while-holding 5 '^holding lock 7 until SIGINT/SIGTERM$' \
+	'blklockctl: a held lock is lost \(the kernel reported it through poll\)' \
+	'release lock 7: No locks available \(ENOLCK\)' -- acquire 7
+t1=$(ms)
+if [ $((t1 - t0)) -ge 300 ] && [ $((t1 - t0)) -lt 5000 ]; then pass lost-noticed-promptly; else fail lost-noticed-promptly "$((t1 - t0)) ms"; fi
+FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-two-locks 5 'a held lock is lost' 'release lock 3: .*ENOLCK' 'release lock 2: .*ENOLCK' -- acquire 2 acquire 3
+FAKE_BLKLOCK_LOSE_AFTER_MS=200 f lost-status-validate 5 '^lock 7: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node no lost$' \
+	'validate lock 7: No locks available \(ENOLCK\)' -- acquire 7 sleep 400 status 7 validate 7
+mkfifo "$T/fifo2"
+FAKE_BLKLOCK_LOSE_AFTER_MS=300 "${FAKE[@]}" -e acquire 7 < "$T/fifo2" > "$T/losteof" 2>&1 &
+pid=$!
+exec 8> "$T/fifo2"
+wait $pid; rc=$?
+exec 8>&-
+if [ $rc = 5 ] && grep -q 'a held lock is lost' "$T/losteof"; then pass lost-until-eof; else fail lost-until-eof "exit $rc: $(tr '\n' '|' < "$T/losteof")"; fi
+t0=$(ms)
+FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-during-run 5 'a held lock is lost .*: stopping sleep with SIGTERM' -- run 7 -- sleep 20
+t1=$(ms)
+if [ $((t1 - t0)) -lt 5000 ]; then pass lost-run-stopped-promptly; else fail lost-run-stopped-promptly "$((t1 - t0)) ms"; fi
+FAKE_BLKLOCK_LOSE_AFTER_MS=100 f lost-release-in-run 5 'release lock 7: .*ENOLCK' -- run 7 -- sh -c 'trap "" TERM; sleep 0.5'
+
+fi # fake
+
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ $nfail = 0 ]
