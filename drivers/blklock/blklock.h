@@ -5,6 +5,7 @@
  *   format.c  on-disk header and lock records (pure)
  *   sense.c   SCSI result and sense decoding (pure)
  *   lock.c    lock state machine over a command-layer ops table
+ *   lease.c   heartbeats, lease expiry, self-fencing
  *   cmd.c     SCSI passthrough commands to the shared disk
  *   space.c   lockspaces: attach, format, sysfs counters
  *   dev.c     /dev/blklock and its ioctls
@@ -18,7 +19,10 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
@@ -38,7 +42,10 @@
  * @nr_locks:	number of lock records
  * @max_node_id: largest node id the lockspace accepts
  * @flags:	header flags, 0
+ * @hb_interval_ms: how often every node renews its heartbeat slot
+ * @lease_timeout_ms: a slot unchanged this long belongs to a dead node
  * @lock_lba:	device LBA of lock record 0
+ * @hb_lba:	device LBA of the heartbeat slot of node 1
  * @created:	format time, seconds since the epoch
  * @uuid:	lockspace uuid
  */
@@ -48,9 +55,28 @@ struct blklock_header {
 	u32 nr_locks;
 	u32 max_node_id;
 	u32 flags;
+	u32 hb_interval_ms;
+	u32 lease_timeout_ms;
 	u64 lock_lba;
+	u64 hb_lba;
 	u64 created;
 	u8 uuid[16];
+};
+
+/**
+ * struct blklock_hbrec - decoded heartbeat slot
+ * @node_id:	the slot's node id
+ * @flags:	BLKLOCK_HB_*
+ * @incarnation: chosen by the node at attach; 0 if the slot was never used
+ * @counter:	grows by one at every renewal
+ * @timestamp:	writer's CLOCK_REALTIME in ns (informational)
+ */
+struct blklock_hbrec {
+	u32 node_id;
+	u32 flags;
+	u64 incarnation;
+	u64 counter;
+	u64 timestamp;
 };
 
 /**
@@ -60,6 +86,7 @@ struct blklock_header {
  * @flags:	record flags, 0
  * @generation:	grows by one at every change of owner (fencing token)
  * @acquired:	owner's CLOCK_REALTIME in ns when it took the lock, 0 if free
+ * @owner_incarnation: the owner's heartbeat incarnation, 0 if free
  */
 struct blklock_rec {
 	u32 lock;
@@ -67,6 +94,7 @@ struct blklock_rec {
 	u32 flags;
 	u64 generation;
 	u64 acquired;
+	u64 owner_incarnation;
 };
 
 void blklock_header_encode(const struct blklock_header *h, void *blk, u32 bs);
@@ -77,6 +105,11 @@ int blklock_rec_decode(const void *blk, u32 bs, u32 index,
 		       struct blklock_rec *r);
 bool blklock_rec_equal(const struct blklock_rec *a,
 		       const struct blklock_rec *b);
+void blklock_hb_encode(const struct blklock_hbrec *r, void *blk, u32 bs);
+int blklock_hb_decode(const void *blk, u32 bs, u32 node_id,
+		      struct blklock_hbrec *r);
+bool blklock_lease_timing_valid(u32 hb_interval_ms, u32 lease_timeout_ms);
+u32 blklock_fence_after_ms(u32 hb_interval_ms, u32 lease_timeout_ms);
 const char *blklock_detect_signature(const void *buf, size_t len, u32 bs);
 
 /* ---- sense.c: command results -------------------------------------- */
@@ -172,15 +205,17 @@ struct blklock_space;
  * @caw: COMPARE AND WRITE of one block; @buf holds the compare image
  *	followed by the write image
  * @read: READ of @nr blocks into @buf
+ * @now_ns: the monotonic clock leases are measured with
  *
  * LBAs are relative to the start of the lockspace's device.  KUnit
- * tests plug a fake in here.
+ * tests plug a fake disk and a fake clock in here.
  */
 struct blklock_io_ops {
 	void (*caw)(struct blklock_space *ls, u64 lba, void *buf,
 		    struct blklock_cmd_result *res);
 	void (*read)(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
 		     struct blklock_cmd_result *res);
+	u64 (*now_ns)(struct blklock_space *ls);
 };
 
 /**
@@ -210,6 +245,10 @@ struct blklock_latency {
  * @reclaims:		locks taken back from an earlier attach of this node id
  * @corrupt:		lock records that failed to decode
  * @reports_suppressed:	miscompare reports held back by rate limiting
+ * @hb_sent:		heartbeat renewals sent
+ * @hb_late:		renewals that failed or came later than 1.5 intervals
+ * @takeovers:		stale locks of dead nodes taken over
+ * @locks_lost:		locks this node lost (fence, duplicate id, taken)
  * @caw_latency:	COMPARE AND WRITE latency
  * @read_latency:	READ latency
  */
@@ -227,8 +266,26 @@ struct blklock_stats {
 	atomic64_t reclaims;
 	atomic64_t corrupt;
 	atomic64_t reports_suppressed;
+	atomic64_t hb_sent;
+	atomic64_t hb_late;
+	atomic64_t takeovers;
+	atomic64_t locks_lost;
 	struct blklock_latency caw_latency;
 	struct blklock_latency read_latency;
+};
+
+/**
+ * enum blklock_hb_state - the heartbeat of this node in a lockspace
+ * @BLKLOCK_HB_LIVE:	renewing; locks may be held
+ * @BLKLOCK_HB_FENCED:	not renewed in time: every lock is lost; renewals
+ *			go on, and the first that succeeds starts a new
+ *			incarnation
+ * @BLKLOCK_HB_STOPPED:	another host writes this node id's slot: stopped
+ */
+enum blklock_hb_state {
+	BLKLOCK_HB_LIVE,
+	BLKLOCK_HB_FENCED,
+	BLKLOCK_HB_STOPPED,
 };
 
 /**
@@ -247,6 +304,18 @@ struct blklock_stats {
  * @stats:	counters
  * @report_rs:	rate limit of miscompare reports
  * @report_missed: reports suppressed since the last one printed
+ * @hb_lock:	protects @hb_state, @hb and @last_renew_ns
+ * @hb_state:	LIVE, FENCED or STOPPED
+ * @hb:		the slot record this node last wrote
+ * @last_renew_ns: submission time of the last successful renewal
+ * @loss_epoch:	grows each time this node loses all its locks
+ * @loss_wq:	poll() waiters for lost locks
+ * @hb_work:	periodic renewal
+ * @fence_timer: fires when the renewal deadline passes
+ * @hb_paused:	test hook: the node behaves as if frozen
+ * @watch_mutex: protects @watch
+ * @watch:	what this node saw of other nodes' slots, by node id
+ * @debugfs:	test hooks directory, NULL in production builds
  */
 struct blklock_space {
 	struct kobject kobj;
@@ -263,6 +332,18 @@ struct blklock_space {
 	struct blklock_stats stats;
 	struct ratelimit_state report_rs;
 	atomic_t report_missed;
+	spinlock_t hb_lock;		/* heartbeat state */
+	enum blklock_hb_state hb_state;
+	struct blklock_hbrec hb;
+	u64 last_renew_ns;
+	atomic_t loss_epoch;
+	wait_queue_head_t loss_wq;
+	struct delayed_work hb_work;
+	struct timer_list fence_timer;
+	bool hb_paused;
+	struct mutex watch_mutex;	/* protects watch */
+	struct xarray watch;
+	struct dentry *debugfs;
 };
 
 /**
@@ -274,6 +355,8 @@ struct blklock_space {
  * @cached_valid: @cached is what the disk held after our last command
  * @cached:	last record seen on, or written to, the disk
  * @mine:	the record this node wrote when it took the lock
+ * @epoch:	loss_epoch of the lockspace when the lock was taken
+ * @lost:	the lock was found taken by another node while held
  */
 struct blklock_lock {
 	struct mutex mutex;	/* disk commands and state of this lock */
@@ -283,6 +366,8 @@ struct blklock_lock {
 	bool cached_valid;
 	struct blklock_rec cached;
 	struct blklock_rec mine;
+	int epoch;
+	bool lost;
 };
 
 /* lock.c */
@@ -294,14 +379,33 @@ int blklock_release(struct blklock_space *ls, u32 index, const void *holder);
 void blklock_release_all(struct blklock_space *ls, const void *holder);
 int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
 		   struct blklock_status *st);
+int blklock_validate(struct blklock_space *ls, u32 index, const void *holder,
+		     u64 generation);
+bool blklock_holds_lost(struct blklock_space *ls, const void *holder);
+
+/* lease.c: what blklock_lease_owner_stale() says of a lock's owner */
+#define BLKLOCK_OWNER_LIVE	0	/* heartbeating */
+#define BLKLOCK_OWNER_DEAD	1	/* slot unchanged for a lease timeout */
+#define BLKLOCK_OWNER_GONE	2	/* its incarnation no longer heartbeats */
+
+void blklock_lease_init(struct blklock_space *ls);
+void blklock_lease_destroy(struct blklock_space *ls);
+int blklock_lease_claim(struct blklock_space *ls);
+void blklock_lease_start(struct blklock_space *ls);
+void blklock_lease_renew(struct blklock_space *ls);
+void blklock_lease_fence(struct blklock_space *ls, const char *why);
+void blklock_lease_leave(struct blklock_space *ls);
+bool blklock_lease_live(struct blklock_space *ls);
+int blklock_lease_owner_stale(struct blklock_space *ls,
+			      const struct blklock_rec *rec, u64 *unchanged_ms);
+void blklock_lease_set_paused(struct blklock_space *ls, bool paused);
 
 /* space.c */
 int blklock_space_get(const char *path, u32 node_id,
 		      struct blklock_space **lsp);
 void blklock_space_use(struct blklock_space *ls);
 void blklock_space_put(struct blklock_space *ls);
-int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
-			const u8 *uuid);
+int blklock_format_disk(const char *path, const struct blklock_format *f);
 int blklock_spaces_init(void);
 void blklock_spaces_exit(void);
 
@@ -309,8 +413,12 @@ void blklock_spaces_exit(void);
 int blklock_dev_init(void);
 void blklock_dev_exit(void);
 
+extern struct workqueue_struct *blklock_wq;
+
 /* main.c: module parameters */
 extern unsigned int blklock_io_timeout_ms;
+extern unsigned int blklock_hb_interval_ms;
+extern unsigned int blklock_lease_timeout_ms;
 extern bool blklock_fua;
 extern struct blklock_space *blklock_default_space;
 

@@ -104,8 +104,9 @@ static void format_header(struct kunit *test)
 {
 	struct blklock_header h = {
 		.version = BLKLOCK_FORMAT_VERSION, .block_size = 4096,
-		.nr_locks = 100, .max_node_id = BLKLOCK_MAX_NODE_ID,
-		.lock_lba = 1, .created = 1234, .uuid = { 1, 2, 3 },
+		.nr_locks = 100, .max_node_id = 4, .hb_lba = 1, .lock_lba = 5,
+		.hb_interval_ms = 1000, .lease_timeout_ms = 6000,
+		.created = 1234, .uuid = { 1, 2, 3 },
 	};
 	struct blklock_header out;
 	u8 *blk = kunit_kmalloc(test, 4096, GFP_KERNEL);
@@ -115,14 +116,25 @@ static void format_header(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, blk, "BLKLOCK", 8);
 	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), 0);
 	KUNIT_EXPECT_EQ(test, out.nr_locks, 100U);
-	KUNIT_EXPECT_EQ(test, out.lock_lba, 1ULL);
+	KUNIT_EXPECT_EQ(test, out.lock_lba, 5ULL);
+	KUNIT_EXPECT_EQ(test, out.hb_lba, 1ULL);
+	KUNIT_EXPECT_EQ(test, out.hb_interval_ms, 1000U);
+	KUNIT_EXPECT_EQ(test, out.lease_timeout_ms, 6000U);
 	KUNIT_EXPECT_MEMEQ(test, out.uuid, h.uuid, 16);
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 101), 0);
-	/* One block short, another block size, no locks. */
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 100), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), 0);
+	/* One block short, another block size. */
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 104), -EUCLEAN);
 	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 512, 1000), -EUCLEAN);
+	/* Locks over the heartbeat slots. */
+	out.lock_lba = 4;
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), -EUCLEAN);
+	out.lock_lba = 5;
+	/* A lease shorter than four heartbeats. */
+	out.lease_timeout_ms = 3999;
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), -EUCLEAN);
+	out.lease_timeout_ms = 6000;
 	out.nr_locks = 0;
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 101), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), -EUCLEAN);
 
 	blk[12] ^= 1;
 	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), -EBADMSG);
@@ -145,9 +157,50 @@ static void format_header_version(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 512, &out),
 			-EPROTONOSUPPORT);
 	KUNIT_EXPECT_EQ(test, out.version, BLKLOCK_FORMAT_VERSION + 1);
+	/* Format 1 has no heartbeat region. */
+	h.version = 1;
+	blklock_header_encode(&h, blk, 512);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 512, &out), -EPROTO);
 	h.version = 0;
 	blklock_header_encode(&h, blk, 512);
 	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 512, &out), -EUCLEAN);
+}
+
+static void format_heartbeat_slot(struct kunit *test)
+{
+	struct blklock_hbrec r = { .node_id = 7, .incarnation = 0xfeedULL,
+				   .counter = 99, .timestamp = 5 };
+	struct blklock_hbrec out;
+	u8 *blk = kunit_kmalloc(test, 512, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	blklock_hb_encode(&r, blk, 512);
+	KUNIT_EXPECT_MEMEQ(test, blk, "BLKH", 4);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(blk + 60),
+			std_crc32c(blk, 60));
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 7, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.incarnation, 0xfeedULL);
+	KUNIT_EXPECT_EQ(test, out.counter, 99ULL);
+	/* The slot of another node, a flipped bit, unknown flags. */
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 8, &out), -EUCLEAN);
+	blk[16] ^= 1;
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 7, &out), -EBADMSG);
+	r.flags = 0x80;
+	blklock_hb_encode(&r, blk, 512);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 7, &out), -EUCLEAN);
+}
+
+static void format_lease_timing(struct kunit *test)
+{
+	/* Defaults: renew every second, lease 6 s, fence after 4 s. */
+	KUNIT_EXPECT_TRUE(test, blklock_lease_timing_valid(1000, 6000));
+	KUNIT_EXPECT_EQ(test, blklock_fence_after_ms(1000, 6000), 4000U);
+	KUNIT_EXPECT_TRUE(test, blklock_lease_timing_valid(1000, 4000));
+	KUNIT_EXPECT_EQ(test, blklock_fence_after_ms(1000, 4000), 2000U);
+	KUNIT_EXPECT_FALSE(test, blklock_lease_timing_valid(1000, 3999));
+	KUNIT_EXPECT_FALSE(test, blklock_lease_timing_valid(99, 1000));
+	KUNIT_EXPECT_FALSE(test, blklock_lease_timing_valid(60001, 600000));
+	KUNIT_EXPECT_FALSE(test, blklock_lease_timing_valid(1000, 600001));
 }
 
 static void format_signatures(struct kunit *test)
@@ -199,6 +252,8 @@ static struct kunit_case format_cases[] = {
 	KUNIT_CASE(format_record_rejects),
 	KUNIT_CASE(format_header),
 	KUNIT_CASE(format_header_version),
+	KUNIT_CASE(format_heartbeat_slot),
+	KUNIT_CASE(format_lease_timing),
 	KUNIT_CASE(format_signatures),
 	{}
 };
@@ -376,8 +431,15 @@ static struct kunit_suite sense_suite = {
 
 #define FAKE_BS		512
 #define FAKE_LOCKS	8
+#define FAKE_NODES	4
 #define FAKE_NODE	1
-#define OTHER_NODE	1002
+#define OTHER_NODE	3
+#define FAKE_INC	0x1111ULL
+#define OTHER_INC	0x3333ULL
+#define FAKE_HB_MS	1000
+#define FAKE_LEASE_MS	6000
+#define FAKE_HB_LBA	1
+#define FAKE_LOCK_LBA	(FAKE_HB_LBA + FAKE_NODES)
 
 /* What the fake does to the next COMPARE AND WRITE. */
 enum fake_fault {
@@ -392,7 +454,8 @@ enum fake_fault {
 
 struct fake {
 	struct blklock_space ls;
-	u8 blocks[1 + FAKE_LOCKS][FAKE_BS];
+	u8 blocks[FAKE_LOCK_LBA + FAKE_LOCKS][FAKE_BS];
+	u64 now;
 	enum fake_fault fault;
 	struct kunit *test;
 	int caws;
@@ -447,9 +510,10 @@ static void fake_caw(struct blklock_space *ls, u64 lba, void *buf,
 		struct blklock_rec r;
 
 		KUNIT_ASSERT_EQ(f->test, blklock_rec_decode(f->blocks[lba], FAKE_BS,
-							    lba - 1, &r), 0);
+							    lba - FAKE_LOCK_LBA, &r), 0);
 		r.owner = 0;
 		r.acquired = 0;
+		r.owner_incarnation = 0;
 		blklock_rec_encode(&r, f->blocks[lba], FAKE_BS);
 		res->status = BLKLOCK_CMD_MISCOMPARE;
 		res->error = -EILSEQ;
@@ -476,17 +540,56 @@ static void fake_read(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
 	blklock_decode_result(0, 0, NULL, 0, res);
 }
 
+static u64 fake_now(struct blklock_space *ls)
+{
+	return to_fake(ls)->now;
+}
+
 static const struct blklock_io_ops fake_ops = {
 	.caw = fake_caw,
 	.read = fake_read,
+	.now_ns = fake_now,
 };
 
-static void fake_set(struct fake *f, u32 index, u32 owner, u64 gen)
+static void fake_advance_ms(struct fake *f, u64 ms)
+{
+	f->now += ms * NSEC_PER_MSEC;
+}
+
+static void fake_hb_set(struct fake *f, u32 node, u64 inc, u64 counter,
+			u32 flags)
+{
+	struct blklock_hbrec r = { .node_id = node, .incarnation = inc,
+				   .counter = counter, .flags = flags };
+
+	blklock_hb_encode(&r, f->blocks[FAKE_HB_LBA + node - 1], FAKE_BS);
+}
+
+static struct blklock_hbrec fake_hb_get(struct kunit *test, struct fake *f,
+					u32 node)
+{
+	struct blklock_hbrec r = {};
+
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(f->blocks[FAKE_HB_LBA + node - 1],
+						FAKE_BS, node, &r), 0);
+	return r;
+}
+
+static void fake_set_inc(struct fake *f, u32 index, u32 owner, u64 gen,
+			 u64 inc)
 {
 	struct blklock_rec r = { .lock = index, .owner = owner,
-				 .generation = gen, .acquired = owner ? 42 : 0 };
+				 .generation = gen, .acquired = owner ? 42 : 0,
+				 .owner_incarnation = owner ? inc : 0 };
 
-	blklock_rec_encode(&r, f->blocks[1 + index], FAKE_BS);
+	blklock_rec_encode(&r, f->blocks[FAKE_LOCK_LBA + index], FAKE_BS);
+}
+
+/* A record as its owner would write it: with its live incarnation. */
+static void fake_set(struct fake *f, u32 index, u32 owner, u64 gen)
+{
+	fake_set_inc(f, index, owner, gen,
+		     owner == FAKE_NODE ? FAKE_INC : OTHER_INC);
 }
 
 static struct blklock_rec fake_get(struct kunit *test, struct fake *f,
@@ -494,8 +597,8 @@ static struct blklock_rec fake_get(struct kunit *test, struct fake *f,
 {
 	struct blklock_rec r = {};
 
-	KUNIT_EXPECT_EQ(test, blklock_rec_decode(f->blocks[1 + index], FAKE_BS,
-						 index, &r), 0);
+	KUNIT_EXPECT_EQ(test, blklock_rec_decode(f->blocks[FAKE_LOCK_LBA + index],
+						 FAKE_BS, index, &r), 0);
 	return r;
 }
 
@@ -516,12 +619,21 @@ static struct fake *fake_new(struct kunit *test)
 	f->ls.block_size = FAKE_BS;
 	f->ls.hdr = (struct blklock_header) {
 		.version = BLKLOCK_FORMAT_VERSION, .block_size = FAKE_BS,
-		.nr_locks = FAKE_LOCKS, .max_node_id = BLKLOCK_MAX_NODE_ID,
-		.lock_lba = 1,
+		.nr_locks = FAKE_LOCKS, .max_node_id = FAKE_NODES,
+		.hb_interval_ms = FAKE_HB_MS, .lease_timeout_ms = FAKE_LEASE_MS,
+		.hb_lba = FAKE_HB_LBA, .lock_lba = FAKE_LOCK_LBA,
 	};
 	f->ls.ops = &fake_ops;
+	f->now = 1000 * NSEC_PER_SEC;
 	blklock_space_init(&f->ls);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, &f->ls), 0);
+	for (i = 1; i <= FAKE_NODES; i++)
+		fake_hb_set(f, i, 0, 0, 0);
+	/* This node heartbeats as FAKE_INC; node OTHER_NODE as OTHER_INC. */
+	fake_hb_set(f, FAKE_NODE, FAKE_INC, 1, 0);
+	f->ls.hb = fake_hb_get(test, f, FAKE_NODE);
+	f->ls.last_renew_ns = f->now;
+	fake_hb_set(f, OTHER_NODE, OTHER_INC, 1, 0);
 	for (i = 0; i < FAKE_LOCKS; i++)
 		fake_set(f, i, 0, 0);
 	return f;
@@ -760,7 +872,7 @@ static void lock_corrupt_record(struct kunit *test)
 	struct fake *f = fake_new(test);
 	u64 gen = 0;
 
-	f->blocks[1 + 1][20] ^= 0xff;
+	f->blocks[FAKE_LOCK_LBA + 1][20] ^= 0xff;
 	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
 					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
 			-EBADMSG);
@@ -817,7 +929,187 @@ static struct kunit_suite lock_suite = {
 	.test_cases = lock_cases,
 };
 
-kunit_test_suites(&format_suite, &sense_suite, &lock_suite);
+/* ---- leases: heartbeats, stale locks, self-fencing ----------------------- */
+
+static void lease_stale_takeover(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	fake_set(f, 1, OTHER_NODE, 5);
+	/* Watching starts: the slot has not stood still for a lease yet. */
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	fake_advance_ms(f, FAKE_LEASE_MS - 1);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	/* The owner renews: the lease starts again. */
+	fake_hb_set(f, OTHER_NODE, OTHER_INC, 2, 0);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	fake_advance_ms(f, FAKE_LEASE_MS - 1);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 0);
+	/* It stops: one lease later the lock is broken with one CAW. */
+	fake_advance_ms(f, 2);
+	f->caws = 0;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 6ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 1);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner_incarnation, FAKE_INC);
+	KUNIT_EXPECT_EQ(test, f->caws, 2);	/* the guess, then the takeover */
+}
+
+static void lease_incarnation_gone(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	/* The owner restarted with another incarnation. */
+	fake_set_inc(f, 2, OTHER_NODE, 7, 0x9999);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 8ULL);
+	/* The owner left cleanly (its slot says so). */
+	fake_set(f, 3, OTHER_NODE, 2);
+	fake_hb_set(f, OTHER_NODE, OTHER_INC, 9, BLKLOCK_HB_DETACHED);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 3, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	/* This node's own record from an earlier incarnation. */
+	fake_set_inc(f, 4, FAKE_NODE, 11, 0x4444);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 4, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 12ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 3);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reclaims), 0);
+}
+
+static void lease_renew(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+
+	blklock_lease_renew(&f->ls);
+	blklock_lease_renew(&f->ls);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).counter, 3ULL);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).incarnation,
+			FAKE_INC);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.hb_sent), 2);
+	KUNIT_EXPECT_TRUE(test, blklock_lease_live(&f->ls));
+}
+
+static void lease_duplicate_node_id(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_status st = {};
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A, 0, 0, &gen), 0);
+	/* Another host writes this node id's slot. */
+	fake_hb_set(f, FAKE_NODE, 0x7777, 40, 0);
+	blklock_lease_renew(&f->ls);
+	KUNIT_EXPECT_EQ(test, f->ls.hb_state, BLKLOCK_HB_STOPPED);
+	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 0, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.state & BLKLOCK_STATE_LOST, BLKLOCK_STATE_LOST);
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 0, HOLDER_A, gen), -ENOLCK);
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 0, HOLDER_A), -ENOLCK);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.locks_lost), 1);
+	/* No lock can be taken any more; the other host's slot is left alone. */
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ENOLCK);
+	blklock_lease_renew(&f->ls);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).incarnation, 0x7777ULL);
+}
+
+static void lease_frozen_node(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A, 0, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 5, HOLDER_A, gen), 0);
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 5, HOLDER_A, gen + 1),
+			-EINVAL);
+	/* Frozen past the renewal deadline: the next renewal fences, then
+	 * rejoins with a new incarnation.
+	 */
+	fake_advance_ms(f, blklock_fence_after_ms(FAKE_HB_MS, FAKE_LEASE_MS));
+	blklock_lease_renew(&f->ls);
+	KUNIT_EXPECT_TRUE(test, blklock_lease_live(&f->ls));
+	KUNIT_EXPECT_NE(test, fake_hb_get(test, f, FAKE_NODE).incarnation, FAKE_INC);
+	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 5, HOLDER_A, gen), -ENOLCK);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A, 0, 0, &gen),
+			-ENOLCK);
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 5, HOLDER_A), -ENOLCK);
+	/* Its old record is stale now, for this node too. */
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_B,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 1);
+}
+
+static void lease_validate_taken(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_A, 0, 0, &gen), 0);
+	f->caws = 0;
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 6, HOLDER_A, gen), 0);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 6).owner, FAKE_NODE);
+	/* Another node broke it while this one was not looking. */
+	fake_set(f, 6, OTHER_NODE, gen + 1);
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 6, HOLDER_A, gen), -ENOLCK);
+	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 6).owner, OTHER_NODE);
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 6, HOLDER_B, gen), -EPERM);
+}
+
+static void lease_fence(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	u64 gen = 0;
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 7, HOLDER_A, 0, 0, &gen), 0);
+	blklock_lease_fence(&f->ls, "could not renew its heartbeat in time");
+	KUNIT_EXPECT_FALSE(test, blklock_lease_live(&f->ls));
+	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_B,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ENOLCK);
+	/* The path comes back: new incarnation, locks may be taken again. */
+	blklock_lease_renew(&f->ls);
+	KUNIT_EXPECT_TRUE(test, blklock_lease_live(&f->ls));
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_B,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+}
+
+static struct kunit_case lease_cases[] = {
+	KUNIT_CASE(lease_stale_takeover),
+	KUNIT_CASE(lease_incarnation_gone),
+	KUNIT_CASE(lease_renew),
+	KUNIT_CASE(lease_duplicate_node_id),
+	KUNIT_CASE(lease_frozen_node),
+	KUNIT_CASE(lease_validate_taken),
+	KUNIT_CASE(lease_fence),
+	{}
+};
+
+static struct kunit_suite lease_suite = {
+	.name = "blklock_lease",
+	.test_cases = lease_cases,
+};
+
+kunit_test_suites(&format_suite, &sense_suite, &lock_suite, &lease_suite);
 
 MODULE_DESCRIPTION("KUnit tests for blklock");
 MODULE_LICENSE("GPL");

@@ -16,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -189,15 +190,18 @@ static int blklock_ioc_format(void __user *argp)
 		return -EFAULT;
 	if (a.flags & ~BLKLOCK_FORMAT_FLAGS)
 		return blklock_reject(what, "unknown flags 0x%x", a.flags);
-	if (!blklock_zero(a.reserved, sizeof(a.reserved)))
+	if (a.reserved)
 		return blklock_reject(what, "reserved fields must be zero");
 	if (!a.nr_locks || a.nr_locks > BLKLOCK_MAX_LOCKS)
 		return blklock_reject(what, "%u locks is outside 1..%u",
 				      a.nr_locks, BLKLOCK_MAX_LOCKS);
+	if (a.max_node_id > BLKLOCK_MAX_NODE_ID)
+		return blklock_reject(what, "%u heartbeat slots is above %u",
+				      a.max_node_id, BLKLOCK_MAX_NODE_ID);
 	path = blklock_user_path(a.path, what);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
-	ret = blklock_format_disk(path, a.nr_locks, a.flags, a.uuid);
+	ret = blklock_format_disk(path, &a);
 	kfree(path);
 	return ret;
 }
@@ -348,6 +352,65 @@ static int blklock_ioc_status(struct blklock_file *f, void __user *argp)
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/**
+ * blklock_ioc_validate() - BLKLOCK_IOC_VALIDATE: prove a lock is held
+ * @f:		the open file
+ * @argp:	struct blklock_validate
+ *
+ * One COMPARE AND WRITE of the holder's record onto itself: when it
+ * succeeds, no other node has taken the lock, atomically at that moment.
+ *
+ * Return: 0; -EINVAL for a bad argument or another generation; -ENXIO;
+ * -EPERM if this file does not hold the lock; -ENOLCK if it lost it; or
+ * a command's errno.
+ */
+static int blklock_ioc_validate(struct blklock_file *f, void __user *argp)
+{
+	static const char what[] = "VALIDATE";
+	struct blklock_validate a;
+	struct blklock_space *ls;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags)
+		return blklock_reject(what, "unknown flags 0x%x", a.flags);
+	if (!blklock_zero(a.reserved, sizeof(a.reserved)))
+		return blklock_reject(what, "reserved fields must be zero");
+
+	ls = blklock_file_space(f, what);
+	if (IS_ERR(ls))
+		return PTR_ERR(ls);
+	ret = blklock_check_index(ls, a.lock, what);
+	if (!ret)
+		ret = blklock_validate(ls, a.lock, f, a.generation);
+	if (ret == -EINVAL)
+		pr_warn_ratelimited("%s[%d]: %s: generation %llu is not the one this file holds lock %u at\n",
+				    current->comm, task_pid_nr(current), what,
+				    a.generation, a.lock);
+	up_read(&f->sem);
+	return ret;
+}
+
+/*
+ * EPOLLPRI | EPOLLERR once a lock the file holds is lost: the holder
+ * should stop writing at once.
+ */
+static __poll_t blklock_poll(struct file *file, poll_table *wait)
+{
+	struct blklock_file *f = file->private_data;
+	__poll_t mask = 0;
+
+	down_read(&f->sem);
+	if (f->ls) {
+		poll_wait(file, &f->ls->loss_wq, wait);
+		if (blklock_holds_lost(f->ls, f))
+			mask = EPOLLPRI | EPOLLERR;
+	}
+	up_read(&f->sem);
+	return mask;
+}
+
 static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct blklock_file *f = file->private_data;
@@ -375,6 +438,9 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case _IOC_NR(BLKLOCK_IOC_STATUS):
 		expected = BLKLOCK_IOC_STATUS;
 		break;
+	case _IOC_NR(BLKLOCK_IOC_VALIDATE):
+		expected = BLKLOCK_IOC_VALIDATE;
+		break;
 	default:
 		return -ENOTTY;
 	}
@@ -394,6 +460,8 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return blklock_ioc_acquire(f, argp);
 	case BLKLOCK_IOC_RELEASE:
 		return blklock_ioc_release(f, argp);
+	case BLKLOCK_IOC_VALIDATE:
+		return blklock_ioc_validate(f, argp);
 	default:
 		return blklock_ioc_status(f, argp);
 	}
@@ -404,6 +472,7 @@ static const struct file_operations blklock_fops = {
 	.open = blklock_open,
 	.release = blklock_close,
 	.unlocked_ioctl = blklock_ioctl,
+	.poll = blklock_poll,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

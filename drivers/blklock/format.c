@@ -49,6 +49,9 @@ void blklock_header_encode(const struct blklock_header *h, void *blk, u32 bs)
 	memcpy(d->uuid, h->uuid, sizeof(d->uuid));
 	d->created = cpu_to_le64(h->created);
 	d->flags = cpu_to_le32(h->flags);
+	d->hb_interval_ms = cpu_to_le32(h->hb_interval_ms);
+	d->lease_timeout_ms = cpu_to_le32(h->lease_timeout_ms);
+	d->hb_lba = cpu_to_le64(h->hb_lba);
 	d->crc = cpu_to_le32(blklock_crc(d, offsetof(typeof(*d), crc)));
 }
 
@@ -60,7 +63,8 @@ void blklock_header_encode(const struct blklock_header *h, void *blk, u32 bs)
  *
  * Return: 0; -EMEDIUMTYPE if the block carries no lockspace; -EBADMSG if
  * its checksum is wrong; -EPROTONOSUPPORT if a newer blklock wrote it;
- * -EUCLEAN if a field or the padding holds what no blklock writes.
+ * -EPROTO if an older one did (format 1 has no heartbeats); -EUCLEAN if
+ * a field or the padding holds what no blklock writes.
  */
 int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h)
 {
@@ -73,6 +77,8 @@ int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h)
 	h->version = le32_to_cpu(d->version);
 	if (h->version > BLKLOCK_FORMAT_VERSION)
 		return -EPROTONOSUPPORT;
+	if (h->version == 1)
+		return -EPROTO;
 	if (h->version != BLKLOCK_FORMAT_VERSION)
 		return -EUCLEAN;
 	h->block_size = le32_to_cpu(d->block_size);
@@ -82,7 +88,11 @@ int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h)
 	memcpy(h->uuid, d->uuid, sizeof(h->uuid));
 	h->created = le64_to_cpu(d->created);
 	h->flags = le32_to_cpu(d->flags);
-	if (h->flags || memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
+	h->hb_interval_ms = le32_to_cpu(d->hb_interval_ms);
+	h->lease_timeout_ms = le32_to_cpu(d->lease_timeout_ms);
+	h->hb_lba = le64_to_cpu(d->hb_lba);
+	if (h->flags || d->reserved0 ||
+	    memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
 	    !blklock_tail_is_zero(blk, sizeof(*d), bs))
 		return -EUCLEAN;
 	return 0;
@@ -95,7 +105,8 @@ int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h)
  * @nr_blocks:	the device's size in logical blocks
  *
  * Return: 0, or -EUCLEAN when the header does not describe a lockspace
- * that fits on this device (other block size, records past its end).
+ * that fits on this device (other block size, regions that overlap or
+ * pass its end, lease timing outside blklock_lease_timing_valid()).
  */
 int blklock_header_check(const struct blklock_header *h, u32 bs, u64 nr_blocks)
 {
@@ -105,8 +116,98 @@ int blklock_header_check(const struct blklock_header *h, u32 bs, u64 nr_blocks)
 		return -EUCLEAN;
 	if (!h->max_node_id || h->max_node_id > BLKLOCK_MAX_NODE_ID)
 		return -EUCLEAN;
-	if (h->lock_lba < 1 || h->lock_lba > nr_blocks ||
-	    nr_blocks - h->lock_lba < h->nr_locks)
+	if (!blklock_lease_timing_valid(h->hb_interval_ms, h->lease_timeout_ms))
+		return -EUCLEAN;
+	if (h->hb_lba < 1 || h->lock_lba < h->hb_lba + h->max_node_id)
+		return -EUCLEAN;
+	if (h->lock_lba > nr_blocks || nr_blocks - h->lock_lba < h->nr_locks)
+		return -EUCLEAN;
+	return 0;
+}
+
+/**
+ * blklock_lease_timing_valid() - can a lockspace use these timings?
+ * @hb_interval_ms:	heartbeat interval
+ * @lease_timeout_ms:	lease timeout
+ *
+ * The interval must be 100 ms to 60 s, and the lease at least four
+ * intervals: a node fences itself two intervals before its lease ends
+ * (blklock_fence_after_ms()), which leaves it at least two renewals.
+ *
+ * Return: true if they are usable.
+ */
+bool blklock_lease_timing_valid(u32 hb_interval_ms, u32 lease_timeout_ms)
+{
+	return hb_interval_ms >= 100 && hb_interval_ms <= 60000 &&
+	       lease_timeout_ms >= 4 * hb_interval_ms &&
+	       lease_timeout_ms <= 600000;
+}
+
+/**
+ * blklock_fence_after_ms() - how long a node may go without renewing its
+ *	heartbeat before it must consider its locks lost
+ * @hb_interval_ms:	heartbeat interval
+ * @lease_timeout_ms:	lease timeout
+ *
+ * Other nodes measure the lease from the moment they see a renewal,
+ * which is no earlier than its submission; the holder counts from the
+ * submission of its last successful renewal and stops two intervals
+ * short of the lease.
+ *
+ * Return: the self-fence deadline, ms after the last good renewal.
+ */
+u32 blklock_fence_after_ms(u32 hb_interval_ms, u32 lease_timeout_ms)
+{
+	return lease_timeout_ms - 2 * hb_interval_ms;
+}
+
+/**
+ * blklock_hb_encode() - build the block image of a heartbeat slot
+ * @r:		slot fields
+ * @blk:	output, @bs bytes
+ * @bs:		logical block size
+ */
+void blklock_hb_encode(const struct blklock_hbrec *r, void *blk, u32 bs)
+{
+	struct blklock_disk_hb *d = blk;
+
+	memset(blk, 0, bs);
+	d->magic = cpu_to_le32(BLKLOCK_HB_MAGIC);
+	d->node_id = cpu_to_le32(r->node_id);
+	d->incarnation = cpu_to_le64(r->incarnation);
+	d->counter = cpu_to_le64(r->counter);
+	d->timestamp = cpu_to_le64(r->timestamp);
+	d->flags = cpu_to_le32(r->flags);
+	d->crc = cpu_to_le32(blklock_crc(d, offsetof(typeof(*d), crc)));
+}
+
+/**
+ * blklock_hb_decode() - check and decode a heartbeat slot block
+ * @blk:	the slot's block, @bs bytes
+ * @bs:		logical block size
+ * @node_id:	the node id this slot belongs to
+ * @r:		output
+ *
+ * Return: 0, -EBADMSG on a checksum mismatch, -EUCLEAN if the block is
+ * not the slot of @node_id.
+ */
+int blklock_hb_decode(const void *blk, u32 bs, u32 node_id,
+		      struct blklock_hbrec *r)
+{
+	const struct blklock_disk_hb *d = blk;
+
+	if (le32_to_cpu(d->magic) != BLKLOCK_HB_MAGIC)
+		return -EUCLEAN;
+	if (le32_to_cpu(d->crc) != blklock_crc(d, offsetof(typeof(*d), crc)))
+		return -EBADMSG;
+	r->node_id = le32_to_cpu(d->node_id);
+	r->incarnation = le64_to_cpu(d->incarnation);
+	r->counter = le64_to_cpu(d->counter);
+	r->timestamp = le64_to_cpu(d->timestamp);
+	r->flags = le32_to_cpu(d->flags);
+	if (r->node_id != node_id || (r->flags & ~BLKLOCK_HB_DETACHED) ||
+	    memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
+	    !blklock_tail_is_zero(blk, sizeof(*d), bs))
 		return -EUCLEAN;
 	return 0;
 }
@@ -128,6 +229,7 @@ void blklock_rec_encode(const struct blklock_rec *r, void *blk, u32 bs)
 	d->flags = cpu_to_le32(r->flags);
 	d->generation = cpu_to_le64(r->generation);
 	d->acquired = cpu_to_le64(r->acquired);
+	d->owner_incarnation = cpu_to_le64(r->owner_incarnation);
 	d->crc = cpu_to_le32(blklock_crc(d, offsetof(typeof(*d), crc)));
 }
 
@@ -156,6 +258,7 @@ int blklock_rec_decode(const void *blk, u32 bs, u32 index,
 	r->flags = le32_to_cpu(d->flags);
 	r->generation = le64_to_cpu(d->generation);
 	r->acquired = le64_to_cpu(d->acquired);
+	r->owner_incarnation = le64_to_cpu(d->owner_incarnation);
 	if (r->lock != index || r->flags ||
 	    memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
 	    !blklock_tail_is_zero(blk, sizeof(*d), bs))
@@ -174,7 +277,8 @@ bool blklock_rec_equal(const struct blklock_rec *a, const struct blklock_rec *b)
 {
 	return a->lock == b->lock && a->owner == b->owner &&
 	       a->flags == b->flags && a->generation == b->generation &&
-	       a->acquired == b->acquired;
+	       a->acquired == b->acquired &&
+	       a->owner_incarnation == b->owner_incarnation;
 }
 
 struct blklock_signature {

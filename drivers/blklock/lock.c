@@ -158,6 +158,36 @@ static void blklock_report_busy(struct blklock_space *ls,
 		where);
 }
 
+static void blklock_report_takeover(struct blklock_space *ls, u32 index,
+				    const struct blklock_rec *old, int stale,
+				    u64 unchanged_ms)
+{
+	if (old->owner == ls->node_id)
+		stale = old->owner_incarnation == ls->hb.incarnation ?
+			BLKLOCK_OWNER_LIVE : BLKLOCK_OWNER_GONE;
+	if (stale == BLKLOCK_OWNER_LIVE) {
+		/* A record of this very incarnation that no file held. */
+		atomic64_inc(&ls->stats.reclaims);
+		pr_notice("%s: lock %u still named this node from before; taken back at generation %llu\n",
+			  ls->name, index, old->generation + 1);
+		return;
+	}
+	atomic64_inc(&ls->stats.takeovers);
+	if (stale == BLKLOCK_OWNER_DEAD)
+		pr_warn("breaking stale lock %u held by node %u (heartbeat unchanged for %llu ms)\n",
+			index, old->owner, unchanged_ms);
+	else
+		pr_warn("breaking stale lock %u held by node %u (its incarnation %016llx no longer heartbeats)\n",
+			index, old->owner, old->owner_incarnation);
+	pr_warn("%s: lock %u taken over at generation %llu (was %llu)\n",
+		ls->name, index, old->generation + 1, old->generation);
+}
+
+static bool blklock_lost(struct blklock_space *ls, struct blklock_lock *lk)
+{
+	return lk->lost || lk->epoch != atomic_read(&ls->loss_epoch);
+}
+
 /*
  * One acquire attempt on the disk, with lk->mutex held and no holder on
  * this node.  Returns 0 with lk->mine set, -EBUSY if another node holds
@@ -170,11 +200,19 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 	struct blklock_cmd_result res;
 	u32 bs = ls->block_size;
 	u64 lba = ls->lba_offset + blklock_lba(ls, lk->index);
+	int stale = BLKLOCK_OWNER_LIVE;
 	int ret = -EBUSY, tries;
+	u64 unchanged_ms = 0;
 	bool guessed;
 	char why[64];
 	void *buf;
 
+	if (!blklock_lease_live(ls)) {
+		if (blklock_may_report(ls))
+			pr_warn("%s: node %u has no valid heartbeat (fenced, or its node id is in use elsewhere): lock %u cannot be taken\n",
+				ls->name, ls->node_id, lk->index);
+		return -ENOLCK;
+	}
 	buf = kmalloc(2 * bs, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -186,29 +224,33 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 
 	for (tries = 0; tries < BLKLOCK_ATTEMPT_CMDS; tries++) {
 		expected = lk->cached;
-		guessed = expected.owner && expected.owner != ls->node_id;
+		/*
+		 * Compare with the record itself when taking over a stale
+		 * lock or this node id's own leftover; otherwise guess that
+		 * the owner let go: release keeps the generation.
+		 */
+		guessed = expected.owner && expected.owner != ls->node_id &&
+			  stale == BLKLOCK_OWNER_LIVE;
 		if (guessed) {
-			/* Guess that the owner let go: release keeps the generation. */
 			expected.owner = 0;
 			expected.acquired = 0;
+			expected.owner_incarnation = 0;
 		}
 		mine = (struct blklock_rec) {
 			.lock = lk->index,
 			.owner = ls->node_id,
 			.generation = expected.generation + 1,
 			.acquired = ktime_get_real_ns(),
+			.owner_incarnation = ls->hb.incarnation,
 		};
 		blklock_rec_encode(&expected, buf, bs);
 		blklock_rec_encode(&mine, buf + bs, bs);
 		blklock_caw(ls, lk->index, buf, &res);
 
 		if (res.status == BLKLOCK_CMD_OK) {
-			if (expected.owner == ls->node_id) {
-				atomic64_inc(&ls->stats.reclaims);
-				pr_notice("%s: lock %u was held by node %u before this attach; taken back at generation %llu\n",
-					  ls->name, lk->index, ls->node_id,
-					  mine.generation);
-			}
+			if (expected.owner)
+				blklock_report_takeover(ls, lk->index, &expected,
+							stale, unchanged_ms);
 			ret = 0;
 			goto acquired;
 		}
@@ -272,7 +314,17 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 			continue;
 		}
 
-		/* Another node holds it. */
+		/* Another node holds it: is that node alive? */
+		if (stale == BLKLOCK_OWNER_LIVE) {
+			int verdict = blklock_lease_owner_stale(ls, &lk->cached,
+								&unchanged_ms);
+
+			if (verdict > 0) {
+				stale = verdict;
+				continue;
+			}
+		}
+		stale = BLKLOCK_OWNER_LIVE;
 		atomic64_inc(&ls->stats.busy);
 		*owner = lk->cached.owner;
 		if (res.status == BLKLOCK_CMD_MISCOMPARE) {
@@ -297,6 +349,8 @@ acquired:
 	lk->cached = mine;
 	lk->cached_valid = true;
 	lk->mine = mine;
+	lk->epoch = atomic_read(&ls->loss_epoch);
+	lk->lost = false;
 out:
 	kfree(buf);
 	return ret;
@@ -448,8 +502,9 @@ int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
 		if (mutex_lock_interruptible(&lk->mutex))
 			return -EINTR;
 		if (lk->holder == holder) {
+			ret = blklock_lost(ls, lk) ? -ENOLCK : -EDEADLK;
 			mutex_unlock(&lk->mutex);
-			return -EDEADLK;
+			return ret;
 		}
 		local = lk->holder;
 		if (!local) {
@@ -520,7 +575,16 @@ int blklock_release(struct blklock_space *ls, u32 index, const void *holder)
 		mutex_unlock(&lk->mutex);
 		return -EPERM;
 	}
+	if (blklock_lost(ls, lk)) {
+		/* Others may be breaking it: leave the record to them. */
+		atomic64_inc(&ls->stats.locks_lost);
+		blklock_drop_holder(lk);
+		mutex_unlock(&lk->mutex);
+		return -ENOLCK;
+	}
 	ret = blklock_release_disk(ls, lk);
+	if (ret == -ENOLCK)
+		atomic64_inc(&ls->stats.locks_lost);
 	if (!ret || ret == -ENOLCK) {
 		atomic64_inc(&ls->stats.releases);
 		blklock_drop_holder(lk);
@@ -591,8 +655,10 @@ int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
 		st->owner = lk->cached.owner;
 		st->generation = lk->cached.generation;
 		st->state = 0;
-		if (lk->holder == holder &&
-		    blklock_rec_equal(&lk->cached, &lk->mine))
+		if (lk->holder == holder && blklock_lost(ls, lk))
+			st->state |= BLKLOCK_STATE_LOST;
+		else if (lk->holder == holder &&
+			 blklock_rec_equal(&lk->cached, &lk->mine))
 			st->state |= BLKLOCK_STATE_HELD_BY_FILE;
 		if (lk->cached.owner == ls->node_id)
 			st->state |= BLKLOCK_STATE_HELD_BY_NODE;
@@ -613,6 +679,7 @@ void blklock_space_init(struct blklock_space *ls)
 			     BLKLOCK_REPORT_BURST);
 	ratelimit_set_flags(&ls->report_rs, RATELIMIT_MSG_ON_RELEASE);
 	atomic_set(&ls->report_missed, 0);
+	blklock_lease_init(ls);
 }
 
 /**
@@ -627,4 +694,99 @@ void blklock_space_destroy(struct blklock_space *ls)
 	xa_for_each(&ls->locks, index, lk)
 		kfree(lk);
 	xa_destroy(&ls->locks);
+	blklock_lease_destroy(ls);
+}
+
+/**
+ * blklock_validate() - prove, with one COMPARE AND WRITE of the holder's
+ *	record onto itself, that a lock is still held
+ * @ls:		lockspace
+ * @index:	lock index, checked by the caller
+ * @holder:	the open file
+ * @generation:	the generation its acquire returned
+ *
+ * Return: 0 if the block still holds this node's record; -EPERM if
+ * @holder does not hold the lock; -EINVAL for another generation;
+ * -ENOLCK if the lock is lost (fence, takeover); or a command's errno.
+ */
+int blklock_validate(struct blklock_space *ls, u32 index, const void *holder,
+		     u64 generation)
+{
+	struct blklock_lock *lk = xa_load(&ls->locks, index);
+	struct blklock_cmd_result res;
+	int ret = -EIO, tries;
+	void *buf;
+
+	if (!lk || READ_ONCE(lk->holder) != holder)
+		return -EPERM;
+	buf = kmalloc(2 * ls->block_size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	mutex_lock(&lk->mutex);
+	if (lk->holder != holder) {
+		ret = -EPERM;
+		goto out;
+	}
+	if (generation != lk->mine.generation) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (blklock_lost(ls, lk)) {
+		ret = -ENOLCK;
+		goto out;
+	}
+	for (tries = 0; tries < BLKLOCK_ATTEMPT_CMDS; tries++) {
+		blklock_rec_encode(&lk->mine, buf, ls->block_size);
+		blklock_rec_encode(&lk->mine, buf + ls->block_size,
+				   ls->block_size);
+		blklock_caw(ls, index, buf, &res);
+		ret = res.error;
+		if (res.status == BLKLOCK_CMD_OK)
+			break;
+		if (res.retry)
+			continue;
+		ret = blklock_read_rec(ls, lk, buf);
+		if (ret)
+			break;
+		if (blklock_rec_equal(&lk->cached, &lk->mine)) {
+			if (res.status == BLKLOCK_CMD_FAILED) {
+				ret = res.error;
+				break;
+			}
+			atomic64_inc(&ls->stats.false_miscompares);
+			ret = -EIO;
+			continue;
+		}
+		lk->lost = true;
+		pr_warn("%s: lock %u was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
+			ls->name, index, ls->lba_offset + blklock_lba(ls, index),
+			lk->cached.owner, lk->cached.generation,
+			lk->mine.generation);
+		ret = -ENOLCK;
+		break;
+	}
+	if (res.status == BLKLOCK_CMD_OK)
+		ret = blklock_lost(ls, lk) ? -ENOLCK : 0;
+out:
+	mutex_unlock(&lk->mutex);
+	kfree(buf);
+	return ret;
+}
+
+/**
+ * blklock_holds_lost() - does an open file hold a lock it has lost?
+ * @ls:		lockspace
+ * @holder:	the open file
+ *
+ * Return: true if poll() should report the loss.
+ */
+bool blklock_holds_lost(struct blklock_space *ls, const void *holder)
+{
+	struct blklock_lock *lk;
+	unsigned long index;
+
+	xa_for_each(&ls->locks, index, lk)
+		if (READ_ONCE(lk->holder) == holder && blklock_lost(ls, lk))
+			return true;
+	return false;
 }

@@ -38,6 +38,35 @@ static const struct kernel_param_ops blklock_timeout_ops = {
 module_param_cb(io_timeout_ms, &blklock_timeout_ops, &blklock_io_timeout_ms, 0644);
 MODULE_PARM_DESC(io_timeout_ms, "Timeout of each SCSI command, ms (100..600000, default 8000)");
 
+unsigned int blklock_hb_interval_ms = 1000;
+unsigned int blklock_lease_timeout_ms = 6000;
+
+static int blklock_set_hb_interval(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 100, 60000);
+}
+
+static const struct kernel_param_ops blklock_hb_interval_ops = {
+	.set = blklock_set_hb_interval,
+	.get = param_get_uint,
+};
+
+module_param_cb(hb_interval_ms, &blklock_hb_interval_ops, &blklock_hb_interval_ms, 0644);
+MODULE_PARM_DESC(hb_interval_ms, "Heartbeat interval written by format, ms (default 1000)");
+
+static int blklock_set_lease(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 400, 600000);
+}
+
+static const struct kernel_param_ops blklock_lease_ops = {
+	.set = blklock_set_lease,
+	.get = param_get_uint,
+};
+
+module_param_cb(lease_timeout_ms, &blklock_lease_ops, &blklock_lease_timeout_ms, 0644);
+MODULE_PARM_DESC(lease_timeout_ms, "Lease timeout written by format, ms, at least 4 heartbeats (default 6000)");
+
 bool blklock_fua = true;
 module_param_named(fua, blklock_fua, bool, 0644);
 MODULE_PARM_DESC(fua, "Set Force Unit Access on lock writes to disks with a write cache (default Y)");

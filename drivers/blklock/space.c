@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -38,9 +39,15 @@ static void blklock_scsi_read(struct blklock_space *ls, u64 lba, u32 nr,
 	blklock_disk_read(ls->disk, lba, nr, buf, res);
 }
 
+static u64 blklock_scsi_now(struct blklock_space *ls)
+{
+	return ktime_get_ns();
+}
+
 static const struct blklock_io_ops blklock_scsi_ops = {
 	.caw = blklock_scsi_caw,
 	.read = blklock_scsi_read,
+	.now_ns = blklock_scsi_now,
 };
 
 /* ---- sysfs -------------------------------------------------------------- */
@@ -67,6 +74,21 @@ BLKLOCK_SPACE_ATTR(format_version, "%u", ls->hdr.version);
 BLKLOCK_SPACE_ATTR(block_size, "%u", ls->block_size);
 BLKLOCK_SPACE_ATTR(nr_locks, "%u", ls->hdr.nr_locks);
 BLKLOCK_SPACE_ATTR(lock_lba, "%llu", ls->lba_offset + ls->hdr.lock_lba);
+BLKLOCK_SPACE_ATTR(hb_lba, "%llu", ls->lba_offset + ls->hdr.hb_lba);
+BLKLOCK_SPACE_ATTR(hb_interval_ms, "%u", ls->hdr.hb_interval_ms);
+BLKLOCK_SPACE_ATTR(lease_timeout_ms, "%u", ls->hdr.lease_timeout_ms);
+BLKLOCK_SPACE_ATTR(fence_after_ms, "%u",
+		   blklock_fence_after_ms(ls->hdr.hb_interval_ms,
+					  ls->hdr.lease_timeout_ms));
+BLKLOCK_SPACE_ATTR(incarnation, "%016llx", READ_ONCE(ls->hb.incarnation));
+
+static const char * const blklock_hb_state_names[] = {
+	[BLKLOCK_HB_LIVE] = "live",
+	[BLKLOCK_HB_FENCED] = "fenced",
+	[BLKLOCK_HB_STOPPED] = "stopped",
+};
+
+BLKLOCK_SPACE_ATTR(heartbeat, "%s", blklock_hb_state_names[READ_ONCE(ls->hb_state)]);
 
 static struct attribute *blklock_space_attrs[] = {
 	&blklock_attr_node_id.attr,
@@ -76,6 +98,12 @@ static struct attribute *blklock_space_attrs[] = {
 	&blklock_attr_block_size.attr,
 	&blklock_attr_nr_locks.attr,
 	&blklock_attr_lock_lba.attr,
+	&blklock_attr_hb_lba.attr,
+	&blklock_attr_hb_interval_ms.attr,
+	&blklock_attr_lease_timeout_ms.attr,
+	&blklock_attr_fence_after_ms.attr,
+	&blklock_attr_incarnation.attr,
+	&blklock_attr_heartbeat.attr,
 	NULL,
 };
 
@@ -135,6 +163,10 @@ static struct blklock_stat_attr blklock_stat_attrs[] = {
 	BLKLOCK_STAT(reclaims, reclaims, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(corrupt, corrupt, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(reports_suppressed, reports_suppressed, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(hb_sent, hb_sent, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(hb_late, hb_late, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(takeovers, takeovers, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(locks_lost, locks_lost, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(caw_latency_avg_us, caw_latency, BLKLOCK_AVG_US),
 	BLKLOCK_STAT(caw_latency_max_us, caw_latency, BLKLOCK_MAX_US),
 	BLKLOCK_STAT(read_latency_avg_us, read_latency, BLKLOCK_AVG_US),
@@ -170,6 +202,53 @@ static const struct kobj_type blklock_space_ktype = {
 	.default_groups = blklock_space_groups,
 };
 
+/* ---- test hook ---------------------------------------------------------- */
+
+static struct dentry *blklock_debugfs_root;
+
+#ifdef BLKLOCK_TEST_HOOKS
+/*
+ * Built only into the test module (make BLKLOCK_TEST_HOOKS=y):
+ * /sys/kernel/debug/blklock/<disk>/hb_pause freezes this node's
+ * heartbeat and fence timer, as a paused VM would.
+ */
+static int blklock_pause_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(((struct blklock_space *)data)->hb_paused);
+	return 0;
+}
+
+static int blklock_pause_set(void *data, u64 val)
+{
+	blklock_lease_set_paused(data, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(blklock_pause_fops, blklock_pause_get,
+			 blklock_pause_set, "%llu\n");
+
+static void blklock_debugfs_init(void)
+{
+	blklock_debugfs_root = debugfs_create_dir("blklock", NULL);
+	pr_warn("built with test hooks: not for production\n");
+}
+
+static void blklock_debugfs_add(struct blklock_space *ls)
+{
+	ls->debugfs = debugfs_create_dir(ls->name, blklock_debugfs_root);
+	debugfs_create_file_unsafe("hb_pause", 0600, ls->debugfs, ls,
+				   &blklock_pause_fops);
+}
+#else
+static void blklock_debugfs_init(void)
+{
+}
+
+static void blklock_debugfs_add(struct blklock_space *ls)
+{
+}
+#endif
+
 /* ---- attach ------------------------------------------------------------- */
 
 static int blklock_read_header(struct blklock_disk *d, const char *path,
@@ -202,6 +281,10 @@ static int blklock_read_header(struct blklock_disk *d, const char *path,
 		pr_err("cannot attach %s: its lockspace has format version %u; this module knows version %u\n",
 		       path, h->version, BLKLOCK_FORMAT_VERSION);
 		return ret;
+	case -EPROTO:
+		pr_err("cannot attach %s: its lockspace has format version %u, which has no heartbeats; format it again (blklockctl format --force) once no node uses it\n",
+		       path, h->version);
+		return ret;
 	default:
 		pr_err("cannot attach %s: the lockspace header holds values no blklock writes\n",
 		       path);
@@ -209,9 +292,10 @@ static int blklock_read_header(struct blklock_disk *d, const char *path,
 	}
 	ret = blklock_header_check(h, d->block_size, d->nr_blocks);
 	if (ret)
-		pr_err("cannot attach %s: its header (%u locks of %u bytes at block %llu) does not fit the device (%u-byte blocks, %llu of them)\n",
+		pr_err("cannot attach %s: its header (%u locks of %u bytes at block %llu, %u heartbeat slots at block %llu, heartbeat %u ms, lease %u ms) does not fit the device (%u-byte blocks, %llu of them)\n",
 		       path, h->nr_locks, h->block_size, h->lock_lba,
-		       d->block_size, d->nr_blocks);
+		       h->max_node_id, h->hb_lba, h->hb_interval_ms,
+		       h->lease_timeout_ms, d->block_size, d->nr_blocks);
 	return ret;
 }
 
@@ -330,22 +414,31 @@ static int blklock_space_attach(const char *path, u32 node_id,
 	ls->disk = d;
 	ls->users = 1;
 	blklock_space_init(ls);
+	ret = blklock_lease_claim(ls);
+	if (ret) {
+		blklock_space_destroy(ls);
+		goto close;
+	}
 	ls->kobj.kset = blklock_kset;
 	ret = kobject_init_and_add(&ls->kobj, &blklock_space_ktype, NULL,
 				   "%s", ls->name);
 	if (ret) {
 		pr_err("%s: cannot create its sysfs directory: error %d\n",
 		       ls->name, ret);
+		blklock_lease_leave(ls);
 		blklock_disk_close(d);
 		kobject_put(&ls->kobj);
 		kfree(buf);
 		return ret;
 	}
+	blklock_lease_start(ls);
+	blklock_debugfs_add(ls);
 	list_add(&ls->list, &blklock_spaces);
-	pr_info("%s: attached lockspace %pU as node %u: %u locks of %u bytes from block %llu, format %u\n",
-		ls->name, ls->hdr.uuid, node_id, ls->hdr.nr_locks,
-		ls->block_size, ls->lba_offset + ls->hdr.lock_lba,
-		ls->hdr.version);
+	pr_info("%s: attached lockspace %pU as node %u (incarnation %016llx): %u locks of %u bytes from block %llu, heartbeat %u ms, lease %u ms, format %u\n",
+		ls->name, ls->hdr.uuid, node_id, ls->hb.incarnation,
+		ls->hdr.nr_locks, ls->block_size,
+		ls->lba_offset + ls->hdr.lock_lba, ls->hdr.hb_interval_ms,
+		ls->hdr.lease_timeout_ms, ls->hdr.version);
 	kfree(buf);
 	*lsp = ls;
 	return 0;
@@ -428,7 +521,9 @@ void blklock_space_put(struct blklock_space *ls)
 		return;
 	}
 	list_del(&ls->list);
+	debugfs_remove_recursive(ls->debugfs);
 	kobject_del(&ls->kobj);
+	blklock_lease_leave(ls);
 	blklock_disk_close(ls->disk);
 	pr_info("%s: detached node %u\n", ls->name, ls->node_id);
 	mutex_unlock(&blklock_spaces_mutex);
@@ -437,8 +532,9 @@ void blklock_space_put(struct blklock_space *ls)
 
 /* ---- format ------------------------------------------------------------- */
 
-static int blklock_write_records(struct blklock_disk *d, u32 nr_locks,
-				 u64 lock_lba)
+/* Write @nr empty slots or free lock records from device block @lba. */
+static int blklock_write_region(struct blklock_disk *d, bool slots, u32 nr,
+				u64 lba)
 {
 	u32 per = d->max_xfer_blocks, i, j, n;
 	struct blklock_cmd_result res;
@@ -448,19 +544,24 @@ static int blklock_write_records(struct blklock_disk *d, u32 nr_locks,
 	buf = kvmalloc(per * d->block_size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < nr_locks; i += n) {
-		n = min(per, nr_locks - i);
+	for (i = 0; i < nr; i += n) {
+		n = min(per, nr - i);
 		for (j = 0; j < n; j++) {
+			struct blklock_hbrec hb = { .node_id = i + j + 1 };
 			struct blklock_rec r = { .lock = i + j };
+			void *blk = buf + j * d->block_size;
 
-			blklock_rec_encode(&r, buf + j * d->block_size,
-					   d->block_size);
+			if (slots)
+				blklock_hb_encode(&hb, blk, d->block_size);
+			else
+				blklock_rec_encode(&r, blk, d->block_size);
 		}
-		blklock_disk_write(d, lock_lba + i, n, buf, &res);
+		blklock_disk_write(d, lba + i, n, buf, &res);
 		if (res.status != BLKLOCK_CMD_OK) {
 			blklock_describe_result(&res, why, sizeof(why));
-			pr_err("%s: format failed writing lock records at block %llu: %s; the disk is left without a lockspace header\n",
-			       d->name, d->lba_offset + lock_lba + i, why);
+			pr_err("%s: format failed writing %s at block %llu: %s; the disk is left without a lockspace header\n",
+			       d->name, slots ? "heartbeat slots" : "lock records",
+			       d->lba_offset + lba + i, why);
 			kvfree(buf);
 			return res.error;
 		}
@@ -530,28 +631,32 @@ static int blklock_refuse_attached(struct blklock_disk *d, const char *path,
 /**
  * blklock_format_disk() - write an empty lockspace onto a disk
  * @path:	the disk
- * @nr_locks:	lock records to create, 1..BLKLOCK_MAX_LOCKS
- * @flags:	BLKLOCK_FORMAT_*
- * @uuid:	lockspace uuid, all zero for a random one
+ * @f:		the checked BLKLOCK_IOC_FORMAT argument: locks, flags, uuid
+ *		(all zero for a random one), heartbeat slots and timings
+ *		(0 for the defaults)
  *
  * Refuses, unless forced, a disk whose first blocks carry a known
  * signature.  Block 0 is first cleared with COMPARE AND WRITE (which
- * also proves the target supports it), then the lock records are
- * written, and the header last, so an interrupted format leaves a disk
+ * also proves the target supports it), then the heartbeat slots and the
+ * lock records are written, and the header last, so an interrupted format leaves a disk
  * no node attaches to.
  *
  * Return: 0 or a negative errno, with a dmesg line saying why.
  */
-int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
-			const u8 *uuid)
+int blklock_format_disk(const char *path, const struct blklock_format *f)
 {
 	struct blklock_header h = {
 		.version = BLKLOCK_FORMAT_VERSION,
-		.nr_locks = nr_locks,
-		.max_node_id = BLKLOCK_MAX_NODE_ID,
-		.lock_lba = 1,
+		.nr_locks = f->nr_locks,
+		.max_node_id = f->max_node_id ?: BLKLOCK_MAX_NODE_ID,
+		.hb_interval_ms = f->hb_interval_ms ?: READ_ONCE(blklock_hb_interval_ms),
+		.lease_timeout_ms = f->lease_timeout_ms ?:
+				    READ_ONCE(blklock_lease_timeout_ms),
+		.hb_lba = 1,
 		.created = ktime_get_real_seconds(),
 	};
+	u32 nr_locks = f->nr_locks, flags = f->flags;
+	const u8 *uuid = f->uuid;
 	struct blklock_cmd_result res;
 	struct blklock_disk *d;
 	void *scan = NULL, *hdr = NULL;
@@ -560,6 +665,12 @@ int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
 	char why[64];
 	int ret;
 
+	h.lock_lba = h.hb_lba + h.max_node_id;
+	if (!blklock_lease_timing_valid(h.hb_interval_ms, h.lease_timeout_ms)) {
+		pr_err("not formatting %s: heartbeat %u ms and lease %u ms do not fit (interval 100..60000 ms, lease at least 4 intervals, at most 600000 ms)\n",
+		       path, h.hb_interval_ms, h.lease_timeout_ms);
+		return -EINVAL;
+	}
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
@@ -575,9 +686,9 @@ int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
 		return ret;
 	}
 	if (d->nr_blocks < h.lock_lba + nr_locks) {
-		pr_err("not formatting %s: %u locks need %llu blocks of %u bytes, the device has %llu\n",
-		       path, nr_locks, h.lock_lba + nr_locks, d->block_size,
-		       d->nr_blocks);
+		pr_err("not formatting %s: %u heartbeat slots and %u locks need %llu blocks of %u bytes, the device has %llu\n",
+		       path, h.max_node_id, nr_locks, h.lock_lba + nr_locks,
+		       d->block_size, d->nr_blocks);
 		ret = -ENOSPC;
 		goto out;
 	}
@@ -615,7 +726,9 @@ int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
 	ret = blklock_swap_block0(d, scan, hdr);
 	if (ret)
 		goto out;
-	ret = blklock_write_records(d, nr_locks, h.lock_lba);
+	ret = blklock_write_region(d, true, h.max_node_id, h.hb_lba);
+	if (!ret)
+		ret = blklock_write_region(d, false, nr_locks, h.lock_lba);
 	if (ret)
 		goto out;
 
@@ -629,9 +742,10 @@ int blklock_format_disk(const char *path, u32 nr_locks, u32 flags,
 	blklock_header_encode(&h, hdr, d->block_size);
 	ret = blklock_swap_block0(d, scan, hdr);
 	if (!ret)
-		pr_info("%s: formatted lockspace %pU: %u locks of %u bytes from block %llu\n",
+		pr_info("%s: formatted lockspace %pU: %u locks of %u bytes from block %llu, %u heartbeat slots, heartbeat %u ms, lease %u ms\n",
 			d->name, h.uuid, nr_locks, d->block_size,
-			d->lba_offset + h.lock_lba);
+			d->lba_offset + h.lock_lba, h.max_node_id,
+			h.hb_interval_ms, h.lease_timeout_ms);
 out:
 	kfree(hdr);
 	kvfree(scan);
@@ -651,8 +765,16 @@ int blklock_spaces_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(blklock_stat_attrs); i++)
 		blklock_stats_attrs[i] = &blklock_stat_attrs[i].attr.attr;
+	blklock_wq = alloc_workqueue("blklock", WQ_MEM_RECLAIM, 0);
+	if (!blklock_wq)
+		return -ENOMEM;
 	blklock_kset = kset_create_and_add("blklock", NULL, kernel_kobj);
-	return blklock_kset ? 0 : -ENOMEM;
+	if (!blklock_kset) {
+		destroy_workqueue(blklock_wq);
+		return -ENOMEM;
+	}
+	blklock_debugfs_init();
+	return 0;
 }
 
 /**
@@ -660,5 +782,7 @@ int blklock_spaces_init(void)
  */
 void blklock_spaces_exit(void)
 {
+	debugfs_remove_recursive(blklock_debugfs_root);
 	kset_unregister(blklock_kset);
+	destroy_workqueue(blklock_wq);
 }

@@ -4,6 +4,7 @@
 # Builds blklock.ko for Debian's 6.1 and 6.12 kernels with W=1 (any
 # warning fails), blklockctl, and the static binaries the test VMs run.
 #   out/<kver>/blklock.ko     the module, from a copy of the sources
+#   out/<kver>/blklock-test.ko   the same with the test hooks (lease tests)
 #   out/guest/                blklockctl and test helpers, static
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +27,19 @@ build_module() {
 	fi
 	cp "$dir/src/blklock.ko" "$dir/blklock.ko"
 	pass "$name"
+	# The test build: the same sources with the debugfs fault hooks.
+	rm -rf "$dir/test-src"
+	mkdir -p "$dir/test-src"
+	cp -r "$TOP/Kbuild" "$TOP/drivers" "$TOP/include" "$dir/test-src/"
+	if make -C "$kdir" M="$dir/test-src" W=1 BLKLOCK_TEST_HOOKS=y modules \
+		> "$LOGDIR/$(kshort "$kver")-build-test.log" 2>&1 &&
+	   ! grep -q 'warning:' "$LOGDIR/$(kshort "$kver")-build-test.log"; then
+		cp "$dir/test-src/blklock.ko" "$dir/blklock-test.ko"
+		pass "$name-test-hooks"
+	else
+		fail "$name-test-hooks" "see $LOGDIR/$(kshort "$kver")-build-test.log"
+		return 1
+	fi
 }
 
 rc=0

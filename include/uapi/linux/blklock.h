@@ -45,18 +45,24 @@ struct blklock_attach {
 
 /**
  * struct blklock_format - write an empty lockspace onto a disk
- * @path:	user pointer to the NUL-terminated path of the disk
- * @nr_locks:	number of lock records (1..BLKLOCK_MAX_LOCKS)
- * @flags:	BLKLOCK_FORMAT_*
- * @uuid:	lockspace uuid; all zero asks the kernel for a random one
- * @reserved:	must be 0
+ * @path:		user pointer to the NUL-terminated path of the disk
+ * @nr_locks:		number of lock records (1..BLKLOCK_MAX_LOCKS)
+ * @flags:		BLKLOCK_FORMAT_*
+ * @uuid:		lockspace uuid; all zero asks the kernel for a random one
+ * @max_node_id:	heartbeat slots to create; 0 for BLKLOCK_MAX_NODE_ID
+ * @hb_interval_ms:	heartbeat interval; 0 for the module's default
+ * @lease_timeout_ms:	lease timeout; 0 for the module's default
+ * @reserved:		must be 0
  */
 struct blklock_format {
 	__u64 path;
 	__u32 nr_locks;
 	__u32 flags;
 	__u8  uuid[16];
-	__u64 reserved[2];
+	__u32 max_node_id;
+	__u32 hb_interval_ms;
+	__u32 lease_timeout_ms;
+	__u32 reserved;
 };
 
 /**
@@ -121,6 +127,7 @@ struct blklock_release {
 /* struct blklock_status.state */
 #define BLKLOCK_STATE_HELD_BY_FILE	0x1U	/* this open file */
 #define BLKLOCK_STATE_HELD_BY_NODE	0x2U	/* this node id */
+#define BLKLOCK_STATE_LOST		0x4U	/* this file held it and lost it */
 
 /**
  * struct blklock_status - read a lock record from the disk
@@ -140,37 +147,72 @@ struct blklock_status {
 	__u64 reserved[2];
 };
 
+/**
+ * struct blklock_validate - prove, atomically, that a lock is still held
+ * @lock:	lock index
+ * @flags:	must be 0
+ * @generation:	the generation the acquire returned
+ * @reserved:	must be 0
+ */
+struct blklock_validate {
+	__u32 lock;
+	__u32 flags;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
 #define BLKLOCK_IOC_ATTACH	_IOW(BLKLOCK_IOC_MAGIC, 0x01, struct blklock_attach)
 #define BLKLOCK_IOC_FORMAT	_IOW(BLKLOCK_IOC_MAGIC, 0x02, struct blklock_format)
 #define BLKLOCK_IOC_INFO	_IOR(BLKLOCK_IOC_MAGIC, 0x03, struct blklock_info)
 #define BLKLOCK_IOC_ACQUIRE	_IOWR(BLKLOCK_IOC_MAGIC, 0x04, struct blklock_acquire)
 #define BLKLOCK_IOC_RELEASE	_IOW(BLKLOCK_IOC_MAGIC, 0x05, struct blklock_release)
 #define BLKLOCK_IOC_STATUS	_IOWR(BLKLOCK_IOC_MAGIC, 0x06, struct blklock_status)
+#define BLKLOCK_IOC_VALIDATE	_IOW(BLKLOCK_IOC_MAGIC, 0x07, struct blklock_validate)
 
 /* ---- on-disk format ---------------------------------------------------- */
 
 /*
  * All fields are little-endian.  Block 0 of the device holds the header;
- * lock i lives alone in logical block lock_lba + i.  A structure fills
- * the start of its block and every byte after it is zero.  crc is the
- * standard CRC-32C (Castagnoli, as in iSCSI) of the bytes before it.
+ * the heartbeat slot of node n lives alone in logical block hb_lba + n - 1
+ * and lock i in block lock_lba + i.  A structure fills the start of its
+ * block and every byte after it is zero.  crc is the standard CRC-32C
+ * (Castagnoli, as in iSCSI) of the bytes before it.
  */
-#define BLKLOCK_FORMAT_VERSION	1
+#define BLKLOCK_FORMAT_VERSION	2
 #define BLKLOCK_HEADER_MAGIC	0x004b434f4c4b4c42ULL	/* "BLKLOCK\0" */
 #define BLKLOCK_LOCK_MAGIC	0x524b4c42U		/* "BLKR" */
+#define BLKLOCK_HB_MAGIC	0x484b4c42U		/* "BLKH" */
+
+/* struct blklock_disk_hb.flags */
+#define BLKLOCK_HB_DETACHED	0x1U	/* the node left cleanly */
 
 struct blklock_disk_header {
 	__le64 magic;
 	__le32 version;
 	__le32 block_size;
 	__le32 nr_locks;
-	__le32 max_node_id;
+	__le32 max_node_id;	/* heartbeat slots, node ids 1..max_node_id */
 	__le64 lock_lba;
 	__u8   uuid[16];
 	__le64 created;		/* seconds since the epoch, informational */
 	__le32 flags;		/* 0 */
-	__u8   reserved[64];	/* 0 */
+	__le32 hb_interval_ms;	/* every node renews its slot this often */
+	__le32 lease_timeout_ms; /* a slot unchanged this long is dead */
+	__le32 reserved0;	/* 0 */
+	__le64 hb_lba;		/* slot of node 1 */
+	__u8   reserved[44];	/* 0 */
 	__le32 crc;		/* CRC-32C of bytes 0..123 */
+};
+
+struct blklock_disk_hb {
+	__le32 magic;
+	__le32 node_id;		/* the slot's node id */
+	__le64 incarnation;	/* chosen at attach; 0: never used */
+	__le64 counter;		/* +1 at every renewal */
+	__le64 timestamp;	/* writer's CLOCK_REALTIME, ns, informational */
+	__le32 flags;		/* BLKLOCK_HB_* */
+	__u8   reserved[24];	/* 0 */
+	__le32 crc;		/* CRC-32C of bytes 0..59 */
 };
 
 struct blklock_disk_lock {
@@ -180,7 +222,8 @@ struct blklock_disk_lock {
 	__le32 flags;		/* 0 */
 	__le64 generation;	/* +1 at every change of owner */
 	__le64 acquired;	/* owner's CLOCK_REALTIME, ns; 0 when free */
-	__u8   reserved[28];	/* 0 */
+	__le64 owner_incarnation; /* owner's heartbeat incarnation; 0 if free */
+	__u8   reserved[20];	/* 0 */
 	__le32 crc;		/* CRC-32C of bytes 0..59 */
 };
 

@@ -68,6 +68,8 @@ make_initrd() {
 	done
 	cp "$kimg/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null || true
 	cp "$OUTDIR/$kver/blklock.ko" "$root/lib/modules/$kver/extra/"
+	mkdir -p "$root/lib/blklock-test"
+	cp "$OUTDIR/$kver/blklock-test.ko" "$root/lib/blklock-test/blklock.ko"
 	depmod -b "$root" "$kver"
 	cp "$G"/* "$root/usr/bin/"
 	for f in sg_compare_and_write sg_raw sg_readcap sg_vpd sg_inq; do

@@ -6,6 +6,10 @@
  *			  EINVAL (or ENOTTY for unknown commands)
  *   blklock-abi cycle LOCK  info, acquire, status, release, status on the
  *			  file's lockspace, checking every field returned
+ *   blklock-abi hold-poll LOCK SECONDS
+ *			  acquire LOCK, then poll() the file; when the kernel
+ *			  reports the loss, check VALIDATE says ENOLCK.
+ *			  Exit 0 only if the loss was reported in time.
  *
  * Built both as a 64-bit and as a 32-bit (-m32) binary, so the same
  * checks prove the compat_ioctl path.  Prints "ok NAME" or
@@ -15,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +130,20 @@ static int reject(int fd)
 	fm.flags = 0x100;
 	expect("format-unknown-flag", ioctl(fd, BLKLOCK_IOC_FORMAT, &fm), EINVAL);
 	fm.flags = 0;
-	fm.reserved[1] = 1;
+	fm.reserved = 1;
 	expect("format-reserved", ioctl(fd, BLKLOCK_IOC_FORMAT, &fm), EINVAL);
+	fm.reserved = 0;
+	fm.max_node_id = BLKLOCK_MAX_NODE_ID + 1;
+	expect("format-too-many-nodes", ioctl(fd, BLKLOCK_IOC_FORMAT, &fm), EINVAL);
+
+	{
+		struct blklock_validate v = { .flags = 1 };
+
+		expect("validate-flags", ioctl(fd, BLKLOCK_IOC_VALIDATE, &v), EINVAL);
+		v.flags = 0;
+		v.reserved[0] = 1;
+		expect("validate-reserved", ioctl(fd, BLKLOCK_IOC_VALIDATE, &v), EINVAL);
+	}
 
 	/* The right command number with the wrong size. */
 	memset(&aq, 0, sizeof(aq));
@@ -187,6 +204,37 @@ static int cycle(int fd, unsigned int lock)
 	return failures ? 1 : 0;
 }
 
+static int hold_poll(int fd, unsigned int lock, unsigned int seconds)
+{
+	struct blklock_acquire a = { .lock = lock, .flags = BLKLOCK_ACQUIRE_NOWAIT };
+	struct blklock_validate v = { .lock = lock };
+	struct pollfd p = { .fd = fd, .events = POLLPRI };
+	int n;
+
+	if (ioctl(fd, BLKLOCK_IOC_ACQUIRE, &a)) {
+		perror("acquire");
+		return 1;
+	}
+	printf("acquired lock %u generation %llu\n", lock,
+	       (unsigned long long)a.generation);
+	fflush(stdout);
+	v.generation = a.generation;
+	expect("validate-while-held", ioctl(fd, BLKLOCK_IOC_VALIDATE, &v), 0);
+	fflush(stdout);
+	n = poll(&p, 1, seconds * 1000);
+	check("poll-reports-loss", n == 1 && (p.revents & POLLPRI),
+	      "poll() did not report the loss");
+	expect("validate-after-loss", ioctl(fd, BLKLOCK_IOC_VALIDATE, &v), ENOLCK);
+	{
+		struct blklock_status st = { .lock = lock };
+
+		expect("status-after-loss", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
+		check("status-says-lost", st.state & BLKLOCK_STATE_LOST,
+		      "BLKLOCK_STATE_LOST not set");
+	}
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -205,6 +253,9 @@ int main(int argc, char **argv)
 		return reject(fd);
 	if (argc == 3 && !strcmp(argv[1], "cycle"))
 		return cycle(fd, strtoul(argv[2], NULL, 0));
-	fprintf(stderr, "usage: %s reject | cycle LOCK\n", argv[0]);
+	if (argc == 4 && !strcmp(argv[1], "hold-poll"))
+		return hold_poll(fd, strtoul(argv[2], NULL, 0),
+				 strtoul(argv[3], NULL, 0));
+	fprintf(stderr, "usage: %s reject | cycle LOCK | hold-poll LOCK SECONDS\n", argv[0]);
 	return 2;
 }

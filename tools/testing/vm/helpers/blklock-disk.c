@@ -7,9 +7,13 @@
  *   blklock-disk record DISK LBA     print "owner O generation G lock L
  *				      crc ok|bad" for the record at LBA
  *   blklock-disk header DISK         print "version V locks N lock_lba L
- *				      block_size B crc ok|bad"
+ *				      block_size B ... crc ok|bad"
  *   blklock-disk set-version DISK V  rewrite the header's version field and
  *				      its CRC (to fake a newer blklock)
+ *   blklock-disk hb DISK NODE        print node NODE's heartbeat slot
+ *   blklock-disk hb-forge DISK NODE INC COUNTER
+ *				      write the slot as another host using
+ *				      that node id would (incarnation INC)
  *
  * All I/O is O_DIRECT on whole logical blocks.  Exit status 1 on error.
  */
@@ -74,9 +78,9 @@ int main(int argc, char **argv)
 
 		if (io(0, strtoull(argv[3], NULL, 0)))
 			return 1;
-		printf("owner %" PRIu32 " generation %" PRIu64 " lock %" PRIu32 " magic %s crc %s\n",
+		printf("owner %" PRIu32 " generation %" PRIu64 " lock %" PRIu32 " incarnation %016" PRIx64 " magic %s crc %s\n",
 		       le32toh(r->owner), (uint64_t)le64toh(r->generation),
-		       le32toh(r->lock),
+		       le32toh(r->lock), (uint64_t)le64toh(r->owner_incarnation),
 		       le32toh(r->magic) == BLKLOCK_LOCK_MAGIC ? "ok" : "bad",
 		       crc32c(r, offsetof(struct blklock_disk_lock, crc)) ==
 		       le32toh(r->crc) ? "ok" : "bad");
@@ -87,9 +91,13 @@ int main(int argc, char **argv)
 
 		if (io(0, 0))
 			return 1;
-		printf("version %" PRIu32 " locks %" PRIu32 " lock_lba %" PRIu64 " block_size %" PRIu32 " magic %s crc %s\n",
+		printf("version %" PRIu32 " locks %" PRIu32 " lock_lba %" PRIu64 " block_size %" PRIu32
+		       " nodes %" PRIu32 " hb_lba %" PRIu64 " heartbeat %" PRIu32 " lease %" PRIu32
+		       " magic %s crc %s\n",
 		       le32toh(h->version), le32toh(h->nr_locks),
 		       (uint64_t)le64toh(h->lock_lba), le32toh(h->block_size),
+		       le32toh(h->max_node_id), (uint64_t)le64toh(h->hb_lba),
+		       le32toh(h->hb_interval_ms), le32toh(h->lease_timeout_ms),
 		       le64toh(h->magic) == BLKLOCK_HEADER_MAGIC ? "ok" : "bad",
 		       crc32c(h, offsetof(struct blklock_disk_header, crc)) ==
 		       le32toh(h->crc) ? "ok" : "bad");
@@ -103,6 +111,33 @@ int main(int argc, char **argv)
 		h->version = htole32(strtoul(argv[3], NULL, 0));
 		h->crc = htole32(crc32c(h, offsetof(struct blklock_disk_header, crc)));
 		return io(1, 0);
+	}
+	if ((!strcmp(argv[1], "hb") && argc == 4) ||
+	    (!strcmp(argv[1], "hb-forge") && argc == 6)) {
+		struct blklock_disk_header *h = buf;
+		struct blklock_disk_hb *b = buf;
+		uint32_t node = strtoul(argv[3], NULL, 0);
+		uint64_t lba;
+
+		if (io(0, 0))
+			return 1;
+		lba = le64toh(h->hb_lba) + node - 1;
+		if (io(0, lba))
+			return 1;
+		if (argc == 6) {
+			b->incarnation = htole64(strtoull(argv[4], NULL, 0));
+			b->counter = htole64(strtoull(argv[5], NULL, 0));
+			b->flags = 0;
+			b->crc = htole32(crc32c(b, offsetof(struct blklock_disk_hb, crc)));
+			return io(1, lba);
+		}
+		printf("node %" PRIu32 " incarnation %016" PRIx64 " counter %" PRIu64 " flags %" PRIu32 " magic %s crc %s\n",
+		       le32toh(b->node_id), (uint64_t)le64toh(b->incarnation),
+		       (uint64_t)le64toh(b->counter), le32toh(b->flags),
+		       le32toh(b->magic) == BLKLOCK_HB_MAGIC ? "ok" : "bad",
+		       crc32c(b, offsetof(struct blklock_disk_hb, crc)) ==
+		       le32toh(b->crc) ? "ok" : "bad");
+		return 0;
 	}
 	fprintf(stderr, "%s: bad arguments\n", argv[0]);
 	return 2;

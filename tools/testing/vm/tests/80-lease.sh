@@ -1,0 +1,119 @@
+# shellcheck shell=sh disable=SC2086
+# profiles: scsi_debug
+# Leases (test build of the module, with the hb_pause hook): heartbeat
+# I/O does not grow with the locks held; a frozen holder's lock is taken
+# over within lease + one heartbeat; the holder, thawed, learns it lost
+# the lock (poll, ENOLCK); duplicate node ids are detected on both sides.
+. ./lock-lib.sh
+
+ms_now() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+D=/sys/kernel/blklock/$A
+
+modprobe crc32c_generic 2>/dev/null
+modprobe libcrc32c 2>/dev/null
+insmod "$BLKLOCK_TEST_KO"
+blklockctl format "$DISK_A" --locks 1100 --max-nodes 8 --force >/dev/null 2>&1
+check lease-format [ $? -eq 0 ]
+rmmod blklock
+insmod "$BLKLOCK_TEST_KO" dev="$DISK_A" node_id=1
+check lease-live [ "$(cat $D/heartbeat)" = live ]
+check lease-timings [ "$(cat $D/hb_interval_ms)/$(cat $D/lease_timeout_ms)/$(cat $D/fence_after_ms)" = 1000/6000/4000 ]
+LL=$(cat $D/lock_lba)
+inc1=$(cat $D/incarnation)
+blklock-disk hb "$DISK_B" 1 | grep -q "node 1 incarnation $inc1 "
+check lease-slot-incarnation [ $? -eq 0 ]
+
+# ---- heartbeat I/O: one command per interval, whatever the locks held --
+hold "$N1" 0
+h0=$(stat_a hb_sent)
+sleep 5
+h1=$(stat_a hb_sent)
+unhold 0
+locks=""
+i=1
+while [ $i -le 1000 ]; do locks="$locks acquire $i"; i=$((i + 1)); done
+blklockctl $locks > "$OUT/many" 2>&1 &
+many=$!
+wait_file "$OUT/many" "holding 1000 locks" 120
+check lease-1000-held [ $? -eq 0 ]
+h2=$(stat_a hb_sent)
+sleep 5
+h3=$(stat_a hb_sent)
+kill -TERM $many
+wait $many
+echo "heartbeat I/O per 5 s: $((h1 - h0)) with 1 lock held, $((h3 - h2)) with 1000 locks held (interval 1000 ms)"
+check lease-hb-budget-1-lock [ $((h1 - h0)) -ge 3 ] && [ $((h1 - h0)) -le 7 ]
+check lease-hb-budget-1000-locks [ $((h3 - h2)) -ge 3 ] && [ $((h3 - h2)) -le 7 ]
+
+# ---- a frozen holder's lock is taken over ----------------------------------
+blklock-abi hold-poll 3 60 > "$OUT/poll" 2>&1 &
+poller=$!
+wait_file "$OUT/poll" "acquired lock 3 generation" 20
+gen=$(sed -n 's/^acquired lock 3 generation //p' "$OUT/poll")
+check takeover-holder [ "$(rec $((LL + 3)) owner)" = 1 ]
+mark_dmesg
+echo 1 > "/sys/kernel/debug/blklock/$A/hb_pause"
+t0=$(ms_now)
+hold "$N2" 3
+t1=$(ms_now)
+echo "takeover of a frozen node's lock: $((t1 - t0)) ms (lease 6000 ms + heartbeat 1000 ms = 7000 ms)"
+check takeover-acquired grep -q "acquired lock 3 generation $((gen + 1))$" "$OUT/hold.3"
+check takeover-within-lease-plus-interval [ $((t1 - t0)) -le 8000 ]
+check takeover-not-before-lease [ $((t1 - t0)) -ge 5000 ]
+check takeover-dmesg has_dmesg "blklock: breaking stale lock 3 held by node 1 (heartbeat unchanged for"
+check takeover-on-disk [ "$(rec $((LL + 3)) owner)/$(rec $((LL + 3)) generation)" = "2/$((gen + 1))" ]
+
+# Node 1 thaws: it finds its deadline passed, fences, rejoins, and the
+# holder hears of the loss through poll().
+mark_dmesg
+echo 0 > "/sys/kernel/debug/blklock/$A/hb_pause"
+i=0
+while kill -0 $poller 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait $poller
+check thaw-poll-and-enolck [ $? -eq 0 ]
+sed 's/^/node 1: /' "$OUT/poll"
+check thaw-fence-dmesg has_dmesg "node 1 was frozen past its renewal deadline: every lock it holds is lost"
+check thaw-rejoin-dmesg has_dmesg "renewed its heartbeat after"
+check thaw-live-again [ "$(cat $D/heartbeat)" = live ]
+check thaw-new-incarnation [ "$(cat $D/incarnation)" != "$inc1" ]
+check thaw-not-double-owned [ "$(rec $((LL + 3)) owner)" = 2 ]
+check thaw-locks-lost-counted [ "$(stat_a locks_lost)" -ge 1 ]
+unhold 3
+
+# ---- duplicate node id, at attach: another host heartbeats node 3 -----------
+(
+	i=1
+	while [ $i -le 40 ]; do
+		blklock-disk hb-forge "$DISK_A" 3 0x7373 $i
+		i=$((i + 1))
+		sleep 0.3
+	done
+) &
+forger=$!
+mark_dmesg
+blklockctl --device "$DISK_B" --node 3 info > "$OUT/dup3" 2>&1
+check dup-attach-refused [ $? -ne 0 ]
+check dup-attach-errno grep -q "EADDRINUSE" "$OUT/dup3"
+check dup-attach-dmesg has_dmesg "node id 3 is in use by another host: its heartbeat slot on $B went from counter"
+kill $forger
+wait $forger 2>/dev/null
+
+# ---- duplicate node id, running: another host writes node 1's slot ----------
+hold "$N1" 5
+mark_dmesg
+blklock-disk hb-forge "$DISK_B" 1 0x5151 999
+sleep 2
+check dup-running-dmesg has_dmesg "blklock: node id 1 is in use by another host (slot of $A expected incarnation"
+check dup-running-stopped [ "$(cat $D/heartbeat)" = stopped ]
+holder=$(cat "$OUT/hold.5.pid")
+i=0
+while kill -0 "$holder" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait "$holder"
+check dup-running-holder-lost [ $? -eq 5 ]
+$N1 acquire 6 --nowait > "$OUT/dup-acq" 2>&1
+check dup-running-no-new-locks [ $? -eq 5 ]
+check dup-slot-left-alone sh -c "blklock-disk hb $DISK_B 1 | grep -q 'incarnation 0000000000005151 counter 999 '"
+
+rmmod blklock
+check lease-unload [ $? -eq 0 ]
+check lease-no-kernel-warnings sh -c "! dmesg | grep -qE 'BUG:|WARNING:|Oops|Call Trace'"
