@@ -283,9 +283,9 @@ struct blklock_stats {
  * @BLKLOCK_HB_STOPPED:	another host writes this node id's slot: stopped
  */
 enum blklock_hb_state {
-	BLKLOCK_HB_LIVE,
-	BLKLOCK_HB_FENCED,
-	BLKLOCK_HB_STOPPED,
+	BLKLOCK_HB_LIVE = BLKLOCK_HB_STATE_LIVE,
+	BLKLOCK_HB_FENCED = BLKLOCK_HB_STATE_FENCED,
+	BLKLOCK_HB_STOPPED = BLKLOCK_HB_STATE_STOPPED,
 };
 
 /**
@@ -399,6 +399,10 @@ bool blklock_lease_live(struct blklock_space *ls);
 int blklock_lease_owner_stale(struct blklock_space *ls,
 			      const struct blklock_rec *rec, u64 *unchanged_ms);
 void blklock_lease_set_paused(struct blklock_space *ls, bool paused);
+u32 blklock_node_state(int decoded, const struct blklock_hbrec *hb,
+		       bool seen_change, u64 unchanged_ms, u32 lease_timeout_ms);
+int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
+			bool wait, struct blklock_node *out);
 
 /* space.c */
 int blklock_space_get(const char *path, u32 node_id,

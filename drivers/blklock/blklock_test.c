@@ -1093,6 +1093,74 @@ static void lease_fence(struct kunit *test)
 					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
 }
 
+static void lease_node_state(struct kunit *test)
+{
+	struct blklock_hbrec hb = { .node_id = 2, .incarnation = 5 };
+	struct blklock_hbrec unused = { .node_id = 2 };
+	struct blklock_hbrec left = { .node_id = 2, .incarnation = 5,
+				      .flags = BLKLOCK_HB_DETACHED };
+
+	KUNIT_EXPECT_EQ(test, blklock_node_state(-EBADMSG, &hb, true, 0, 6000),
+			(u32)BLKLOCK_NODE_CORRUPT);
+	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &unused, false, 9000, 6000),
+			(u32)BLKLOCK_NODE_UNUSED);
+	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &left, true, 9000, 6000),
+			(u32)BLKLOCK_NODE_LEFT);
+	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, false, 0, 6000),
+			(u32)BLKLOCK_NODE_WATCHING);
+	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, true, 5999, 6000),
+			(u32)BLKLOCK_NODE_LIVE);
+	/* Unchanged for a whole lease: stale, seen changing before or not. */
+	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, true, 6000, 6000),
+			(u32)BLKLOCK_NODE_STALE);
+	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, false, 6000, 6000),
+			(u32)BLKLOCK_NODE_STALE);
+}
+
+static void lease_nodes_view(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_node out[FAKE_NODES];
+
+	fake_hb_set(f, 4, 0x4444, 7, BLKLOCK_HB_DETACHED);
+	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, 1, FAKE_NODES, false,
+						  out), 0);
+	KUNIT_EXPECT_EQ(test, out[FAKE_NODE - 1].state, (u32)BLKLOCK_NODE_SELF);
+	KUNIT_EXPECT_EQ(test, out[1].state, (u32)BLKLOCK_NODE_UNUSED);
+	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].state,
+			(u32)BLKLOCK_NODE_WATCHING);
+	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].incarnation, OTHER_INC);
+	KUNIT_EXPECT_EQ(test, out[3].state, (u32)BLKLOCK_NODE_LEFT);
+	KUNIT_EXPECT_EQ(test, out[3].node_id, 4U);
+
+	/* The other node renews: seen changing, live. */
+	fake_advance_ms(f, 500);
+	fake_hb_set(f, OTHER_NODE, OTHER_INC, 2, 0);
+	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, OTHER_NODE, 1, false,
+						  out), 0);
+	KUNIT_EXPECT_EQ(test, out[0].state, (u32)BLKLOCK_NODE_LIVE);
+	KUNIT_EXPECT_EQ(test, out[0].counter, 2ULL);
+	KUNIT_EXPECT_EQ(test, out[0].unchanged_ms, 0ULL);
+
+	/* Then it stops for a lease timeout, on this node's clock. */
+	fake_advance_ms(f, FAKE_LEASE_MS);
+	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, 1, FAKE_NODES, false,
+						  out), 0);
+	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].state, (u32)BLKLOCK_NODE_STALE);
+	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].unchanged_ms,
+			(u64)FAKE_LEASE_MS);
+	/* This node's own figure is the age of its last renewal. */
+	KUNIT_EXPECT_EQ(test, out[FAKE_NODE - 1].unchanged_ms,
+			(u64)FAKE_LEASE_MS + 500);
+
+	/* A damaged slot is reported as such, not as a live node. */
+	f->blocks[FAKE_HB_LBA + OTHER_NODE - 1][20] ^= 0xff;
+	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, OTHER_NODE, 1, false,
+						  out), 0);
+	KUNIT_EXPECT_EQ(test, out[0].state, (u32)BLKLOCK_NODE_CORRUPT);
+	KUNIT_EXPECT_EQ(test, f->reads, 4);
+}
+
 static struct kunit_case lease_cases[] = {
 	KUNIT_CASE(lease_stale_takeover),
 	KUNIT_CASE(lease_incarnation_gone),
@@ -1101,6 +1169,8 @@ static struct kunit_case lease_cases[] = {
 	KUNIT_CASE(lease_frozen_node),
 	KUNIT_CASE(lease_validate_taken),
 	KUNIT_CASE(lease_fence),
+	KUNIT_CASE(lease_node_state),
+	KUNIT_CASE(lease_nodes_view),
 	{}
 };
 

@@ -15,6 +15,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/rwsem.h>
@@ -227,6 +228,13 @@ static int blklock_ioc_info(struct blklock_file *f, void __user *argp)
 	a.lock_lba = ls->lba_offset + ls->hdr.lock_lba;
 	memcpy(a.uuid, ls->hdr.uuid, sizeof(a.uuid));
 	strscpy(a.disk, ls->name, sizeof(a.disk));
+	a.max_node_id = ls->hdr.max_node_id;
+	a.hb_interval_ms = ls->hdr.hb_interval_ms;
+	a.lease_timeout_ms = ls->hdr.lease_timeout_ms;
+	spin_lock_bh(&ls->hb_lock);
+	a.hb_state = ls->hb_state;
+	a.incarnation = ls->hb.incarnation;
+	spin_unlock_bh(&ls->hb_lock);
 	up_read(&f->sem);
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
@@ -392,6 +400,66 @@ static int blklock_ioc_validate(struct blklock_file *f, void __user *argp)
 	return ret;
 }
 
+/**
+ * blklock_ioc_nodes() - BLKLOCK_IOC_NODES: the heartbeat slots of a range
+ *	of node ids, as this node sees them
+ * @f:		the open file
+ * @argp:	struct blklock_nodes; count written back
+ *
+ * Reads the slots (one READ per 64 slots) and classifies each with what
+ * this node saw of it before: live, stale for how long, left, unused.
+ *
+ * Return: 0; -EINVAL for a bad argument; -ENXIO without a lockspace;
+ * -EFAULT; -ENOMEM; -EINTR during the wait; or the errno of a read.
+ */
+static int blklock_ioc_nodes(struct blklock_file *f, void __user *argp)
+{
+	static const char what[] = "NODES";
+	struct blklock_node *out;
+	struct blklock_space *ls;
+	struct blklock_nodes a;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags & ~BLKLOCK_NODES_FLAGS)
+		return blklock_reject(what, "unknown flags 0x%x",
+				      a.flags & ~BLKLOCK_NODES_FLAGS);
+	if (a.reserved0 || !blklock_zero(a.reserved, sizeof(a.reserved)))
+		return blklock_reject(what, "reserved fields must be zero");
+	if (!a.count || a.count > BLKLOCK_MAX_NODE_ID)
+		return blklock_reject(what, "count %u is not in 1..%u", a.count,
+				      BLKLOCK_MAX_NODE_ID);
+
+	ls = blklock_file_space(f, what);
+	if (IS_ERR(ls))
+		return PTR_ERR(ls);
+	if (!a.first || a.first > ls->hdr.max_node_id) {
+		ret = blklock_reject(what, "first node id %u is not in 1..%u",
+				     a.first, ls->hdr.max_node_id);
+		goto out_unlock;
+	}
+	a.count = min(a.count, ls->hdr.max_node_id - a.first + 1);
+	out = kvcalloc(a.count, sizeof(*out), GFP_KERNEL);
+	if (!out) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	ret = blklock_lease_nodes(ls, a.first, a.count,
+				  a.flags & BLKLOCK_NODES_WAIT, out);
+	up_read(&f->sem);
+	if (!ret && (copy_to_user(u64_to_user_ptr(a.nodes), out,
+				  array_size(a.count, sizeof(*out))) ||
+		     copy_to_user(argp, &a, sizeof(a))))
+		ret = -EFAULT;
+	kvfree(out);
+	return ret;
+
+out_unlock:
+	up_read(&f->sem);
+	return ret;
+}
+
 /*
  * EPOLLPRI | EPOLLERR once a lock the file holds is lost: the holder
  * should stop writing at once.
@@ -441,6 +509,9 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case _IOC_NR(BLKLOCK_IOC_VALIDATE):
 		expected = BLKLOCK_IOC_VALIDATE;
 		break;
+	case _IOC_NR(BLKLOCK_IOC_NODES):
+		expected = BLKLOCK_IOC_NODES;
+		break;
 	default:
 		return -ENOTTY;
 	}
@@ -462,6 +533,8 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return blklock_ioc_release(f, argp);
 	case BLKLOCK_IOC_VALIDATE:
 		return blklock_ioc_validate(f, argp);
+	case BLKLOCK_IOC_NODES:
+		return blklock_ioc_nodes(f, argp);
 	default:
 		return blklock_ioc_status(f, argp);
 	}

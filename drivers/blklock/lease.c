@@ -28,6 +28,7 @@
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -39,10 +40,16 @@
  */
 struct workqueue_struct *blklock_wq;
 
+/*
+ * What this node saw of another node's slot: its value, since when (on
+ * this node's clock) it has held it, and whether it was ever seen to
+ * change.
+ */
 struct blklock_watch {
 	u64 incarnation;
 	u64 counter;
 	u32 flags;
+	bool seen_change;
 	u64 since_ns;
 };
 
@@ -376,6 +383,37 @@ bool blklock_lease_live(struct blklock_space *ls)
 	return READ_ONCE(ls->hb_state) == BLKLOCK_HB_LIVE;
 }
 
+/*
+ * Record that @node_id's slot holds @hb at @now.  The caller holds
+ * watch_mutex.  Returns the watch entry, or ERR_PTR(-ENOMEM).
+ */
+static struct blklock_watch *blklock_watch_note(struct blklock_space *ls,
+						u32 node_id,
+						const struct blklock_hbrec *hb,
+						u64 now)
+{
+	struct blklock_watch *w = xa_load(&ls->watch, node_id);
+
+	if (!w) {
+		w = kzalloc(sizeof(*w), GFP_KERNEL);
+		if (!w)
+			return ERR_PTR(-ENOMEM);
+		if (xa_err(xa_store(&ls->watch, node_id, w, GFP_KERNEL))) {
+			kfree(w);
+			return ERR_PTR(-ENOMEM);
+		}
+		w->since_ns = now;
+	} else if (w->incarnation != hb->incarnation ||
+		   w->counter != hb->counter || w->flags != hb->flags) {
+		w->since_ns = now;
+		w->seen_change = true;
+	}
+	w->incarnation = hb->incarnation;
+	w->counter = hb->counter;
+	w->flags = hb->flags;
+	return w;
+}
+
 /**
  * blklock_lease_owner_stale() - is the owner of a lock record alive?
  * @ls:		lockspace
@@ -417,31 +455,154 @@ int blklock_lease_owner_stale(struct blklock_space *ls,
 
 	mutex_lock(&ls->watch_mutex);
 	now = ls->ops->now_ns(ls);
-	w = xa_load(&ls->watch, rec->owner);
-	if (!w) {
-		w = kzalloc(sizeof(*w), GFP_KERNEL);
-		if (!w || xa_err(xa_store(&ls->watch, rec->owner, w, GFP_KERNEL))) {
-			kfree(w);
-			mutex_unlock(&ls->watch_mutex);
-			return -ENOMEM;
-		}
-		w->since_ns = now;
-	} else if (w->incarnation == hb.incarnation &&
-		   w->counter == hb.counter && w->flags == hb.flags &&
-		   now - w->since_ns >=
+	w = blklock_watch_note(ls, rec->owner, &hb, now);
+	if (IS_ERR(w)) {
+		ret = PTR_ERR(w);
+	} else if (now - w->since_ns >=
 		   (u64)ls->hdr.lease_timeout_ms * NSEC_PER_MSEC) {
 		*unchanged_ms = div_u64(now - w->since_ns, NSEC_PER_MSEC);
-		mutex_unlock(&ls->watch_mutex);
-		return BLKLOCK_OWNER_DEAD;
-	} else if (w->incarnation != hb.incarnation ||
-		   w->counter != hb.counter || w->flags != hb.flags) {
-		w->since_ns = now;
+		ret = BLKLOCK_OWNER_DEAD;
+	} else {
+		ret = BLKLOCK_OWNER_LIVE;
 	}
-	w->incarnation = hb.incarnation;
-	w->counter = hb.counter;
-	w->flags = hb.flags;
 	mutex_unlock(&ls->watch_mutex);
-	return BLKLOCK_OWNER_LIVE;
+	return ret;
+}
+
+/**
+ * blklock_node_state() - classify another node's heartbeat slot
+ * @decoded:	what blklock_hb_decode() returned for the slot
+ * @hb:		the decoded slot, when @decoded is 0
+ * @seen_change: this node has seen the slot change since it first read it
+ * @unchanged_ms: how long, on this node's clock, the slot has held @hb
+ * @lease_timeout_ms: the lockspace's lease timeout
+ *
+ * Pure: no I/O, no clock.
+ *
+ * Return: a BLKLOCK_NODE_* state.
+ */
+u32 blklock_node_state(int decoded, const struct blklock_hbrec *hb,
+		       bool seen_change, u64 unchanged_ms, u32 lease_timeout_ms)
+{
+	if (decoded)
+		return BLKLOCK_NODE_CORRUPT;
+	if (!hb->incarnation)
+		return BLKLOCK_NODE_UNUSED;
+	if (hb->flags & BLKLOCK_HB_DETACHED)
+		return BLKLOCK_NODE_LEFT;
+	if (unchanged_ms >= lease_timeout_ms)
+		return BLKLOCK_NODE_STALE;
+	return seen_change ? BLKLOCK_NODE_LIVE : BLKLOCK_NODE_WATCHING;
+}
+
+/* Slots read by one command of blklock_lease_nodes(). */
+#define BLKLOCK_NODES_CHUNK	64
+
+/*
+ * Read the slots of node ids [first, first + count) and note each in the
+ * watch table.  Returns how many slots are WATCHING, or an errno.
+ */
+static int blklock_nodes_pass(struct blklock_space *ls, u32 first, u32 count,
+			      void *buf, struct blklock_node *out)
+{
+	struct blklock_cmd_result res;
+	int watching = 0;
+	u32 done, i, n;
+
+	for (done = 0; done < count; done += n) {
+		n = min_t(u32, count - done, BLKLOCK_NODES_CHUNK);
+		memset(&res, 0, sizeof(res));
+		ls->ops->read(ls, blklock_hb_lba(ls, first + done), n, buf, &res);
+		atomic64_inc(&ls->stats.reads);
+		if (res.status != BLKLOCK_CMD_OK) {
+			atomic64_inc(&ls->stats.errors);
+			return res.error;
+		}
+		mutex_lock(&ls->watch_mutex);
+		for (i = 0; i < n; i++) {
+			struct blklock_node *o = &out[done + i];
+			struct blklock_watch *w = NULL;
+			struct blklock_hbrec hb = {};
+			u64 now = ls->ops->now_ns(ls);
+			int dec;
+
+			o->node_id = first + done + i;
+			dec = blklock_hb_decode(buf + i * ls->block_size,
+						ls->block_size, o->node_id, &hb);
+			if (!dec && o->node_id != ls->node_id) {
+				w = blklock_watch_note(ls, o->node_id, &hb, now);
+				if (IS_ERR(w)) {
+					mutex_unlock(&ls->watch_mutex);
+					return PTR_ERR(w);
+				}
+				o->unchanged_ms = div_u64(now - w->since_ns,
+							  NSEC_PER_MSEC);
+			}
+			o->incarnation = hb.incarnation;
+			o->counter = hb.counter;
+			o->timestamp = hb.timestamp;
+			o->state = blklock_node_state(dec, &hb,
+						      w && w->seen_change,
+						      o->unchanged_ms,
+						      ls->hdr.lease_timeout_ms);
+			if (o->node_id == ls->node_id && !dec)
+				o->state = BLKLOCK_NODE_SELF;
+			if (o->state == BLKLOCK_NODE_WATCHING)
+				watching++;
+		}
+		mutex_unlock(&ls->watch_mutex);
+	}
+	return watching;
+}
+
+/**
+ * blklock_lease_nodes() - what this node sees of a range of heartbeat slots
+ * @ls:		lockspace
+ * @first:	first node id, 1..max_node_id
+ * @count:	slots to read; the caller keeps the range within max_node_id
+ * @wait:	if a slot was not seen changing yet, read again one and a
+ *		half heartbeat intervals later
+ * @out:	@count entries, filled
+ *
+ * Liveness is judged on this node's monotonic clock from what it saw of
+ * each slot, here and while it watched lock owners.  This node's own
+ * slot is reported as BLKLOCK_NODE_SELF with the time since its last
+ * successful renewal.
+ *
+ * Return: 0, -EINTR if a signal came during the wait, -ENOMEM, or the
+ * errno of a failed READ.
+ */
+int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
+			bool wait, struct blklock_node *out)
+{
+	void *buf;
+	int ret;
+
+	buf = kvmalloc_array(BLKLOCK_NODES_CHUNK, ls->block_size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = blklock_nodes_pass(ls, first, count, buf, out);
+	if (ret > 0 && wait) {
+		if (msleep_interruptible(ls->hdr.hb_interval_ms * 3 / 2))
+			ret = -EINTR;
+		else
+			ret = blklock_nodes_pass(ls, first, count, buf, out);
+	}
+	kvfree(buf);
+	if (ret < 0)
+		return ret;
+	if (ls->node_id >= first && ls->node_id - first < count) {
+		struct blklock_node *o = &out[ls->node_id - first];
+		unsigned long flags;
+
+		spin_lock_irqsave(&ls->hb_lock, flags);
+		if (o->state == BLKLOCK_NODE_SELF)
+			o->unchanged_ms = div_u64(ls->ops->now_ns(ls) -
+						  ls->last_renew_ns,
+						  NSEC_PER_MSEC);
+		spin_unlock_irqrestore(&ls->hb_lock, flags);
+	}
+	return 0;
 }
 
 /**

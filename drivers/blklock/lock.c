@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/errno.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -475,8 +476,14 @@ static void blklock_drop_holder(struct blklock_lock *lk)
  * memory and retries a lock held by another node with a bounded,
  * randomised backoff.
  *
- * Return: 0; -EBUSY (NOWAIT, held elsewhere); -ETIMEDOUT; -EINTR on a
- * signal; -EDEADLK if @holder holds it already; or a command's errno.
+ * A signal ends the wait with -ERESTARTNOHAND: the caller sees EINTR
+ * when a handler ran, and the ioctl restarts transparently after a stop
+ * and continue (SIGSTOP, SIGCONT) or an ignored signal; nothing was
+ * changed on the disk, and a restarted acquire starts its timeout again.
+ *
+ * Return: 0; -EBUSY (NOWAIT, held elsewhere); -ETIMEDOUT;
+ * -ERESTARTNOHAND on a signal; -EDEADLK if @holder holds it already; or
+ * a command's errno.
  */
 int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
 		    u32 flags, u32 timeout_ms, u64 *generation)
@@ -500,7 +507,7 @@ int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
 		long t;
 
 		if (mutex_lock_interruptible(&lk->mutex))
-			return -EINTR;
+			return -ERESTARTNOHAND;
 		if (lk->holder == holder) {
 			ret = blklock_lost(ls, lk) ? -ENOLCK : -EDEADLK;
 			mutex_unlock(&lk->mutex);
@@ -540,7 +547,7 @@ int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
 								 msecs_to_jiffies(ms)));
 		}
 		if (t < 0 || signal_pending(current))
-			return -EINTR;
+			return -ERESTARTNOHAND;
 	}
 
 	if (!ret && attempts > 1 &&

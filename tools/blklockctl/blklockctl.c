@@ -32,16 +32,9 @@
 
 #include <linux/blklock.h>
 
-#define VERSION "1.0"
+#include "blklockctl.h"
 
-enum {
-	EXIT_OK = 0,
-	EXIT_BUSY = 1,		/* lock held elsewhere (--nowait), or timed out */
-	EXIT_USAGE = 2,		/* nothing was sent to the kernel */
-	EXIT_SYSTEM = 3,	/* any other error */
-	EXIT_INTERRUPTED = 4,	/* SIGINT/SIGTERM before the list was done */
-	EXIT_LOST = 5,		/* a held lock was lost (ENOLCK, poll) */
-};
+#define VERSION "1.0"
 
 /* What failed, to choose the exit code and the hint of an errno. */
 enum op {
@@ -76,6 +69,7 @@ static void usage(FILE *f)
 "       blklockctl [-c PATH] [-q] format DISK [--locks N] [--force] [--uuid UUID]\n"
 "                  [--max-nodes N] [--heartbeat MS] [--lease MS]\n"
 "       blklockctl [OPTIONS] run LOCK [--nowait | --timeout MS] -- CMD [ARG]...\n"
+"       blklockctl dump DISK [--no-wait]\n"
 "\n"
 "Take and drop blklock cluster locks through /dev/blklock.  Commands run in\n"
 "order on one open file; locks still held at the end are held until SIGINT\n"
@@ -86,6 +80,7 @@ static void usage(FILE *f)
 "  acquire LOCK [--nowait | --timeout MS]   take a lock (waits by default)\n"
 "  release LOCK                             drop a lock this file holds\n"
 "  status LOCK                              read a lock's record from the disk\n"
+"  status                                   every node's heartbeat and every held lock\n"
 "  validate LOCK                            prove the lock is still held (one COMPARE AND WRITE)\n"
 "  info                                     describe the lockspace\n"
 "  sleep MS                                 pause\n"
@@ -95,6 +90,8 @@ static void usage(FILE *f)
 "              [--heartbeat MS] [--lease MS]\n"
 "                                           write an empty lockspace (default 1024 locks,\n"
 "                                           %u nodes, the module's heartbeat and lease)\n"
+"  dump DISK [--no-wait]                    show the raw blocks without the module: header,\n"
+"                                           heartbeats (sampled for 1.5 intervals), held locks\n"
 "\n"
 "Options (before the commands):\n"
 "  -c, --control PATH   control device (default /dev/blklock)\n"
@@ -578,6 +575,28 @@ static int do_info(void)
 	return 0;
 }
 
+static int do_space_status(void)
+{
+	const char *what;
+	int err = lockspace_status(ctl, &what);
+
+	return err ? fail(OP_STATUS, err, "%s", what) : 0;
+}
+
+/* A word that starts the next command: "status" before it has no LOCK. */
+static bool is_command(const char *s)
+{
+	static const char *const words[] = {
+		"acquire", "release", "status", "validate", "info", "sleep",
+		"run", "format", "dump",
+	};
+
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		if (!strcmp(s, words[k]))
+			return true;
+	return false;
+}
+
 static int do_attach(const char *disk, uint32_t node)
 {
 	struct blklock_attach a;
@@ -916,8 +935,13 @@ static int run_list(int argc, char **argv, int first, bool dry, bool *final)
 				ret = do_sleep(ms);
 			continue;
 		}
-		if (!strcmp(cmd, "format"))
-			return usage_error("format must be the only command");
+		if (!strcmp(cmd, "status") && (i >= argc || is_command(argv[i]))) {
+			if (!dry)
+				ret = do_space_status();
+			continue;
+		}
+		if (!strcmp(cmd, "format") || !strcmp(cmd, "dump"))
+			return usage_error("%s must be the only command", cmd);
 		if (strcmp(cmd, "acquire") && strcmp(cmd, "release") &&
 		    strcmp(cmd, "status") && strcmp(cmd, "validate")) {
 			if (cmd[0] == '-')
@@ -1003,6 +1027,11 @@ int main(int argc, char **argv)
 		return usage_error("--device and --node go together");
 	if (optind >= argc)
 		return usage_error("no command given");
+	if (!strcmp(argv[optind], "dump")) {
+		if (device)
+			return usage_error("dump reads its DISK directly, without --device");
+		return cmd_dump(argc - optind - 1, argv + optind + 1);
+	}
 	if (!strcmp(argv[optind], "format")) {
 		if (device)
 			return usage_error("format takes its DISK as an argument, not --device");

@@ -3,6 +3,7 @@
 #
 # make check: installs what is missing (setup.sh), then runs every test:
 #   build   blklock.ko for 6.1 and 6.12 (W=1, warnings fail), tools
+#   tools   blklockctl's host tests (a fake /dev/blklock, no module)
 #   static  checkpatch --strict, sparse, shellcheck
 #   docs    Documentation/ reStructuredText and the man page, warning-free
 #   kunit   KUnit suites on UML (linux-source-6.12)
@@ -59,6 +60,7 @@ if ! "$HERE/setup.sh"; then
 	echo "FAIL setup: tools/testing/setup.sh failed" | tee -a "$RESULTS"
 else
 	stage build "$HERE/build.sh"
+	stage tools make -s -C "$TOP/tools/blklockctl" check TESTOUT="$OUTDIR/blklockctl-test"
 	stage static "$HERE/static.sh"
 	stage docs docs
 	stage kunit "$HERE/kunit/run.sh"

@@ -74,6 +74,11 @@ struct blklock_format {
  * @lock_lba:		LBA of lock 0 on the LUN
  * @uuid:		lockspace uuid
  * @disk:		kernel name of the disk ("sdb"), NUL-terminated
+ * @max_node_id:	number of heartbeat slots (node ids 1..max_node_id)
+ * @hb_interval_ms:	heartbeat interval of the lockspace
+ * @lease_timeout_ms:	lease timeout of the lockspace
+ * @hb_state:		BLKLOCK_HB_STATE_* of this node's heartbeat
+ * @incarnation:	this node's current heartbeat incarnation
  * @reserved:		zero
  */
 struct blklock_info {
@@ -84,8 +89,18 @@ struct blklock_info {
 	__u64 lock_lba;
 	__u8  uuid[16];
 	char  disk[32];
-	__u64 reserved[4];
+	__u32 max_node_id;
+	__u32 hb_interval_ms;
+	__u32 lease_timeout_ms;
+	__u32 hb_state;
+	__u64 incarnation;
+	__u64 reserved;
 };
+
+/* struct blklock_info.hb_state */
+#define BLKLOCK_HB_STATE_LIVE		1	/* renewing; locks may be held */
+#define BLKLOCK_HB_STATE_FENCED		2	/* renewals late: all locks lost */
+#define BLKLOCK_HB_STATE_STOPPED	3	/* node id in use by another host */
 
 /* struct blklock_acquire.flags */
 #define BLKLOCK_ACQUIRE_NOWAIT	0x1U		/* try once, EBUSY if held */
@@ -161,6 +176,63 @@ struct blklock_validate {
 	__u64 reserved[2];
 };
 
+/* struct blklock_node.state */
+#define BLKLOCK_NODE_UNUSED	0	/* slot never written by a node */
+#define BLKLOCK_NODE_SELF	1	/* this node */
+#define BLKLOCK_NODE_LIVE	2	/* seen changing, within a lease timeout */
+#define BLKLOCK_NODE_WATCHING	3	/* not seen changing yet, for less than a lease */
+#define BLKLOCK_NODE_STALE	4	/* unchanged for a lease timeout or more */
+#define BLKLOCK_NODE_LEFT	5	/* the node detached cleanly */
+#define BLKLOCK_NODE_CORRUPT	6	/* the slot fails its checks */
+
+/**
+ * struct blklock_node - one heartbeat slot as this node sees it
+ * @node_id:	the slot's node id
+ * @state:	BLKLOCK_NODE_*
+ * @incarnation: the incarnation the slot holds, 0 if unused
+ * @counter:	the slot's renewal counter
+ * @unchanged_ms: time since this node last saw the slot change, on this
+ *		node's monotonic clock (for SELF: since its last renewal)
+ * @timestamp:	the writer's CLOCK_REALTIME in ns at its last renewal
+ *		(informational: clocks of nodes are not synchronised)
+ * @reserved:	zero
+ */
+struct blklock_node {
+	__u32 node_id;
+	__u32 state;
+	__u64 incarnation;
+	__u64 counter;
+	__u64 unchanged_ms;
+	__u64 timestamp;
+	__u64 reserved;
+};
+
+/* struct blklock_nodes.flags */
+#define BLKLOCK_NODES_WAIT	0x1U	/* watch one and a half heartbeat
+					 * intervals if a slot was not seen
+					 * changing yet
+					 */
+#define BLKLOCK_NODES_FLAGS	(BLKLOCK_NODES_WAIT)
+
+/**
+ * struct blklock_nodes - read the heartbeat slots of a range of node ids
+ * @nodes:	user pointer to an array of @count struct blklock_node
+ * @first:	first node id (1..max_node_id)
+ * @count:	in: entries in the array (1..BLKLOCK_MAX_NODE_ID); out:
+ *		entries filled (fewer when the range passes max_node_id)
+ * @flags:	BLKLOCK_NODES_*
+ * @reserved0:	must be 0
+ * @reserved:	must be 0
+ */
+struct blklock_nodes {
+	__u64 nodes;
+	__u32 first;
+	__u32 count;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define BLKLOCK_IOC_ATTACH	_IOW(BLKLOCK_IOC_MAGIC, 0x01, struct blklock_attach)
 #define BLKLOCK_IOC_FORMAT	_IOW(BLKLOCK_IOC_MAGIC, 0x02, struct blklock_format)
 #define BLKLOCK_IOC_INFO	_IOR(BLKLOCK_IOC_MAGIC, 0x03, struct blklock_info)
@@ -168,6 +240,7 @@ struct blklock_validate {
 #define BLKLOCK_IOC_RELEASE	_IOW(BLKLOCK_IOC_MAGIC, 0x05, struct blklock_release)
 #define BLKLOCK_IOC_STATUS	_IOWR(BLKLOCK_IOC_MAGIC, 0x06, struct blklock_status)
 #define BLKLOCK_IOC_VALIDATE	_IOW(BLKLOCK_IOC_MAGIC, 0x07, struct blklock_validate)
+#define BLKLOCK_IOC_NODES	_IOWR(BLKLOCK_IOC_MAGIC, 0x08, struct blklock_nodes)
 
 /* ---- on-disk format ---------------------------------------------------- */
 

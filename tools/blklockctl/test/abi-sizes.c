@@ -1,22 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * abi-sizes: print the size and field offsets of every structure and the
- * number of every ioctl in <linux/blklock.h>.  Built as a 64-bit and as a
- * 32-bit (-m32) program, the two outputs must be identical: then 32-bit
- * callers need no translation (compat_ioctl can pass arguments through).
+ * number of every ioctl in <linux/blklock.h>.  With the argument
+ * "asserts" it prints them as C11 static assertions instead: compiled
+ * with -m32, they prove that 32-bit callers see the same layout, so
+ * compat_ioctl can pass arguments through untranslated (the host needs
+ * no 32-bit runtime for that; the VM tests run a 32-bit binary too).
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <linux/blklock.h>
 
-#define S(t) printf("struct %-22s size %3zu\n", #t, sizeof(struct t))
-#define F(t, f) printf("  %-22s %-18s offset %3zu size %2zu\n", #t, #f, \
-		       offsetof(struct t, f), sizeof(((struct t *)0)->f))
-#define I(n) printf("%-22s 0x%08lx\n", #n, (unsigned long)(n))
+static int asserts;
 
-int main(void)
+#define S(t) (asserts ?							\
+	printf("_Static_assert(sizeof(struct %s) == %zu, \"size of %s\");\n", \
+	       #t, sizeof(struct t), #t) :				\
+	printf("struct %-22s size %3zu\n", #t, sizeof(struct t)))
+#define F(t, f) (asserts ?						\
+	printf("_Static_assert(offsetof(struct %s, %s) == %zu && sizeof(((struct %s *)0)->%s) == %zu, \"%s.%s\");\n", \
+	       #t, #f, offsetof(struct t, f), #t, #f,			\
+	       sizeof(((struct t *)0)->f), #t, #f) :			\
+	printf("  %-22s %-18s offset %3zu size %2zu\n", #t, #f,	\
+	       offsetof(struct t, f), sizeof(((struct t *)0)->f)))
+#define I(n) (asserts ?							\
+	printf("_Static_assert(%s == 0x%08lxUL, \"%s\");\n", #n,	\
+	       (unsigned long)(n), #n) :				\
+	printf("%-22s 0x%08lx\n", #n, (unsigned long)(n)))
+
+int main(int argc, char **argv)
 {
+	asserts = argc > 1 && !strcmp(argv[1], "asserts");
+	if (asserts)
+		printf("#include <stddef.h>\n#include <linux/blklock.h>\n");
+
 	S(blklock_attach);
 	F(blklock_attach, path); F(blklock_attach, node_id);
 	F(blklock_attach, flags); F(blklock_attach, reserved);
@@ -29,7 +48,10 @@ int main(void)
 	F(blklock_info, node_id); F(blklock_info, format_version);
 	F(blklock_info, block_size); F(blklock_info, nr_locks);
 	F(blklock_info, lock_lba); F(blklock_info, uuid);
-	F(blklock_info, disk); F(blklock_info, reserved);
+	F(blklock_info, disk); F(blklock_info, max_node_id);
+	F(blklock_info, hb_interval_ms); F(blklock_info, lease_timeout_ms);
+	F(blklock_info, hb_state); F(blklock_info, incarnation);
+	F(blklock_info, reserved);
 	S(blklock_acquire);
 	F(blklock_acquire, lock); F(blklock_acquire, flags);
 	F(blklock_acquire, timeout_ms); F(blklock_acquire, reserved0);
@@ -44,6 +66,15 @@ int main(void)
 	S(blklock_validate);
 	F(blklock_validate, lock); F(blklock_validate, flags);
 	F(blklock_validate, generation); F(blklock_validate, reserved);
+	S(blklock_node);
+	F(blklock_node, node_id); F(blklock_node, state);
+	F(blklock_node, incarnation); F(blklock_node, counter);
+	F(blklock_node, unchanged_ms); F(blklock_node, timestamp);
+	F(blklock_node, reserved);
+	S(blklock_nodes);
+	F(blklock_nodes, nodes); F(blklock_nodes, first);
+	F(blklock_nodes, count); F(blklock_nodes, flags);
+	F(blklock_nodes, reserved0); F(blklock_nodes, reserved);
 	S(blklock_disk_header);
 	F(blklock_disk_header, hb_lba); F(blklock_disk_header, crc);
 	S(blklock_disk_hb);
@@ -57,5 +88,6 @@ int main(void)
 	I(BLKLOCK_IOC_RELEASE);
 	I(BLKLOCK_IOC_STATUS);
 	I(BLKLOCK_IOC_VALIDATE);
+	I(BLKLOCK_IOC_NODES);
 	return 0;
 }

@@ -165,8 +165,11 @@ static int cycle(int fd, unsigned int lock)
 
 	memset(&info, 0xff, sizeof(info));
 	expect("info", ioctl(fd, BLKLOCK_IOC_INFO, &info), 0);
-	check("info-reserved-zero", !info.reserved[0] && !info.reserved[3],
-	      "reserved fields not zeroed");
+	check("info-reserved-zero", !info.reserved, "reserved field not zeroed");
+	check("info-lease-fields", info.max_node_id && info.hb_interval_ms &&
+	      info.lease_timeout_ms > info.hb_interval_ms &&
+	      info.hb_state == BLKLOCK_HB_STATE_LIVE && info.incarnation,
+	      "heartbeat fields not filled");
 	check("info-fields", info.node_id && info.nr_locks > lock &&
 	      (info.block_size == 512 || info.block_size == 4096) &&
 	      info.format_version == BLKLOCK_FORMAT_VERSION && info.disk[0],

@@ -63,6 +63,25 @@ check takeover-not-before-lease [ $((t1 - t0)) -ge 5000 ]
 check takeover-dmesg has_dmesg "blklock: breaking stale lock 3 held by node 1 (heartbeat unchanged for"
 check takeover-on-disk [ "$(rec $((LL + 3)) owner)/$(rec $((LL + 3)) generation)" = "2/$((gen + 1))" ]
 
+# While node 1 is still frozen, an administrator looks at the lockspace:
+# through the module as node 2, and from the raw blocks without it.
+$N2 status > "$OUT/status" 2>&1
+check status-exit [ $? -eq 0 ]
+sed 's/^/status: /' "$OUT/status"
+check status-self grep -q "^node 2 self counter " "$OUT/status"
+check status-frozen-node-stale grep -q "^node 1 stale counter .* unchanged for " "$OUT/status"
+check status-lock-owner grep -q "^lock 3 owner 2 generation $((gen + 1)) incarnation " "$OUT/status"
+check status-lock-verdict sh -c "grep -A1 '^lock 3 owner' $OUT/status | grep -q 'held by this node'"
+check status-unused-slots grep -q "^(6 node slots never used)" "$OUT/status"
+blklockctl dump "$DISK_B" > "$OUT/dump" 2>&1
+check dump-exit [ $? -eq 0 ]
+sed 's/^/dump: /' "$OUT/dump"
+check dump-header grep -q "heartbeat interval 1000 ms, lease timeout 6000 ms" "$OUT/dump"
+check dump-frozen-node grep -q "^node 1 incarnation $inc1 counter [0-9]* NOT RENEWING" "$OUT/dump"
+check dump-live-node grep -q "^node 2 incarnation [0-9a-f]* counter [0-9]* live (+" "$OUT/dump"
+check dump-lock-owner grep -q "^lock 3 owner 2 generation $((gen + 1)) " "$OUT/dump"
+check dump-lock-verdict sh -c "grep -A1 '^lock 3 owner' $OUT/dump | grep -q 'owner alive'"
+
 # Node 1 thaws: it finds its deadline passed, fences, rejoins, and the
 # holder hears of the loss through poll().
 mark_dmesg
@@ -116,4 +135,15 @@ check dup-slot-left-alone sh -c "blklock-disk hb $DISK_B 1 | grep -q 'incarnatio
 
 rmmod blklock
 check lease-unload [ $? -eq 0 ]
+
+# dump needs no module; a damaged record is named and makes it exit 3.
+blklockctl dump --no-wait "$DISK_B" > "$OUT/dump2" 2>&1
+check dump-without-module [ $? -eq 0 ]
+check dump-left-node grep -q "^node 2 incarnation [0-9a-f]* counter [0-9]* left (detached cleanly)" "$OUT/dump2"
+dd if=/dev/zero of="$DISK_B" bs="$BS" seek=$((LL + 1090)) count=1 oflag=direct 2>/dev/null
+blklockctl dump --no-wait "$DISK_B" > "$OUT/dump3" 2>&1
+check dump-damaged-exit [ $? -eq 3 ]
+check dump-damaged-named grep -q "^lock 1090 (LBA $((LL + 1090))) DAMAGED: no blklock magic" "$OUT/dump3"
+blklockctl dump --no-wait /dev/null > "$OUT/dump4" 2>&1
+check dump-not-a-disk [ $? -eq 3 ]
 check lease-no-kernel-warnings sh -c "! dmesg | grep -qE 'BUG:|WARNING:|Oops|Call Trace'"

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blklockctl: reading a lockspace's blocks from user space.
+ *
+ * An independent implementation of the documented format
+ * (Documentation/blklock/disk-format.rst): its own CRC-32C and its own
+ * checks, so `blklockctl dump` works without the module and does not
+ * share the module's mistakes.  Block devices are read with O_DIRECT,
+ * so what is shown is what the LUN holds, not the page cache.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include <linux/blklock.h>
+
+#include "ondisk.h"
+
+/* CRC-32C (Castagnoli), reflected, as in iSCSI and the kernel's crc32c(). */
+uint32_t bl_crc32c(const void *p, size_t len)
+{
+	static uint32_t table[256];
+	const uint8_t *b = p;
+	uint32_t crc = ~0U;
+
+	if (!table[1]) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
+			table[i] = c;
+		}
+	}
+	while (len--)
+		crc = (crc >> 8) ^ table[(crc ^ *b++) & 0xff];
+	return ~crc;
+}
+
+const char *bl_check_name(enum bl_check c)
+{
+	switch (c) {
+	case BL_OK:
+		return "ok";
+	case BL_BAD_MAGIC:
+		return "no blklock magic";
+	case BL_BAD_CRC:
+		return "checksum mismatch (torn or damaged block)";
+	default:
+		return "checksum ok but impossible fields";
+	}
+}
+
+static bool zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+static bool crc_ok(const void *blk, size_t crc_off)
+{
+	uint32_t stored;
+
+	memcpy(&stored, (const uint8_t *)blk + crc_off, sizeof(stored));
+	return le32toh(stored) == bl_crc32c(blk, crc_off);
+}
+
+enum bl_check bl_header_decode(const void *blk, struct bl_header *h)
+{
+	const struct blklock_disk_header *d = blk;
+
+	if (le64toh(d->magic) != BLKLOCK_HEADER_MAGIC)
+		return BL_BAD_MAGIC;
+	if (!crc_ok(d, offsetof(struct blklock_disk_header, crc)))
+		return BL_BAD_CRC;
+	h->version = le32toh(d->version);
+	h->block_size = le32toh(d->block_size);
+	h->nr_locks = le32toh(d->nr_locks);
+	h->max_node_id = le32toh(d->max_node_id);
+	h->lock_lba = le64toh(d->lock_lba);
+	h->hb_lba = le64toh(d->hb_lba);
+	h->created = le64toh(d->created);
+	h->hb_interval_ms = le32toh(d->hb_interval_ms);
+	h->lease_timeout_ms = le32toh(d->lease_timeout_ms);
+	memcpy(h->uuid, d->uuid, sizeof(h->uuid));
+	if (h->block_size < 512 || (h->block_size & (h->block_size - 1)) ||
+	    !h->nr_locks || h->nr_locks > BLKLOCK_MAX_LOCKS)
+		return BL_BAD_FIELDS;
+	if (h->version >= 2 && (!h->max_node_id ||
+				h->max_node_id > BLKLOCK_MAX_NODE_ID ||
+				h->hb_lba < 1 ||
+				h->lock_lba < h->hb_lba + h->max_node_id))
+		return BL_BAD_FIELDS;
+	return BL_OK;
+}
+
+enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t node_id,
+			   struct bl_hb *r)
+{
+	const struct blklock_disk_hb *d = blk;
+
+	if (le32toh(d->magic) != BLKLOCK_HB_MAGIC)
+		return BL_BAD_MAGIC;
+	if (!crc_ok(d, offsetof(struct blklock_disk_hb, crc)))
+		return BL_BAD_CRC;
+	r->node_id = le32toh(d->node_id);
+	r->flags = le32toh(d->flags);
+	r->incarnation = le64toh(d->incarnation);
+	r->counter = le64toh(d->counter);
+	r->timestamp = le64toh(d->timestamp);
+	if (r->node_id != node_id || (r->flags & ~BLKLOCK_HB_DETACHED) ||
+	    !zero(d->reserved, sizeof(d->reserved)) ||
+	    !zero(d + 1, bs - sizeof(*d)))
+		return BL_BAD_FIELDS;
+	return BL_OK;
+}
+
+enum bl_check bl_lock_decode(const void *blk, uint32_t bs, uint32_t index,
+			     struct bl_lock *r)
+{
+	const struct blklock_disk_lock *d = blk;
+
+	if (le32toh(d->magic) != BLKLOCK_LOCK_MAGIC)
+		return BL_BAD_MAGIC;
+	if (!crc_ok(d, offsetof(struct blklock_disk_lock, crc)))
+		return BL_BAD_CRC;
+	r->lock = le32toh(d->lock);
+	r->owner = le32toh(d->owner);
+	r->flags = le32toh(d->flags);
+	r->generation = le64toh(d->generation);
+	r->acquired = le64toh(d->acquired);
+	r->owner_incarnation = le64toh(d->owner_incarnation);
+	if (r->lock != index || r->flags || r->owner > BLKLOCK_MAX_NODE_ID ||
+	    !zero(d->reserved, sizeof(d->reserved)) ||
+	    !zero(d + 1, bs - sizeof(*d)))
+		return BL_BAD_FIELDS;
+	return BL_OK;
+}
+
+void *bl_alloc(const struct bl_disk *d, uint32_t nr)
+{
+	void *p;
+
+	if (posix_memalign(&p, 4096, (size_t)nr * d->bs))
+		return NULL;
+	return p;
+}
+
+int bl_read(const struct bl_disk *d, uint64_t lba, uint32_t nr, void *buf)
+{
+	size_t len = (size_t)nr * d->bs, done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(d->fd, (char *)buf + done, len - done,
+				  (off_t)(lba * d->bs + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = ENXIO;
+			return -1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+/*
+ * Open @path read-only and read its header.  Prints what is wrong and
+ * returns -1, or returns 0 with d->h filled.
+ */
+int bl_open(struct bl_disk *d, const char *path)
+{
+	uint8_t first[4096] __attribute__((aligned(4096)));
+	struct stat st;
+	enum bl_check c;
+	int bs;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (d->fd < 0 || fstat(d->fd, &st)) {
+		fprintf(stderr, "blklockctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t bytes;
+
+		close(d->fd);
+		d->fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+		if (d->fd < 0 || ioctl(d->fd, BLKSSZGET, &bs) ||
+		    ioctl(d->fd, BLKGETSIZE64, &bytes)) {
+			fprintf(stderr, "blklockctl: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		d->direct = true;
+		d->bs = bs;
+		d->nr_blocks = bytes / d->bs;
+	} else if (S_ISREG(st.st_mode)) {
+		/* An image file: the header says its block size. */
+		d->bs = 512;
+		d->nr_blocks = st.st_size / 512;
+	} else {
+		fprintf(stderr, "blklockctl: %s: not a block device or an image file\n",
+			path);
+		return -1;
+	}
+	if (d->bs > sizeof(first) || d->nr_blocks < 1 || bl_read(d, 0, 1, first)) {
+		fprintf(stderr, "blklockctl: %s: cannot read block 0: %s\n", path,
+			d->nr_blocks ? strerror(errno) : "empty");
+		return -1;
+	}
+	c = bl_header_decode(first, &d->h);
+	if (c != BL_OK) {
+		fprintf(stderr, "blklockctl: %s: block 0 is not a valid blklock header: %s\n",
+			path, bl_check_name(c));
+		return -1;
+	}
+	if (!d->direct) {
+		d->bs = d->h.block_size;
+		d->nr_blocks = st.st_size / d->bs;
+	}
+	if (d->h.block_size != d->bs) {
+		fprintf(stderr, "blklockctl: %s: the header says block size %u but the device has %u\n",
+			path, d->h.block_size, d->bs);
+		return -1;
+	}
+	if (d->h.version != BLKLOCK_FORMAT_VERSION) {
+		fprintf(stderr, "blklockctl: %s: on-disk format %u; this blklockctl reads format %u\n",
+			path, d->h.version, BLKLOCK_FORMAT_VERSION);
+		return -1;
+	}
+	if (d->h.lock_lba + d->h.nr_locks > d->nr_blocks) {
+		fprintf(stderr, "blklockctl: %s: the header places %u locks at LBA %llu but the device has %llu blocks\n",
+			path, d->h.nr_locks, (unsigned long long)d->h.lock_lba,
+			(unsigned long long)d->nr_blocks);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * bl_scan_locks() - visit every lock record that is not a plain free one
+ * @d:		open lockspace
+ * @fn:		called for each held or damaged record, in index order
+ * @ctx:	passed to @fn
+ * @st:		out: counts of what was seen
+ *
+ * Reads the lock region in chunks of 256 blocks.  Returns 0, or -1 with
+ * errno set by a failed read.
+ */
+int bl_scan_locks(const struct bl_disk *d, bl_lock_fn fn, void *ctx,
+		  struct bl_scan *st)
+{
+	const uint32_t chunk = 256;
+	uint8_t *buf = bl_alloc(d, chunk);
+	uint32_t i, n, k;
+
+	memset(st, 0, sizeof(*st));
+	if (!buf)
+		return -1;
+	for (i = 0; i < d->h.nr_locks; i += n) {
+		n = d->h.nr_locks - i < chunk ? d->h.nr_locks - i : chunk;
+		if (bl_read(d, d->h.lock_lba + i, n, buf)) {
+			free(buf);
+			return -1;
+		}
+		for (k = 0; k < n; k++) {
+			struct bl_lock r = { 0 };
+			enum bl_check c = bl_lock_decode(buf + (size_t)k * d->bs,
+							  d->bs, i + k, &r);
+
+			if (c != BL_OK)
+				st->damaged++;
+			else if (r.owner)
+				st->held++;
+			else
+				st->free++;
+			if (c == BL_OK && r.generation > st->max_generation)
+				st->max_generation = r.generation;
+			if (c != BL_OK || r.owner)
+				fn(ctx, i + k, c, &r);
+		}
+	}
+	free(buf);
+	return 0;
+}

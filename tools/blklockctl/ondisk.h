@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * blklockctl: reading a lockspace's blocks from user space, without the
+ * module (Documentation/blklock/disk-format.rst).
+ */
+#ifndef BLKLOCKCTL_ONDISK_H
+#define BLKLOCKCTL_ONDISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What is wrong with a block, or BL_OK. */
+enum bl_check {
+	BL_OK,
+	BL_BAD_MAGIC,		/* not a blklock structure at all */
+	BL_BAD_CRC,		/* torn or damaged */
+	BL_BAD_FIELDS,		/* checksum fine, contents impossible */
+};
+
+struct bl_header {
+	uint32_t version, block_size, nr_locks, max_node_id;
+	uint32_t hb_interval_ms, lease_timeout_ms;
+	uint64_t lock_lba, hb_lba, created;
+	uint8_t uuid[16];
+};
+
+struct bl_hb {
+	uint32_t node_id, flags;
+	uint64_t incarnation, counter, timestamp;
+};
+
+struct bl_lock {
+	uint32_t lock, owner, flags;
+	uint64_t generation, acquired, owner_incarnation;
+};
+
+/* An open device or image file. */
+struct bl_disk {
+	int fd;
+	bool direct;		/* O_DIRECT: block devices */
+	uint32_t bs;		/* logical block size */
+	uint64_t nr_blocks;
+	struct bl_header h;
+};
+
+/* What bl_scan_locks() counted. */
+struct bl_scan {
+	uint32_t held, free, damaged;
+	uint64_t max_generation;
+};
+
+typedef void (*bl_lock_fn)(void *ctx, uint32_t index, enum bl_check c,
+			   const struct bl_lock *r);
+
+uint32_t bl_crc32c(const void *p, size_t len);
+const char *bl_check_name(enum bl_check c);
+int bl_open(struct bl_disk *d, const char *path);
+int bl_read(const struct bl_disk *d, uint64_t lba, uint32_t nr, void *buf);
+void *bl_alloc(const struct bl_disk *d, uint32_t nr);
+enum bl_check bl_header_decode(const void *blk, struct bl_header *h);
+enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t node_id,
+			   struct bl_hb *r);
+enum bl_check bl_lock_decode(const void *blk, uint32_t bs, uint32_t index,
+			     struct bl_lock *r);
+int bl_scan_locks(const struct bl_disk *d, bl_lock_fn fn, void *ctx,
+		  struct bl_scan *st);
+
+#endif
