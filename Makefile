@@ -7,7 +7,10 @@
 #   make tools           build blklockctl
 #   make setup           install everything the tests need (apt-get)
 #   make demo            boot a VM and show blklock working
-#   make check           run every test (builds, static checks, KUnit, VMs)
+#   make check           run every test (builds, static checks, KUnit, VMs,
+#                        the cluster)
+#   make cluster-test    only the cluster: 3 node VMs + an iSCSI target VM
+#   make bench           the benchmark (not part of check): out/bench/
 
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 
@@ -40,7 +43,13 @@ kunit:
 vmtest:
 	tools/testing/vm/run.sh
 
+cluster-test:
+	tools/testing/cluster/run.sh
+
+bench:
+	tools/bench/run.sh
+
 static:
 	tools/testing/static.sh
 
-.PHONY: all module tools clean setup demo check kunit vmtest static
+.PHONY: all module tools clean setup demo check kunit vmtest cluster-test bench static

@@ -57,7 +57,7 @@ else
 	fail build/blklockctl "$(head -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
 	rc=1
 fi
-for src in "$TOP"/tools/testing/vm/helpers/*.c; do
+for src in "$TOP"/tools/testing/vm/helpers/*.c "$TOP"/tools/bench/blklock-bench.c; do
 	h=$(basename "$src" .c)
 	if ! gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -static -o "$G/$h" "$src" \
 		"$TOP/tools/lib/sgcaw.c" 2>> "$LOGDIR/tools-build.log"; then

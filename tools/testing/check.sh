@@ -8,6 +8,7 @@
 #   docs    Documentation/ reStructuredText and the man page, warning-free
 #   kunit   KUnit suites on UML (linux-source-6.12)
 #   vm      the guest tests on both kernels, scsi_debug and LIO
+#   cluster 3 node VMs sharing a LUN that a target VM serves over iSCSI
 # and ends with one line: N passed, N failed, N skipped.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -65,6 +66,7 @@ else
 	stage docs docs
 	stage kunit "$HERE/kunit/run.sh"
 	stage vm "$HERE/vm/run.sh"
+	stage cluster "$HERE/cluster/run.sh"
 fi
 
 echo

@@ -19,7 +19,7 @@ CACHE=${BLKLOCK_CACHE:-/var/cache/blklock}
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(
-	qemu-system-x86 busybox-static kmod cpio xz-utils
+	qemu-system-x86 qemu-block-extra busybox-static kmod cpio xz-utils
 	linux-headers-amd64 linux-headers-6.12-amd64
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev python3
 	gcc make libc6-dev gcc-multilib sparse sg3-utils groff-base

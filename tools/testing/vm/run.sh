@@ -38,41 +38,21 @@ done
 MODS="sd_mod sg scsi_debug loop target_core_mod target_core_file tcm_loop libcrc32c crc32c_generic configfs"
 G=$OUTDIR/guest
 
-# Copy a dynamically linked program and the libraries ldd names.
-copy_prog() {
-	local root=$1 prog lib
-	prog=$(command -v "$2")
-	cp "$prog" "$root/usr/bin/"
-	for lib in $(ldd "$prog" 2>/dev/null | grep -o '/[^ ]*'); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-}
-
 # Build the initramfs for kernel $1 (version) and profile $2.
 make_initrd() {
-	local kver=$1 profile=$2 kimg=$3 root m f t
+	local kver=$1 profile=$2 kimg=$3 root f t
 	root=$OUTDIR/vmroot-$(kshort "$kver")
-	rm -rf "$root"
-	mkdir -p "$root"/{bin,sbin,usr/bin,dev,proc,sys,tmp,tests,lib/modules/"$kver"/extra}
-	cp /bin/busybox "$root/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
-	done
-	for m in $MODS; do
-		modprobe -d "$kimg" -S "$kver" --show-depends "$m" 2>/dev/null |
-			awk '$1 == "insmod" { print $2 }'
-	done | sort -u | while read -r f; do
-		mkdir -p "$root/$(dirname "${f#"$kimg"/}")"
-		cp "$f" "$root/${f#"$kimg"/}"
-	done
-	cp "$kimg/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null || true
+	busybox_root "$root"
+	mkdir -p "$root/tests"
+	# shellcheck disable=SC2086 # one word per module
+	copy_modules "$root" "$kver" "$kimg" $MODS
 	cp "$OUTDIR/$kver/blklock.ko" "$root/lib/modules/$kver/extra/"
 	mkdir -p "$root/lib/blklock-test"
 	cp "$OUTDIR/$kver/blklock-test.ko" "$root/lib/blklock-test/blklock.ko"
 	depmod -b "$root" "$kver"
 	cp "$G"/* "$root/usr/bin/"
-	for f in sg_compare_and_write sg_raw sg_readcap sg_vpd sg_inq; do
+	# BLKLOCK_VM_EXTRA: more programs for the guest (make bench: sanlock).
+	for f in sg_compare_and_write sg_raw sg_readcap sg_vpd sg_inq ${BLKLOCK_VM_EXTRA:-}; do
 		copy_prog "$root" "$f"
 	done
 	cp "$HERE/guest-init" "$root/init"
@@ -93,7 +73,7 @@ make_initrd() {
 		fi
 		echo "$f" >> "$root/tests/run-list"
 	done
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUTDIR/initrd-$(kshort "$kver")-$profile.gz"
+	pack_root "$root" "$OUTDIR/initrd-$(kshort "$kver")-$profile.gz"
 	[ -s "$root/tests/run-list" ]
 }
 

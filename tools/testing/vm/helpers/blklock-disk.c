@@ -14,6 +14,17 @@
  *   blklock-disk hb-forge DISK NODE INC COUNTER
  *				      write the slot as another host using
  *				      that node id would (incarnation INC)
+ *   blklock-disk craft DISK LOCK OWNER GEN INC
+ *				      print to stdout the block image of
+ *				      lock LOCK's record held by OWNER (a
+ *				      rival client's write image)
+ *   blklock-disk fence-write DISK LBA GEN
+ *				      a storage consumer that checks fencing
+ *				      tokens: the block at LBA records the
+ *				      largest generation written; refuse
+ *				      (exit 3) unless GEN is larger, else
+ *				      record GEN with COMPARE AND WRITE
+ *				      (exit 4 if it miscompares)
  *
  * All I/O is O_DIRECT on whole logical blocks.  Exit status 1 on error.
  */
@@ -26,10 +37,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
 #include <linux/blklock.h>
+
+#include "sgcaw.h"
 
 static uint32_t crc32c(const void *p, size_t len)
 {
@@ -138,6 +152,50 @@ int main(int argc, char **argv)
 		       crc32c(b, offsetof(struct blklock_disk_hb, crc)) ==
 		       le32toh(b->crc) ? "ok" : "bad");
 		return 0;
+	}
+	if (!strcmp(argv[1], "craft") && argc == 7) {
+		struct blklock_disk_lock *r = buf;
+
+		memset(buf, 0, bs);
+		r->magic = htole32(BLKLOCK_LOCK_MAGIC);
+		r->lock = htole32(strtoul(argv[3], NULL, 0));
+		r->owner = htole32(strtoul(argv[4], NULL, 0));
+		r->generation = htole64(strtoull(argv[5], NULL, 0));
+		r->acquired = htole64((uint64_t)time(NULL) * 1000000000ULL);
+		r->owner_incarnation = htole64(strtoull(argv[6], NULL, 0));
+		r->crc = htole32(crc32c(r, offsetof(struct blklock_disk_lock, crc)));
+		return fwrite(buf, bs, 1, stdout) == 1 ? 0 : 1;
+	}
+	if (!strcmp(argv[1], "fence-write") && argc == 5) {
+		uint64_t lba = strtoull(argv[3], NULL, 0);
+		uint64_t gen = strtoull(argv[4], NULL, 0), seen;
+		unsigned char *cmp;
+
+		if (io(0, lba) || posix_memalign((void **)&cmp, 4096, 2 * bs))
+			return 1;
+		memcpy(cmp, buf, bs);
+		memcpy(&seen, cmp + 8, sizeof(seen));
+		if (memcmp(cmp, "FENCE\0\0\0", 8))
+			seen = 0;
+		if (gen <= seen) {
+			printf("refused: the consumer has seen generation %" PRIu64 ", the writer has %" PRIu64 "\n",
+			       seen, gen);
+			return 3;
+		}
+		memset(cmp + bs, 0, bs);
+		memcpy(cmp + bs, "FENCE\0\0\0", 8);
+		memcpy(cmp + bs + 8, &gen, sizeof(gen));
+		switch (sg_caw(fd, lba, cmp, bs, 30000)) {
+		case SGCAW_OK:
+			printf("accepted generation %" PRIu64 " (was %" PRIu64 ")\n", gen, seen);
+			return 0;
+		case SGCAW_MISCOMPARE:
+			printf("refused: the block changed under the writer\n");
+			return 4;
+		default:
+			perror("COMPARE AND WRITE");
+			return 1;
+		}
 	}
 	fprintf(stderr, "%s: bad arguments\n", argv[0]);
 	return 2;

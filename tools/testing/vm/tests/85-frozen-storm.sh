@@ -35,7 +35,7 @@ p2=$!
 # later.  Appends "NODE START END" (ms, /proc/uptime) to $OUT/freezes.
 freeze() {
 	_i=0
-	while [ $_i -lt 150 ]; do
+	while [ $_i -lt 400 ]; do
 		if [ "$(rec $((LL + 7)) owner)" = "$1" ]; then
 			kill -STOP -"$2"
 			[ "$(rec $((LL + 7)) owner)" = "$1" ] && break
@@ -44,7 +44,7 @@ freeze() {
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	[ $_i -lt 150 ] || { echo "node $1 never held the lock"; return 1; }
+	[ $_i -lt 400 ] || { echo "node $1 never held the lock"; return 1; }
 	echo 1 > "/sys/kernel/debug/blklock/$(basename "$3")/hb_pause"
 	_t0=$(ms_now)
 	sleep "$(awk -v ms="$4" 'BEGIN { printf "%.2f", ms / 1000 }')"

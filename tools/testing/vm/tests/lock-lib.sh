@@ -23,11 +23,16 @@ rec() {
 
 stat_a() { cat "/sys/kernel/blklock/$A/stats/$1"; }
 
-mark_dmesg() { dmesg | wc -l > "$OUT/mark"; }
-new_dmesg() { dmesg | tail -n +$(($(cat "$OUT/mark") + 1)); }
+# The timestamp of the last kernel message: lines after it are new.  (A
+# line count would go wrong once the ring buffer wraps.)
+mark_dmesg() { dmesg | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' > "$OUT/mark"; }
+new_dmesg() {
+	dmesg | awk -v m="$(cat "$OUT/mark")" '{ t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t); if (t + 0 > m + 0) print }'
+}
 
 # has_dmesg FIXED-STRING: the kernel said it since mark_dmesg.
 has_dmesg() { new_dmesg | grep -qF -- "$1"; }
+lacks_dmesg() { ! new_dmesg | grep -qF -- "$1"; }
 
 # wait_file FILE PATTERN SECONDS: until FILE holds PATTERN.
 wait_file() {
