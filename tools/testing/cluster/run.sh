@@ -43,7 +43,12 @@ cleanup() {
 		kill -CONT "$p" 2>/dev/null || true
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	wait 2>/dev/null || true
+	for p in "${pids[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.2
+		done
+	done
 }
 trap cleanup EXIT
 
@@ -98,6 +103,7 @@ boot() {
 	) > "$LOGDIR/cluster-$name.qemu.log" 2>&1 &
 	QPID[$name]=$!
 	pids+=("$!")
+	disown	# no "Killed" line from bash when a scenario kills it
 	exec {fd}<>"$D/$name.in"
 	AGENT_IN[$name]=$fd
 	exec {fd}<>"$D/$name.out"
@@ -163,6 +169,7 @@ for n in 1 2 3; do
 	python3 "$HERE/iscsi-relay.py" "${PPORT[$n]}" "$tport" > "$D/proxy$n.log" 2>&1 &
 	PPID_OF[$n]=$!
 	pids+=("$!")
+	disown
 done
 sleep 0.5
 # boot_node N: QEMU logs in to the target before the guest starts; a

@@ -242,6 +242,9 @@ int main(int argc, char **argv)
 {
 	int fd;
 
+	/* Callers watch the output while it runs (hold-poll). */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
 	printf("abi %zu-bit: attach %zu format %zu info %zu acquire %zu release %zu status %zu\n",
 	       sizeof(void *) * 8, sizeof(struct blklock_attach),
 	       sizeof(struct blklock_format), sizeof(struct blklock_info),
