@@ -208,6 +208,11 @@ static int bench_contend(int argc, char **argv)
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			failed = 1;
 	end = now_ns();
+	if (failed) {
+		printf("{\"test\":\"contend\",\"workers\":%u,\"error\":\"a worker failed\"}\n",
+		       workers);
+		return 1;
+	}
 	n = sh->count < cap ? sh->count : cap;
 	qsort(sh->lat, n, sizeof(uint64_t), cmp_u64);
 	printf("{\"test\":\"contend\",\"workers\":%u,\"acquires\":%" PRIu64 ",\"seconds\":%.3f,\"per_second\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f}\n",

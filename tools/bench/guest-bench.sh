@@ -9,6 +9,7 @@ S=3
 SD=/sys/bus/pseudo/drivers/scsi_debug
 
 rmmod scsi_debug 2>/dev/null	# the VM's default profile: two paths
+mkdir -p /etc
 echo 'root:x:0:0:root:/:/bin/sh' > /etc/passwd	# for sanlock -U root
 echo 'root:x:0:' > /etc/group
 modprobe sd_mod
@@ -37,9 +38,8 @@ for ND in 0 200000; do
 	c0=$(stat caw_sent) r0=$(stat reads) a0=$(stat acquires) l0=$(stat releases) h0=$(stat hb_sent)
 	out=$(blklock-bench pairs 3 "$S")
 	c1=$(stat caw_sent) r1=$(stat reads) a1=$(stat acquires) l1=$(stat releases) h1=$(stat hb_sent)
-	# Heartbeats ran meanwhile: they are not lock commands.
-	hb=$((h1 - h0))
-	emit "$(echo "$out" | inner),\"caw\":$((c1 - c0 - hb)),\"reads\":$((r1 - r0)),\"acquires\":$((a1 - a0)),\"releases\":$((l1 - l0))}"
+	# caw_sent and reads count lock commands; heartbeats are hb_sent.
+	emit "$(echo "$out" | inner),\"caw\":$((c1 - c0)),\"reads\":$((r1 - r0)),\"acquires\":$((a1 - a0)),\"releases\":$((l1 - l0)),\"hb\":$((h1 - h0))}"
 
 	# Heartbeat commands per second with 1, 100 and 10000 locks held.
 	for n in 1 100 10000; do
@@ -52,11 +52,13 @@ for ND in 0 200000; do
 		c1=$(stat caw_sent) r1=$(stat reads) h1=$(stat hb_sent)
 		kill -TERM $p
 		wait $p
-		emit "\"test\":\"heartbeat\",\"locks_held\":$n,\"seconds\":6,\"hb\":$((h1 - h0)),\"other_commands\":$((c1 - c0 - (h1 - h0) + r1 - r0))}"
+		emit "\"test\":\"heartbeat\",\"locks_held\":$n,\"seconds\":6,\"hb\":$((h1 - h0)),\"other_commands\":$((c1 - c0 + r1 - r0))}"
 	done
 	rmmod blklock
 
-	# Contention: C contenders per node on one lock, two and three nodes.
+	# Contention: C contenders per node on one lock, two and three nodes
+	# (the processes attach their node ids themselves).
+	insmod "$BLKLOCK_TEST_KO"
 	for nodes in 2 3; do
 		for c in 1 2 4 8; do
 			k=1
@@ -73,6 +75,8 @@ for ND in 0 200000; do
 			done
 		done
 	done
+
+	rmmod blklock
 
 	# Takeover: node 2 holds a lock and freezes (test hook); node 1 waits.
 	insmod "$BLKLOCK_TEST_KO" dev=/dev/sda node_id=1
@@ -94,15 +98,21 @@ for ND in 0 200000; do
 	# at 17 MiB, the daemon without watchdog, io_timeout 10 s (default).
 	if command -v sanlock > /dev/null && command -v sanlock-bench > /dev/null; then
 		if [ "$ND" = 0 ]; then
-			mkdir -p /run/sanlock /var/run/sanlock
+			mkdir -p /run/sanlock /var/run/sanlock /var/log
 			sanlock daemon -w 0 -U root -G root > /tmp/sanlock.log 2>&1
-			sleep 1
+			i=0
+			while ! sanlock client status > /dev/null 2>&1 && [ $i -lt 300 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
 			sanlock direct init -s bench:0:/dev/sda:17825792 > /dev/null
 			sanlock direct init -r bench:res:/dev/sda:16777216 > /dev/null
 			t0=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
 			sanlock client add_lockspace -s bench:1:/dev/sda:17825792 > /tmp/sl-add 2>&1
+			rc=$?
 			t1=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
-			emit "\"test\":\"sanlock_add_lockspace\",\"ms\":$((t1 - t0)),\"rc\":$?}"
+			emit "\"test\":\"sanlock_add_lockspace\",\"ms\":$((t1 - t0)),\"rc\":$rc}"
+			[ $rc = 0 ] || { cat /tmp/sanlock.log /tmp/sl-add; tail -20 /var/log/sanlock.log 2>/dev/null; }
 		fi
 		out=$(sanlock-bench bench:res:/dev/sda:16777216 "$S" 2>/tmp/sl-err)
 		if [ -n "$out" ]; then

@@ -85,6 +85,8 @@ for nodes in (2, 3):
                   and r.get("nodes") == nodes and r.get("per_node") == c]
             if not rs:
                 return "n/a"
+            if any("error" in r for r in rs):
+                return "error: " + next(r["error"] for r in rs if "error" in r)
             total = sum(r["per_second"] for r in rs)
             p50 = statistics.median(r["p50_us"] for r in rs)
             p99 = max(r["p99_us"] for r in rs)
@@ -149,7 +151,7 @@ for nd in delays:
         xs, ys = [], []
         for c in (1, 2, 4, 8):
             rs = [r for r in rows if r.get("test") == "contend" and r["ndelay_ns"] == nd
-                  and r.get("nodes") == nodes and r.get("per_node") == c]
+                  and r.get("nodes") == nodes and r.get("per_node") == c and "error" not in r]
             if rs:
                 xs.append(c)
                 ys.append(max(r["p99_us"] for r in rs) / 1000)

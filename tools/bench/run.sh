@@ -40,4 +40,7 @@ BLKLOCK_VM_EXTRA="$B/sanlock-bench /usr/sbin/sanlock" \
 	echo "scsi_debug LUN (one RAM disk, three paths), 512-byte blocks."
 } > "$B/conditions.txt"
 cat "$B/conditions.txt"
-python3 "$HERE/report.py" "$B/raw.txt" "$B"
+# Debian's python3, which has python3-matplotlib (not a pyenv one).
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+"$PY" "$HERE/report.py" "$B/raw.txt" "$B"
