@@ -9,6 +9,8 @@
  *   blklock-bench pairs LOCK SECONDS [DISK NODE]
  *	uncontended acquire + release pairs through /dev/blklock (the
  *	module's own lockspace, or DISK attached as NODE)
+ *   blklock-bench pairs-count LOCK COUNT
+ *	the same, exactly COUNT pairs (to match another program's count)
  *   blklock-bench contend LOCK SECONDS WORKERS [DISK NODE]
  *	WORKERS processes take and drop LOCK for SECONDS; acquire latency
  *	of every attempt is recorded
@@ -123,7 +125,9 @@ static int open_ctl(int argc, char **argv, int first)
 	return ctl;
 }
 
-static int bench_pairs(int ctl, uint32_t lock, unsigned int seconds)
+/* For @seconds, or exactly @count pairs when @count is not 0. */
+static int bench_pairs(int ctl, uint32_t lock, unsigned int seconds,
+		       uint64_t count)
 {
 	uint64_t start, end, n = 0, *lat;
 	size_t cap = 1 << 20;
@@ -144,12 +148,13 @@ static int bench_pairs(int ctl, uint32_t lock, unsigned int seconds)
 		if (n < cap)
 			lat[n] = now_ns() - t;
 		n++;
-	} while (now_ns() < end);
+	} while (count ? n < count : now_ns() < end);
 	end = now_ns();
 	if (n > cap)
 		n = cap;
 	qsort(lat, n, sizeof(*lat), cmp_u64);
-	printf("{\"test\":\"pairs\",\"pairs\":%" PRIu64 ",\"seconds\":%.3f,\"per_second\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f}\n",
+	printf("{\"test\":\"%s\",\"pairs\":%" PRIu64 ",\"seconds\":%.3f,\"per_second\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f}\n",
+	       count ? "pairs_count" : "pairs",
 	       n, (end - start) / 1e9, n * 1e9 / (end - start),
 	       percentile(lat, n, 50) / 1e3, percentile(lat, n, 99) / 1e3);
 	free(lat);
@@ -261,7 +266,19 @@ int main(int argc, char **argv)
 		if (ctl < 0)
 			return die("open/attach");
 		return bench_pairs(ctl, strtoul(argv[2], NULL, 0),
-				   strtoul(argv[3], NULL, 0));
+				   strtoul(argv[3], NULL, 0), 0);
+	}
+	if (argc == 4 && !strcmp(argv[1], "pairs-count")) {
+		uint64_t count = strtoull(argv[3], NULL, 0);
+
+		if (!count) {
+			fprintf(stderr, "blklock-bench: COUNT must be at least 1\n");
+			return 2;
+		}
+		ctl = open_ctl(argc, argv, 4);
+		if (ctl < 0)
+			return die("open");
+		return bench_pairs(ctl, strtoul(argv[2], NULL, 0), 0, count);
 	}
 	if ((argc == 5 || argc == 7) && !strcmp(argv[1], "contend"))
 		return bench_contend(argc, argv);
@@ -275,6 +292,7 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: blklock-bench caw DISK LBA SECONDS\n"
 		"       blklock-bench pairs LOCK SECONDS [DISK NODE]\n"
+		"       blklock-bench pairs-count LOCK COUNT\n"
 		"       blklock-bench contend LOCK SECONDS WORKERS [DISK NODE]\n"
 		"       blklock-bench hold FIRST COUNT [DISK NODE]\n");
 	return 2;

@@ -117,6 +117,11 @@ for ND in 0 200000; do
 		out=$(sanlock-bench bench:res:/dev/sda:16777216 "$S" 2>/tmp/sl-err)
 		if [ -n "$out" ]; then
 			emit "$(echo "$out" | inner)}"
+			# blklock for the same number of iterations as sanlock.
+			n=$(echo "$out" | sed -n 's/.*"pairs":\([0-9]*\).*/\1/p')
+			insmod "$BLKLOCK_TEST_KO" dev=/dev/sda node_id=1
+			emit "$(blklock-bench pairs-count 3 "$n" | inner)}"
+			rmmod blklock
 		else
 			emit "\"test\":\"sanlock_pairs\",\"error\":\"$(head -c 200 /tmp/sl-err | tr '"\n' "' ")\"}"
 		fi
