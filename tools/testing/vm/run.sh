@@ -111,6 +111,7 @@ for k in $kernels; do
 		echo "$stage: guest ran $(($(date +%s) - start)) s (console log $log)" >&2
 		sed -n 's/^@@BLKTEST@@ \(PASS\|FAIL\|SKIP\) /\1 '"$stage"'\//p' "$log"
 		[ -z "$script" ] || sed -n "s/^\[$(basename "$script")\] //p" "$log"
+		sed -n "s/^@@BLKTEST@@ FIGURE /figure $stage\//p" "$log"
 		if grep -q '^@@BLKTEST@@ FAIL' "$log"; then
 			rc=1
 		fi

@@ -41,7 +41,7 @@ sleep 5
 h3=$(stat_a hb_sent)
 kill -TERM $many
 wait $many
-echo "heartbeat I/O per 5 s: $((h1 - h0)) with 1 lock held, $((h3 - h2)) with 1000 locks held (interval 1000 ms)"
+figure "heartbeat I/O per 5 s: $((h1 - h0)) with 1 lock held, $((h3 - h2)) with 1000 locks held (interval 1000 ms)"
 check lease-hb-budget-1-lock [ $((h1 - h0)) -ge 3 ] && [ $((h1 - h0)) -le 7 ]
 check lease-hb-budget-1000-locks [ $((h3 - h2)) -ge 3 ] && [ $((h3 - h2)) -le 7 ]
 
@@ -56,7 +56,7 @@ echo 1 > "/sys/kernel/debug/blklock/$A/hb_pause"
 t0=$(ms_now)
 hold "$N2" 3
 t1=$(ms_now)
-echo "takeover of a frozen node's lock: $((t1 - t0)) ms (lease 6000 ms + heartbeat 1000 ms = 7000 ms)"
+figure "takeover of a frozen node's lock: $((t1 - t0)) ms (lease 6000 ms + heartbeat 1000 ms = 7000 ms)"
 check takeover-acquired grep -q "acquired lock 3 generation $((gen + 1))$" "$OUT/hold.3"
 check takeover-within-lease-plus-interval [ $((t1 - t0)) -le 8000 ]
 check takeover-not-before-lease [ $((t1 - t0)) -ge 5000 ]

@@ -77,7 +77,7 @@ check fstorm-freezes-happened [ "$(wc -l < "$OUT/freezes")" = 4 ]
 cat "$OUT/f1" "$OUT/f2" > "$OUT/fall"
 W=$(grep -c '^W ' "$OUT/fall")
 value=$(blklock-storm read "$DISK_B" $C "$BS")
-echo "updates accepted $W, counter $value, refused: $(grep -c '^[SVM] ' "$OUT/fall"), lost after update: $(grep -c '^L ' "$OUT/fall")"
+figure "updates accepted $W, counter $value, refused: $(grep -c '^[SVM] ' "$OUT/fall"), lost after update: $(grep -c '^L ' "$OUT/fall")"
 check fstorm-updates-went-on [ "$W" -ge 40 ]
 check fstorm-counter-exact [ "$value" = "$W" ]
 check fstorm-acquired-generations-unique [ "$(grep '^A ' "$OUT/fall" | awk '{ print $2 }' | sort -n | uniq -d | wc -l)" = 0 ]
@@ -102,7 +102,7 @@ cat "$OUT/unexp"
 check fstorm-refusals-only-after-long-freezes [ ! -s "$OUT/unexp" ]
 check fstorm-frozen-holders-found-out [ "$(grep -c '^[SVML] ' "$OUT/fall")" -ge 1 ]
 takeovers=$(new_dmesg | grep -c "blklock: breaking stale lock 7 held by node")
-echo "takeovers of lock 7: $takeovers"
+figure "takeovers of lock 7: $takeovers"
 check fstorm-takeovers [ "$takeovers" -ge 2 ]
 check fstorm-fenced-dmesg has_dmesg "was frozen past its renewal deadline: every lock it holds is lost"
 check fstorm-lock-free [ "$(rec $((LL + 7)) owner)" = 0 ]

@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Result helpers for the guest tests (busybox sh).  A result is one line
 #   @@BLKTEST@@ PASS|FAIL|SKIP <file>/<name>[: reason]
-# which the host turns into its own PASS/FAIL/SKIP line.
+# which the host turns into its own PASS/FAIL/SKIP line.  A measured
+# figure (printed, never asserted) is
+#   @@BLKTEST@@ FIGURE <file>: text
+# which the host prints as it is, after the results.
 
 pass() { echo "@@BLKTEST@@ PASS $TEST_FILE/$1"; }
 fail() { echo "@@BLKTEST@@ FAIL $TEST_FILE/$1: $2"; }
 skip() { echo "@@BLKTEST@@ SKIP $TEST_FILE/$1: $2"; }
+figure() { echo "@@BLKTEST@@ FIGURE $TEST_FILE: $*"; }
 
 # check NAME COMMAND...: pass if COMMAND succeeds, else fail naming it.
 check() {
