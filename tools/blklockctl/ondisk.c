@@ -3,9 +3,9 @@
  * blklockctl: reading a lockspace's blocks from user space.
  *
  * An independent implementation of the documented format
- * (Documentation/blklock/disk-format.rst): its own CRC-32C and its own
- * checks, so `blklockctl dump` works without the module and does not
- * share the module's mistakes.  Block devices are read with O_DIRECT,
+ * (Documentation/blklock/disk-format.rst): user space's CRC-32C
+ * (tools/lib) and its own checks, so `blklockctl dump` works without the
+ * module and does not share the module's mistakes.  Block devices are read with O_DIRECT,
  * so what is shown is what the LUN holds, not the page cache.
  */
 #define _GNU_SOURCE
@@ -22,28 +22,8 @@
 
 #include <linux/blklock.h>
 
+#include "crc32c.h"
 #include "ondisk.h"
-
-/* CRC-32C (Castagnoli), reflected, as in iSCSI and the kernel's crc32c(). */
-uint32_t bl_crc32c(const void *p, size_t len)
-{
-	static uint32_t table[256];
-	const uint8_t *b = p;
-	uint32_t crc = ~0U;
-
-	if (!table[1]) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-
-			for (int k = 0; k < 8; k++)
-				c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
-			table[i] = c;
-		}
-	}
-	while (len--)
-		crc = (crc >> 8) ^ table[(crc ^ *b++) & 0xff];
-	return ~crc;
-}
 
 const char *bl_check_name(enum bl_check c)
 {
@@ -74,7 +54,7 @@ static bool crc_ok(const void *blk, size_t crc_off)
 	uint32_t stored;
 
 	memcpy(&stored, (const uint8_t *)blk + crc_off, sizeof(stored));
-	return le32toh(stored) == bl_crc32c(blk, crc_off);
+	return le32toh(stored) == crc32c(blk, crc_off);
 }
 
 enum bl_check bl_header_decode(const void *blk, struct bl_header *h)

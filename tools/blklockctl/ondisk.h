@@ -53,7 +53,6 @@ struct bl_scan {
 typedef void (*bl_lock_fn)(void *ctx, uint32_t index, enum bl_check c,
 			   const struct bl_lock *r);
 
-uint32_t bl_crc32c(const void *p, size_t len);
 const char *bl_check_name(enum bl_check c);
 int bl_open(struct bl_disk *d, const char *path);
 int bl_read(const struct bl_disk *d, uint64_t lba, uint32_t nr, void *buf);

@@ -51,7 +51,8 @@ G=$OUTDIR/guest
 mkdir -p "$G"
 CFLAGS_STRICT=(-std=c11 -Wall -Wextra -Werror -O2 -I"$TOP/include/uapi")
 if make -s -C "$TOP/tools/blklockctl" CFLAGS="-O2 -Werror" > "$LOGDIR/tools-build.log" 2>&1 &&
-   gcc "${CFLAGS_STRICT[@]}" -static -o "$G/blklockctl" "$TOP"/tools/blklockctl/{blklockctl,report,ondisk}.c 2>> "$LOGDIR/tools-build.log"; then
+   gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -static -o "$G/blklockctl" \
+	"$TOP"/tools/blklockctl/{blklockctl,report,ondisk}.c "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 	pass build/blklockctl
 else
 	fail build/blklockctl "$(head -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
@@ -60,7 +61,7 @@ fi
 for src in "$TOP"/tools/testing/vm/helpers/*.c "$TOP"/tools/bench/blklock-bench.c; do
 	h=$(basename "$src" .c)
 	if ! gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -static -o "$G/$h" "$src" \
-		"$TOP/tools/lib/sgcaw.c" 2>> "$LOGDIR/tools-build.log"; then
+		"$TOP/tools/lib/sgcaw.c" "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 		fail "build/$h" "$(tail -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
 		rc=1
 		continue
@@ -70,7 +71,7 @@ done
 # The ABI checker again as a 32-bit program: the compat_ioctl path.
 if gcc "${CFLAGS_STRICT[@]}" -m32 -static -o "$G/blklock-abi32" \
 	"$TOP/tools/testing/vm/helpers/blklock-abi.c" -I"$TOP/tools/lib" \
-	"$TOP/tools/lib/sgcaw.c" 2>> "$LOGDIR/tools-build.log"; then
+	"$TOP/tools/lib/sgcaw.c" "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 	pass build/blklock-abi32
 else
 	fail build/blklock-abi32 "32-bit build failed (gcc-multilib installed?)"

@@ -43,21 +43,8 @@
 
 #include <linux/blklock.h>
 
+#include "crc32c.h"
 #include "sgcaw.h"
-
-static uint32_t crc32c(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint32_t crc = ~0U;
-	int k;
-
-	while (len--) {
-		crc ^= *b++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
-	}
-	return ~crc;
-}
 
 static int fd;
 static unsigned int bs;
