@@ -508,6 +508,7 @@ static int blklock_nodes_pass(struct blklock_space *ls, u32 first, u32 count,
 	struct blklock_cmd_result res;
 	int watching = 0;
 	u32 done, i, n;
+	u64 now;
 
 	for (done = 0; done < count; done += n) {
 		n = min_t(u32, count - done, BLKLOCK_NODES_CHUNK);
@@ -519,11 +520,11 @@ static int blklock_nodes_pass(struct blklock_space *ls, u32 first, u32 count,
 			return res.error;
 		}
 		mutex_lock(&ls->watch_mutex);
+		now = ls->ops->now_ns(ls);
 		for (i = 0; i < n; i++) {
 			struct blklock_node *o = &out[done + i];
 			struct blklock_watch *w = NULL;
 			struct blklock_hbrec hb = {};
-			u64 now = ls->ops->now_ns(ls);
 			int dec;
 
 			o->node_id = first + done + i;
@@ -593,14 +594,13 @@ int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
 		return ret;
 	if (ls->node_id >= first && ls->node_id - first < count) {
 		struct blklock_node *o = &out[ls->node_id - first];
-		unsigned long flags;
 
-		spin_lock_irqsave(&ls->hb_lock, flags);
+		spin_lock_bh(&ls->hb_lock);
 		if (o->state == BLKLOCK_NODE_SELF)
 			o->unchanged_ms = div_u64(ls->ops->now_ns(ls) -
 						  ls->last_renew_ns,
 						  NSEC_PER_MSEC);
-		spin_unlock_irqrestore(&ls->hb_lock, flags);
+		spin_unlock_bh(&ls->hb_lock);
 	}
 	return 0;
 }
