@@ -184,6 +184,10 @@ struct blklock_validate {
 #define BLKLOCK_NODE_STALE	4	/* unchanged for a lease timeout or more */
 #define BLKLOCK_NODE_LEFT	5	/* the node detached cleanly */
 #define BLKLOCK_NODE_CORRUPT	6	/* the slot fails its checks */
+#define BLKLOCK_NODE_EVICTED	7	/* another node found it dead and
+					 * marked its slot: its locks may be
+					 * broken
+					 */
 
 /**
  * struct blklock_node - one heartbeat slot as this node sees it
@@ -240,7 +244,43 @@ struct blklock_nodes {
 #define BLKLOCK_IOC_RELEASE	_IOW(BLKLOCK_IOC_MAGIC, 0x05, struct blklock_release)
 #define BLKLOCK_IOC_STATUS	_IOWR(BLKLOCK_IOC_MAGIC, 0x06, struct blklock_status)
 #define BLKLOCK_IOC_VALIDATE	_IOW(BLKLOCK_IOC_MAGIC, 0x07, struct blklock_validate)
+/* struct blklock_break.result */
+#define BLKLOCK_BREAK_WAS_FREE	1	/* the record was free: nothing written */
+#define BLKLOCK_BREAK_FREED	2	/* a record of a dead, evicted or left
+					 * node, or one of this node that no
+					 * file holds, was freed
+					 */
+#define BLKLOCK_BREAK_REPAIRED	3	/* a damaged record was rewritten as
+					 * free at a new generation
+					 */
+
+/**
+ * struct blklock_break - free a lock record nobody can release (admin)
+ * @lock:	lock index
+ * @flags:	must be 0
+ * @owner:	out: the node id the record named (0 if free or damaged)
+ * @result:	out: BLKLOCK_BREAK_*
+ * @old_generation: out: the generation the record held (0 if damaged)
+ * @generation:	out: the generation of the free record written
+ * @reserved:	must be 0
+ *
+ * Refuses (EBUSY) a record whose owner is live, or that a file of this
+ * node holds.  A record that blklock could not have written (bad
+ * checksum, impossible contents, an owner above max_node_id) is
+ * rewritten as free at a generation above any it could have held.
+ */
+struct blklock_break {
+	__u32 lock;
+	__u32 flags;
+	__u32 owner;
+	__u32 result;
+	__u64 old_generation;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
 #define BLKLOCK_IOC_NODES	_IOWR(BLKLOCK_IOC_MAGIC, 0x08, struct blklock_nodes)
+#define BLKLOCK_IOC_BREAK	_IOWR(BLKLOCK_IOC_MAGIC, 0x09, struct blklock_break)
 
 /* ---- on-disk format ---------------------------------------------------- */
 
@@ -258,6 +298,11 @@ struct blklock_nodes {
 
 /* struct blklock_disk_hb.flags */
 #define BLKLOCK_HB_DETACHED	0x1U	/* the node left cleanly */
+#define BLKLOCK_HB_EVICTED	0x2U	/* another node found the slot unchanged
+					 * for a lease and marked it, with one
+					 * COMPARE AND WRITE from the exact image
+					 * it watched, before breaking its locks
+					 */
 
 struct blklock_disk_header {
 	__le64 magic;
