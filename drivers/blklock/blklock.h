@@ -450,6 +450,8 @@ struct blklock_lock {
  * @timeout_ms:	command timeout, 0 for io_timeout_ms
  * @seen:	the compare image is one this node saw on the disk (a false
  *		miscompare is worth a report), not a guess
+ * @heartbeat:	a renewal of this node's slot: counted in hb_sent, not in
+ *		caw_sent and the latency figures
  * @uncertain:	a copy of the command may still land (set by
  *		blklock_caw_resolve(), kept across its resends)
  * @res:	the last command's result
@@ -459,6 +461,7 @@ struct blklock_caw {
 	void *buf;
 	u32 timeout_ms;
 	bool seen;
+	bool heartbeat;
 	bool uncertain;
 	struct blklock_cmd_result res;
 };
@@ -485,7 +488,8 @@ void blklock_report_takeover(struct blklock_space *ls, u32 index,
 			     const struct blklock_rec *old, int stale,
 			     u64 unchanged_ms);
 void blklock_report_fate(struct blklock_space *ls, const char *what, u32 index,
-			 struct blklock_caw *op, enum blklock_fate fate);
+			 struct blklock_caw *op, enum blklock_fate fate,
+			 bool reaped);
 
 /* lock.c */
 void blklock_space_init(struct blklock_space *ls);
@@ -547,7 +551,8 @@ void blklock_lease_destroy(struct blklock_space *ls);
 int blklock_lease_claim(struct blklock_space *ls);
 void blklock_lease_start(struct blklock_space *ls);
 void blklock_lease_renew(struct blklock_space *ls);
-void blklock_lease_fence(struct blklock_space *ls, const char *why);
+void blklock_lease_fence(struct blklock_space *ls, const char *why,
+			 bool on_time);
 void blklock_lease_leave(struct blklock_space *ls);
 bool blklock_lease_live(struct blklock_space *ls);
 bool blklock_lease_snapshot(struct blklock_space *ls, u64 *incarnation,
@@ -557,6 +562,8 @@ u64 blklock_hb_lba(const struct blklock_space *ls, u32 node_id);
 u32 blklock_hb_timeout_ms(const struct blklock_space *ls);
 bool blklock_hb_equal(const struct blklock_hbrec *a,
 		      const struct blklock_hbrec *b);
+bool blklock_hb_same_renewal(const struct blklock_hbrec *a,
+			     const struct blklock_hbrec *b);
 int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
 		    struct blklock_hbrec *r);
 

@@ -64,11 +64,15 @@ static void blklock_caw_send(struct blklock_space *ls, struct blklock_caw *op)
 
 	memset(res, 0, sizeof(*res));
 	ls->ops->caw(ls, op->lba, op->buf, op->timeout_ms, res);
-	atomic64_inc(&ls->stats.caw_sent);
-	blklock_latency_add(&ls->stats.caw_latency, res->duration_ns);
-	if (res->status == BLKLOCK_CMD_MISCOMPARE)
-		atomic64_inc(&ls->stats.miscompares);
-	else if (res->status == BLKLOCK_CMD_FAILED)
+	if (op->heartbeat) {
+		atomic64_inc(&ls->stats.hb_sent);
+	} else {
+		atomic64_inc(&ls->stats.caw_sent);
+		blklock_latency_add(&ls->stats.caw_latency, res->duration_ns);
+		if (res->status == BLKLOCK_CMD_MISCOMPARE)
+			atomic64_inc(&ls->stats.miscompares);
+	}
+	if (res->status == BLKLOCK_CMD_FAILED)
 		atomic64_inc(&ls->stats.errors);
 	if (res->uncertain)
 		op->uncertain = true;
@@ -111,6 +115,8 @@ enum blklock_fate blklock_caw_resolve(struct blklock_space *ls,
 		fate = blklock_caw_fate(op->res.status, op->uncertain, rerr,
 					!rerr && !memcmp(found, op->buf + bs, bs),
 					!rerr && !memcmp(found, op->buf, bs));
+		if (fate == BLKLOCK_FATE_WROTE)
+			atomic64_inc(&ls->stats.retried_successes);
 		if (fate != BLKLOCK_FATE_FALSE_MISCOMPARE)
 			break;
 		if (op->seen)

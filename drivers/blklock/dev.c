@@ -412,8 +412,8 @@ static int blklock_ioc_validate(struct blklock_file *f, void __user *argp)
  * generation (see blklock_break()).
  *
  * Return: 0; -EPERM; -EINVAL for a bad argument; -ENXIO; -EBUSY if the
- * owner is live or a file of this node holds the lock; -EINTR; or a
- * command's errno.
+ * owner is live or a file of this node holds the lock; -ESTALE if the
+ * record changed while it was being broken; -EINTR; or a command's errno.
  */
 static int blklock_ioc_break(struct blklock_file *f, void __user *argp)
 {

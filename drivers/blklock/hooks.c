@@ -89,7 +89,8 @@ bool blklock_hooks_caw(struct blklock_space *ls, u64 lba, void *buf,
 	else
 		return false;
 	if (atomic_cmpxchg(&h->fence_in_caw, kind, 0) == kind)
-		blklock_lease_fence(ls, "was fenced by the test hook while a compare and write was in flight");
+		blklock_lease_fence(ls, "was fenced by a test hook during a command",
+				    true);
 	ms = atomic_xchg(kind == 1 ? &h->late_lock_ms : &h->late_hb_ms, 0);
 	if (!ms || atomic_cmpxchg(&h->late_busy, 0, 1))
 		return false;

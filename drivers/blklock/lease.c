@@ -114,6 +114,25 @@ bool blklock_hb_equal(const struct blklock_hbrec *a,
 	       a->timestamp == b->timestamp;
 }
 
+/**
+ * blklock_hb_same_renewal() - are two slots the same renewal, perhaps
+ *	marked evicted since?
+ * @a:	a slot
+ * @b:	another
+ *
+ * Return: true if they differ at most in the EVICTED flag: the node
+ * that owns the slot did not move.
+ */
+bool blklock_hb_same_renewal(const struct blklock_hbrec *a,
+			     const struct blklock_hbrec *b)
+{
+	struct blklock_hbrec x = *a, y = *b;
+
+	x.flags &= ~BLKLOCK_HB_EVICTED;
+	y.flags &= ~BLKLOCK_HB_EVICTED;
+	return blklock_hb_equal(&x, &y);
+}
+
 /* @found is @img (or @alt) marked evicted by another node. */
 static bool blklock_hb_is_evicted(const struct blklock_hbrec *found,
 				  const struct blklock_hbrec *img,
@@ -142,13 +161,13 @@ static enum blklock_fate blklock_hb_write(struct blklock_space *ls,
 		.buf = ls->hb_buf,
 		.timeout_ms = blklock_hb_timeout_ms(ls),
 		.seen = true,
+		.heartbeat = true,
 	};
 	enum blklock_fate fate;
 
 	blklock_hb_encode(cur, op.buf, ls->block_size);
 	blklock_hb_encode(next, op.buf + ls->block_size, ls->block_size);
 	fate = blklock_caw_resolve(ls, &op);
-	atomic64_add(1, &ls->stats.hb_sent);
 	if (fate == BLKLOCK_FATE_CHANGED &&
 	    blklock_hb_decode(blklock_caw_found(ls, &op), ls->block_size,
 			      ls->node_id, found))
@@ -236,20 +255,26 @@ static enum blklock_hb_state blklock_hb_apply(struct blklock_space *ls,
  * blklock_lease_fence() - this node lost its lease: every lock is lost
  * @ls:		lockspace
  * @why:	phrase for dmesg
+ * @on_time:	the deadline is being met (the timer), not found passed
  *
  * Callable from the fence timer.  Does nothing unless the heartbeat is
  * live.
  */
-void blklock_lease_fence(struct blklock_space *ls, const char *why)
+void blklock_lease_fence(struct blklock_space *ls, const char *why,
+			 bool on_time)
 {
 	if (blklock_hb_apply(ls, BLKLOCK_HB_EV_DEADLINE, NULL, 0, 0) !=
 	    BLKLOCK_HB_LIVE)
 		return;
-	pr_warn("%s: node %u %s: every lock it holds is lost, %u ms before other nodes may break them\n",
-		ls->name, ls->node_id, why,
-		ls->hdr.lease_timeout_ms -
-		blklock_fence_after_ms(ls->hdr.hb_interval_ms,
-				       ls->hdr.lease_timeout_ms));
+	if (on_time)
+		pr_warn("%s: node %u %s: every lock it holds is lost, %u ms before other nodes may break them\n",
+			ls->name, ls->node_id, why,
+			ls->hdr.lease_timeout_ms -
+			blklock_fence_after_ms(ls->hdr.hb_interval_ms,
+					       ls->hdr.lease_timeout_ms));
+	else
+		pr_warn("%s: node %u %s: every lock it holds is lost; other nodes may have broken them already\n",
+			ls->name, ls->node_id, why);
 }
 
 static enum hrtimer_restart blklock_fence_timerfn(struct hrtimer *t)
@@ -262,7 +287,7 @@ static enum hrtimer_restart blklock_fence_timerfn(struct hrtimer *t)
 	if (ls->ops->now_ns(ls) - READ_ONCE(ls->last_renew_ns) <
 	    blklock_fence_after_ns(ls))
 		return HRTIMER_NORESTART;	/* renewed meanwhile */
-	blklock_lease_fence(ls, "could not renew its heartbeat in time");
+	blklock_lease_fence(ls, "could not renew its heartbeat in time", true);
 	return HRTIMER_NORESTART;
 }
 
@@ -372,7 +397,8 @@ void blklock_lease_renew(struct blklock_space *ls)
 	submit = ls->ops->now_ns(ls);
 	if (blklock_lease_live(ls) &&
 	    submit - READ_ONCE(ls->last_renew_ns) >= blklock_fence_after_ns(ls))
-		blklock_lease_fence(ls, "was frozen past its renewal deadline");
+		blklock_lease_fence(ls, "was frozen past its renewal deadline",
+				    false);
 	if (blklock_hb_plan(ls, &cur, &next, &next_epoch, &last) ==
 	    BLKLOCK_HB_STOPPED)
 		return;
@@ -383,7 +409,7 @@ void blklock_lease_renew(struct blklock_space *ls)
 
 /* Attach: watch a slot not left cleanly for a lease; -EADDRINUSE if it moves. */
 static int blklock_claim_watch(struct blklock_space *ls,
-			       const struct blklock_hbrec *cur)
+			       struct blklock_hbrec *cur)
 {
 	u64 start = ls->ops->now_ns(ls);
 	struct blklock_hbrec now;
@@ -398,6 +424,10 @@ static int blklock_claim_watch(struct blklock_space *ls,
 		ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, &now);
 		if (ret)
 			return ret;
+		if (blklock_hb_same_renewal(&now, cur)) {
+			*cur = now;	/* evicted meanwhile: still nobody */
+			continue;
+		}
 		if (!blklock_hb_equal(&now, cur)) {
 			pr_err("node id %u is in use by another host: its heartbeat slot on %s went from counter %llu to %llu\n",
 			       ls->node_id, ls->name, cur->counter, now.counter);
@@ -454,7 +484,7 @@ int blklock_lease_claim(struct blklock_space *ls)
 	if (fate != BLKLOCK_FATE_WROTE) {
 		pr_err("%s: cannot write the heartbeat slot of node %u (%s)\n",
 		       ls->name, ls->node_id, blklock_fate_name(fate));
-		return fate == BLKLOCK_FATE_UNKNOWN ? -ETIMEDOUT : -EIO;
+		return fate == BLKLOCK_FATE_UNKNOWN ? -ETIME : -EIO;
 	}
 	ls->hb = next;
 	ls->hb_epoch = atomic_read(&ls->loss_epoch);

@@ -76,8 +76,8 @@ static u64 blklock_reap_delay_ns(const struct blklock_space *ls)
  * lockspace's max_node_id) is damaged: -EBADMSG or -EUCLEAN, and never
  * acted on.
  */
-int blklock_decode_found(struct blklock_space *ls,
-				struct blklock_lock *lk, const void *blk)
+int blklock_decode_found(struct blklock_space *ls, struct blklock_lock *lk,
+			 const void *blk)
 {
 	u64 lba = ls->lba_offset + blklock_lock_lba(ls, lk->index);
 	int ret;
@@ -272,7 +272,8 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 			if (fate == BLKLOCK_FATE_UNKNOWN)
 				blklock_reap_note(ls, lk, &mine,
 						  blklock_reap_delay_ns(ls));
-			blklock_report_fate(ls, "acquire", lk->index, &op, fate);
+			blklock_report_fate(ls, "acquire", lk->index, &op, fate,
+					    true);
 			ret = blklock_fate_errno(&op, fate);
 			break;
 		}
@@ -336,7 +337,8 @@ static int blklock_release_disk(struct blklock_space *ls,
 		blklock_reap_note(ls, lk, &lk->mine, blklock_reap_delay_ns(ls));
 		fallthrough;
 	default:
-		blklock_report_fate(ls, "release", lk->index, &op, fate);
+		blklock_report_fate(ls, "release", lk->index, &op, fate,
+				    true);
 		ret = fate == BLKLOCK_FATE_UNKNOWN ? -ENOLCK :
 		      blklock_fate_errno(&op, fate);
 		break;
@@ -655,7 +657,8 @@ static int blklock_validate_disk(struct blklock_space *ls,
 			lk->mine.generation);
 		ret = -ENOLCK;
 	} else {
-		blklock_report_fate(ls, "validate", lk->index, &op, fate);
+		blklock_report_fate(ls, "validate", lk->index, &op, fate,
+				    false);
 		ret = blklock_fate_errno(&op, fate);
 	}
 	kfree(op.buf);

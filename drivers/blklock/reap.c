@@ -179,36 +179,38 @@ static int blklock_break_locked(struct blklock_space *ls, struct blklock_lock *l
 	bool readable;
 	int ret;
 
-	ret = blklock_decode_found(ls, lk, op->buf);
-	if (ret == -EBADMSG || ret == -EUCLEAN) {
-		readable = !blklock_rec_decode(op->buf, ls->block_size,
-					       lk->index, &raw);
+	ret = blklock_rec_decode(op->buf, ls->block_size, lk->index, &raw);
+	readable = !ret;
+	if (readable && raw.owner > ls->hdr.max_node_id)
+		ret = -EUCLEAN;
+	lk->cached = raw;
+	lk->cached_valid = !ret;
+	if (ret) {
 		out->old_generation = readable ? raw.generation : 0;
 		out->generation = blklock_repair_generation(&raw, readable);
 		out->result = BLKLOCK_BREAK_REPAIRED;
 		fate = blklock_free_rec(ls, lk, op, NULL, out->generation);
-	} else if (ret) {
-		return ret;
-	} else if (!lk->cached.owner) {
-		out->old_generation = lk->cached.generation;
-		out->generation = lk->cached.generation;
-		out->result = BLKLOCK_BREAK_WAS_FREE;
-		return 0;
 	} else {
 		out->owner = lk->cached.owner;
 		out->old_generation = lk->cached.generation;
+		out->generation = lk->cached.generation;
+		if (!lk->cached.owner) {
+			out->result = BLKLOCK_BREAK_WAS_FREE;
+			return 0;
+		}
 		ret = blklock_break_owner(ls, lk);
 		if (ret)
 			return ret;
-		out->generation = lk->cached.generation;
 		out->result = BLKLOCK_BREAK_FREED;
 		fate = blklock_free_rec(ls, lk, op, &lk->cached,
 					lk->cached.generation);
 	}
+	lk->cached_valid = false;
+	if (fate == BLKLOCK_FATE_CHANGED)
+		return -ESTALE;	/* it changed since it was read: look again */
 	if (fate != BLKLOCK_FATE_WROTE) {
-		lk->cached_valid = false;
-		blklock_report_fate(ls, "break", lk->index, op, fate);
-		return fate == BLKLOCK_FATE_CHANGED ? -EBUSY : -EIO;
+		blklock_report_fate(ls, "break", lk->index, op, fate, false);
+		return blklock_fate_errno(op, fate);
 	}
 	blklock_decode_found(ls, lk, op->buf + ls->block_size);
 	pr_warn("%s: lock %u broken by the administrator: %s (owner %u, generation %llu) is now free at generation %llu\n",
@@ -232,7 +234,8 @@ static int blklock_break_locked(struct blklock_space *ls, struct blklock_lock *l
  * reaches).
  *
  * Return: 0; -EBUSY if the owner is live or a file of this node holds
- * the lock; -EINTR; or a command's errno.
+ * the lock; -ESTALE if the record changed meanwhile (look again);
+ * -EINTR; or a command's errno.
  */
 int blklock_break(struct blklock_space *ls, u32 index, const void *holder,
 		  struct blklock_break *out)

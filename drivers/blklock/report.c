@@ -107,13 +107,16 @@ void blklock_report_takeover(struct blklock_space *ls, u32 index,
  * blklock_report_fate() - say why a command on a lock record did not do
  *	what it was sent for
  * @ls:		lockspace
- * @what:	"acquire", "release", "validate", "reap", "break"
+ * @what:	"acquire", "release", "validate", "break"
  * @index:	lock index
  * @op:		the command, after blklock_caw_resolve()
  * @fate:	its fate: NOT_RUN, FALSE_MISCOMPARE, UNKNOWN or UNREAD
+ * @reaped:	for UNKNOWN: the file lost the lock and the reaper looks
+ *		after the record the command may leave
  */
 void blklock_report_fate(struct blklock_space *ls, const char *what, u32 index,
-			 struct blklock_caw *op, enum blklock_fate fate)
+			 struct blklock_caw *op, enum blklock_fate fate,
+			 bool reaped)
 {
 	u64 lba = ls->lba_offset + op->lba;
 	char why[64];
@@ -123,9 +126,11 @@ void blklock_report_fate(struct blklock_space *ls, const char *what, u32 index,
 	blklock_describe_result(&op->res, why, sizeof(why));
 	switch (fate) {
 	case BLKLOCK_FATE_UNKNOWN:
-		pr_err("%s: %s of lock %u: compare and write of disk block %llu failed (%s) and may still execute: the lock is not this node's; the reaper checks the block after %u ms\n",
+		pr_err("%s: %s of lock %u: compare and write of disk block %llu failed (%s) and may still execute later%s\n",
 		       ls->name, what, index, lba, why,
-		       READ_ONCE(blklock_io_timeout_ms) + ls->hdr.hb_interval_ms);
+		       reaped ?
+		       "; the lock is not this file's, and the reaper frees what it may leave" :
+		       "");
 		break;
 	case BLKLOCK_FATE_FALSE_MISCOMPARE:
 		pr_err("%s: %s of lock %u: giving up after repeated false miscompares on disk block %llu (the block holds the expected record)\n",

@@ -531,7 +531,7 @@ void blklock_space_put(struct blklock_space *ls)
  * Return: 0 or -EBUSY.
  */
 int blklock_refuse_attached(struct blklock_disk *d, const char *path,
-				   const void *blk0)
+			    const void *blk0)
 {
 	struct blklock_space *other;
 	struct blklock_header old;

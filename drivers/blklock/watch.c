@@ -63,7 +63,7 @@ static struct blklock_watch *blklock_watch_note(struct blklock_space *ls,
 			return ERR_PTR(-ENOMEM);
 		}
 		w->since_ns = done;
-	} else if (!blklock_hb_equal(&w->hb, hb)) {
+	} else if (!blklock_hb_same_renewal(&w->hb, hb)) {
 		w->since_ns = done;
 		w->seen_change = true;
 	}
@@ -81,7 +81,8 @@ static u64 blklock_watch_still_ns(const struct blklock_watch *w, u64 sub)
  * Evict node @hb->node_id: COMPARE AND WRITE of its slot from @hb, the
  * image watched for a lease, to @hb marked evicted.  Returns 0 if the
  * slot is evicted (by this command or another watcher's), -EAGAIN if it
- * moved (the node renewed), or an errno.
+ * moved (the node renewed) or the command failed (the owner stays live
+ * for now; a late landing is harmless), or -ENOMEM.
  */
 static int blklock_evict(struct blklock_space *ls,
 			 const struct blklock_hbrec *hb, u64 still_ms)
@@ -113,8 +114,9 @@ static int blklock_evict(struct blklock_space *ls,
 			ls->name, hb->node_id, still_ms, hb->incarnation,
 			hb->counter);
 		ret = 0;
-	} else if (fate != BLKLOCK_FATE_CHANGED) {
-		ret = blklock_fate_errno(&op, fate);
+	} else if (fate != BLKLOCK_FATE_CHANGED && blklock_may_report(ls)) {
+		pr_warn("%s: could not mark node %u's heartbeat slot evicted (%s): its locks stay untouched for now\n",
+			ls->name, hb->node_id, blklock_fate_name(fate));
 	}
 	kfree(op.buf);
 	return ret;
@@ -174,6 +176,9 @@ int blklock_lease_owner_stale(struct blklock_space *ls,
 	ret = blklock_read_hb(ls, rec->owner, buf, &hb);
 	done = ls->ops->now_ns(ls);
 	kfree(buf);
+	if ((ret == -EBADMSG || ret == -EUCLEAN) && blklock_may_report(ls))
+		pr_err("%s: the heartbeat slot of node %u is damaged: the locks it holds cannot be judged (blklockctl dump shows it)\n",
+		       ls->name, rec->owner);
 	if (ret)
 		return ret;
 	if (!hb.incarnation || hb.incarnation != rec->owner_incarnation ||
