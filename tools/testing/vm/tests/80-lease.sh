@@ -69,7 +69,7 @@ $N2 status > "$OUT/status" 2>&1
 check status-exit [ $? -eq 0 ]
 sed 's/^/status: /' "$OUT/status"
 check status-self grep -q "^node 2 self counter " "$OUT/status"
-check status-frozen-node-stale grep -q "^node 1 stale counter .* unchanged for " "$OUT/status"
+check status-frozen-node-evicted grep -q "^node 1 evicted counter .* unchanged for [0-9][0-9.]* m*s " "$OUT/status"
 check status-lock-owner grep -q "^lock 3 owner 2 generation $((gen + 1)) incarnation " "$OUT/status"
 check status-lock-verdict sh -c "grep -A1 '^lock 3 owner' $OUT/status | grep -q 'held by this node'"
 check status-unused-slots grep -q "^(6 node slots never used)" "$OUT/status"
@@ -77,13 +77,14 @@ blklockctl dump "$DISK_B" > "$OUT/dump" 2>&1
 check dump-exit [ $? -eq 0 ]
 sed 's/^/dump: /' "$OUT/dump"
 check dump-header grep -q "heartbeat interval 1000 ms, lease timeout 6000 ms" "$OUT/dump"
-check dump-frozen-node grep -q "^node 1 incarnation $inc1 counter [0-9]* NOT RENEWING" "$OUT/dump"
+check dump-frozen-node-evicted grep -q "^node 1 incarnation $inc1 counter [0-9]* flags evicted" "$OUT/dump"
 check dump-live-node grep -q "^node 2 incarnation [0-9a-f]* counter [0-9]* live (+" "$OUT/dump"
 check dump-lock-owner grep -q "^lock 3 owner 2 generation $((gen + 1)) " "$OUT/dump"
 check dump-lock-verdict sh -c "grep -A1 '^lock 3 owner' $OUT/dump | grep -q 'owner alive'"
 
-# Node 1 thaws: it finds its deadline passed, fences, rejoins, and the
-# holder hears of the loss through poll().
+# Node 1 thaws: it finds its deadline passed and its slot evicted, loses
+# every lock, the holder hears of the loss through poll(), and the next
+# renewal (one interval later) rejoins with a new incarnation.
 mark_dmesg
 echo 0 > "/sys/kernel/debug/blklock/$A/hb_pause"
 i=0
@@ -92,6 +93,10 @@ wait $poller
 check thaw-poll-and-enolck [ $? -eq 0 ]
 sed 's/^/node 1: /' "$OUT/poll"
 check thaw-fence-dmesg has_dmesg "node 1 was frozen past its renewal deadline: every lock it holds is lost"
+check thaw-evicted-dmesg has_dmesg "node 1 found its heartbeat slot evicted by another node"
+check thaw-evicted-counted [ "$(stat_a evicted)" = 1 ]
+i=0
+while [ "$(cat $D/heartbeat)" != live ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 check thaw-rejoin-dmesg has_dmesg "renewed its heartbeat after"
 check thaw-live-again [ "$(cat $D/heartbeat)" = live ]
 check thaw-new-incarnation [ "$(cat $D/incarnation)" != "$inc1" ]
