@@ -4,10 +4,16 @@
  *
  *   format.c  on-disk header and lock records (pure)
  *   sense.c   SCSI result and sense decoding (pure)
+ *   caw.c     one COMPARE AND WRITE and what became of it
  *   lock.c    lock state machine over a command-layer ops table
- *   lease.c   heartbeats, lease expiry, self-fencing
+ *   report.c  dmesg reports of lock events, rate limited
+ *   reap.c    stranded records: the reaper and BLKLOCK_IOC_BREAK
+ *   lease.c   this node's heartbeat, self-fencing, rejoin
+ *   watch.c   other nodes' heartbeats: liveness, eviction
  *   cmd.c     SCSI passthrough commands to the shared disk
- *   space.c   lockspaces: attach, format, sysfs counters
+ *   space.c   lockspaces: attach, detach, sysfs counters
+ *   mkspace.c writing a new lockspace (BLKLOCK_IOC_FORMAT)
+ *   hooks.c   fault hooks of the test build (debugfs)
  *   dev.c     /dev/blklock and its ioctls
  *   main.c    module parameters, init and exit
  */
@@ -15,6 +21,7 @@
 #define _BLKLOCK_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -154,6 +161,35 @@ struct blklock_cmd_result {
 	u64 duration_ns;
 };
 
+/**
+ * enum blklock_fate - what became of a COMPARE AND WRITE, from its result
+ *	and a READ of the block afterwards
+ * @BLKLOCK_FATE_WROTE:	the block holds the write image: this command, or
+ *			an earlier copy of it, wrote it
+ * @BLKLOCK_FATE_NOT_RUN: the target certainly did not execute it
+ * @BLKLOCK_FATE_FALSE_MISCOMPARE: a miscompare, yet the block holds the
+ *			compare image
+ * @BLKLOCK_FATE_UNKNOWN: it may still execute, later (timeout, abort,
+ *			transport failure), and the block holds the compare
+ *			image or could not be read
+ * @BLKLOCK_FATE_CHANGED: the block holds something else: someone else
+ *			changed it
+ * @BLKLOCK_FATE_UNREAD: a miscompare (nothing written) and the block
+ *			could not be read
+ */
+enum blklock_fate {
+	BLKLOCK_FATE_WROTE,
+	BLKLOCK_FATE_NOT_RUN,
+	BLKLOCK_FATE_FALSE_MISCOMPARE,
+	BLKLOCK_FATE_UNKNOWN,
+	BLKLOCK_FATE_CHANGED,
+	BLKLOCK_FATE_UNREAD,
+};
+
+enum blklock_fate blklock_caw_fate(enum blklock_cmd_status status,
+				   bool uncertain, int read_error,
+				   bool holds_write, bool holds_compare);
+const char *blklock_fate_name(enum blklock_fate fate);
 void blklock_decode_result(int result, int blk_error, const u8 *sense,
 			   unsigned int sense_len,
 			   struct blklock_cmd_result *res);
@@ -190,7 +226,7 @@ struct blklock_disk {
 int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d);
 void blklock_disk_close(struct blklock_disk *d);
 void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
-		      struct blklock_cmd_result *res);
+		      u32 timeout_ms, struct blklock_cmd_result *res);
 void blklock_disk_read(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
 		       struct blklock_cmd_result *res);
 void blklock_disk_write(struct blklock_disk *d, u64 lba, u32 nr,
@@ -203,16 +239,16 @@ struct blklock_space;
 /**
  * struct blklock_io_ops - the command layer as the lock logic sees it
  * @caw: COMPARE AND WRITE of one block; @buf holds the compare image
- *	followed by the write image
+ *	followed by the write image; @timeout_ms 0 means io_timeout_ms
  * @read: READ of @nr blocks into @buf
- * @now_ns: the monotonic clock leases are measured with
+ * @now_ns: the clock leases are measured with (CLOCK_BOOTTIME)
  *
  * LBAs are relative to the start of the lockspace's device.  KUnit
  * tests plug a fake disk and a fake clock in here.
  */
 struct blklock_io_ops {
 	void (*caw)(struct blklock_space *ls, u64 lba, void *buf,
-		    struct blklock_cmd_result *res);
+		    u32 timeout_ms, struct blklock_cmd_result *res);
 	void (*read)(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
 		     struct blklock_cmd_result *res);
 	u64 (*now_ns)(struct blklock_space *ls);
@@ -249,6 +285,10 @@ struct blklock_latency {
  * @hb_late:		renewals that failed or came later than 1.5 intervals
  * @takeovers:		stale locks of dead nodes taken over
  * @locks_lost:		locks this node lost (fence, duplicate id, taken)
+ * @evictions:		slots of dead nodes this node marked evicted
+ * @evicted:		times this node found its own slot evicted
+ * @unknown:		COMPARE AND WRITEs whose fate stayed unknown
+ * @reaped:		stranded records of this node freed by the reaper
  * @caw_latency:	COMPARE AND WRITE latency
  * @read_latency:	READ latency
  */
@@ -270,6 +310,10 @@ struct blklock_stats {
 	atomic64_t hb_late;
 	atomic64_t takeovers;
 	atomic64_t locks_lost;
+	atomic64_t evictions;
+	atomic64_t evicted;
+	atomic64_t unknown;
+	atomic64_t reaped;
 	struct blklock_latency caw_latency;
 	struct blklock_latency read_latency;
 };
@@ -277,9 +321,9 @@ struct blklock_stats {
 /**
  * enum blklock_hb_state - the heartbeat of this node in a lockspace
  * @BLKLOCK_HB_LIVE:	renewing; locks may be held
- * @BLKLOCK_HB_FENCED:	not renewed in time: every lock is lost; renewals
- *			go on, and the first that succeeds starts a new
- *			incarnation
+ * @BLKLOCK_HB_FENCED:	not renewed in time, or evicted by another node:
+ *			every lock is lost; renewals go on, and the first
+ *			that succeeds starts a new incarnation
  * @BLKLOCK_HB_STOPPED:	another host writes this node id's slot: stopped
  */
 enum blklock_hb_state {
@@ -304,17 +348,28 @@ enum blklock_hb_state {
  * @stats:	counters
  * @report_rs:	rate limit of miscompare reports
  * @report_missed: reports suppressed since the last one printed
- * @hb_lock:	protects @hb_state, @hb and @last_renew_ns
+ * @hb_lock:	protects @hb_state, @hb, @hb_epoch, @hb_pending*,
+ *		@last_renew_ns and changes of @loss_epoch
  * @hb_state:	LIVE, FENCED or STOPPED
- * @hb:		the slot record this node last wrote
+ * @hb:		the slot image this node believes is on the disk
+ * @hb_epoch:	the loss epoch in which @hb's incarnation was chosen or
+ *		last confirmed: locks may be taken under it only while it is
+ *		the current loss epoch
+ * @hb_pending:	image of a renewal whose fate is unknown: resent as it is
+ * @hb_pending_epoch: @hb_epoch of @hb_pending
+ * @hb_pending_valid: @hb_pending is set
  * @last_renew_ns: submission time of the last successful renewal
  * @loss_epoch:	grows each time this node loses all its locks
  * @loss_wq:	poll() waiters for lost locks
+ * @hb_buf:	preallocated buffer of the heartbeat (3 blocks)
  * @hb_work:	periodic renewal
- * @fence_timer: fires when the renewal deadline passes
+ * @fence_timer: absolute timer on the lease clock at the fence deadline
  * @hb_paused:	test hook: the node behaves as if frozen
  * @watch_mutex: protects @watch
  * @watch:	what this node saw of other nodes' slots, by node id
+ * @reap_work:	the reaper of stranded records
+ * @reap_pending: records waiting for the reaper
+ * @hooks:	fault hooks of the test build, NULL otherwise
  * @debugfs:	test hooks directory, NULL in production builds
  */
 struct blklock_space {
@@ -335,14 +390,22 @@ struct blklock_space {
 	spinlock_t hb_lock;		/* heartbeat state */
 	enum blklock_hb_state hb_state;
 	struct blklock_hbrec hb;
+	int hb_epoch;
+	struct blklock_hbrec hb_pending;
+	int hb_pending_epoch;
+	bool hb_pending_valid;
 	u64 last_renew_ns;
 	atomic_t loss_epoch;
 	wait_queue_head_t loss_wq;
+	void *hb_buf;
 	struct delayed_work hb_work;
-	struct timer_list fence_timer;
+	struct hrtimer fence_timer;
 	bool hb_paused;
 	struct mutex watch_mutex;	/* protects watch */
 	struct xarray watch;
+	struct delayed_work reap_work;
+	atomic_t reap_pending;
+	struct blklock_hooks *hooks;
 	struct dentry *debugfs;
 };
 
@@ -355,8 +418,14 @@ struct blklock_space {
  * @cached_valid: @cached is what the disk held after our last command
  * @cached:	last record seen on, or written to, the disk
  * @mine:	the record this node wrote when it took the lock
- * @epoch:	loss_epoch of the lockspace when the lock was taken
+ * @epoch:	loss_epoch of the lockspace sampled before the command that
+ *		took the lock
  * @lost:	the lock was found taken by another node while held
+ * @reap_valid:	@reap holds a record of this node that may be on the disk
+ *		with no file holding it
+ * @reap:	that record
+ * @reap_after_ns: not before this time (lease clock): a command that may
+ *		still land has had its chance
  */
 struct blklock_lock {
 	struct mutex mutex;	/* disk commands and state of this lock */
@@ -368,7 +437,55 @@ struct blklock_lock {
 	struct blklock_rec mine;
 	int epoch;
 	bool lost;
+	bool reap_valid;
+	struct blklock_rec reap;
+	u64 reap_after_ns;
 };
+
+/**
+ * struct blklock_caw - one COMPARE AND WRITE and its read-back
+ * @lba:	block, relative to the lockspace's device
+ * @buf:	compare image, write image, and room for the read-back: three
+ *		blocks
+ * @timeout_ms:	command timeout, 0 for io_timeout_ms
+ * @seen:	the compare image is one this node saw on the disk (a false
+ *		miscompare is worth a report), not a guess
+ * @uncertain:	a copy of the command may still land (set by
+ *		blklock_caw_resolve(), kept across its resends)
+ * @res:	the last command's result
+ */
+struct blklock_caw {
+	u64 lba;
+	void *buf;
+	u32 timeout_ms;
+	bool seen;
+	bool uncertain;
+	struct blklock_cmd_result res;
+};
+
+/* caw.c */
+enum blklock_fate blklock_caw_resolve(struct blklock_space *ls,
+				      struct blklock_caw *op);
+int blklock_fate_errno(const struct blklock_caw *op, enum blklock_fate fate);
+int blklock_read_blocks(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
+			u32 timeout_ms, struct blklock_cmd_result *res);
+
+static inline void *blklock_caw_found(struct blklock_space *ls,
+				      struct blklock_caw *op)
+{
+	return op->buf + 2 * ls->block_size;
+}
+
+/* report.c */
+bool blklock_may_report(struct blklock_space *ls);
+void blklock_report_busy(struct blklock_space *ls, const struct blklock_lock *lk,
+			 const struct blklock_rec *expected,
+			 const struct blklock_cmd_result *res);
+void blklock_report_takeover(struct blklock_space *ls, u32 index,
+			     const struct blklock_rec *old, int stale,
+			     u64 unchanged_ms);
+void blklock_report_fate(struct blklock_space *ls, const char *what, u32 index,
+			 struct blklock_caw *op, enum blklock_fate fate);
 
 /* lock.c */
 void blklock_space_init(struct blklock_space *ls);
@@ -382,12 +499,49 @@ int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
 int blklock_validate(struct blklock_space *ls, u32 index, const void *holder,
 		     u64 generation);
 bool blklock_holds_lost(struct blklock_space *ls, const void *holder);
+bool blklock_lost(struct blklock_space *ls, struct blklock_lock *lk);
+struct blklock_lock *blklock_lock_get(struct blklock_space *ls, u32 index);
+u64 blklock_lock_lba(const struct blklock_space *ls, u32 index);
+int blklock_decode_found(struct blklock_space *ls, struct blklock_lock *lk,
+			 const void *blk);
+int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
+		     void *buf);
+void blklock_rec_free(struct blklock_rec *r);
 
-/* lease.c: what blklock_lease_owner_stale() says of a lock's owner */
-#define BLKLOCK_OWNER_LIVE	0	/* heartbeating */
-#define BLKLOCK_OWNER_DEAD	1	/* slot unchanged for a lease timeout */
+/* reap.c */
+void blklock_reap_note(struct blklock_space *ls, struct blklock_lock *lk,
+		       const struct blklock_rec *img, u64 delay_ns);
+void blklock_reap_workfn(struct work_struct *work);
+int blklock_break(struct blklock_space *ls, u32 index, const void *holder,
+		  struct blklock_break *out);
+
+/* watch.c: what blklock_lease_owner_stale() says of a lock's owner */
+#define BLKLOCK_OWNER_LIVE	0	/* heartbeating, or not yet dead */
+#define BLKLOCK_OWNER_DEAD	1	/* slot unchanged for a lease, now evicted */
 #define BLKLOCK_OWNER_GONE	2	/* its incarnation no longer heartbeats */
 
+/**
+ * struct blklock_verdict - details of blklock_lease_owner_stale()
+ * @unchanged_ms: how long the owner's slot has stood still, as this node
+ *		saw it
+ * @seen_change: this node has seen the slot change: the owner renews
+ */
+struct blklock_verdict {
+	u64 unchanged_ms;
+	bool seen_change;
+};
+
+/* lease.c: the events that change this node's heartbeat state */
+enum blklock_hb_event {
+	BLKLOCK_HB_EV_DEADLINE,		/* the fence deadline passed */
+	BLKLOCK_HB_EV_WROTE,		/* a renewal wrote its image */
+	BLKLOCK_HB_EV_EVICTED,		/* another node evicted this slot */
+	BLKLOCK_HB_EV_DUPLICATE,	/* another host writes this slot */
+};
+
+enum blklock_hb_state blklock_hb_next_state(enum blklock_hb_state state,
+					    enum blklock_hb_event ev,
+					    bool epoch_current);
 void blklock_lease_init(struct blklock_space *ls);
 void blklock_lease_destroy(struct blklock_space *ls);
 int blklock_lease_claim(struct blklock_space *ls);
@@ -396,9 +550,22 @@ void blklock_lease_renew(struct blklock_space *ls);
 void blklock_lease_fence(struct blklock_space *ls, const char *why);
 void blklock_lease_leave(struct blklock_space *ls);
 bool blklock_lease_live(struct blklock_space *ls);
-int blklock_lease_owner_stale(struct blklock_space *ls,
-			      const struct blklock_rec *rec, u64 *unchanged_ms);
+bool blklock_lease_snapshot(struct blklock_space *ls, u64 *incarnation,
+			    int *epoch);
 void blklock_lease_set_paused(struct blklock_space *ls, bool paused);
+u64 blklock_hb_lba(const struct blklock_space *ls, u32 node_id);
+u32 blklock_hb_timeout_ms(const struct blklock_space *ls);
+bool blklock_hb_equal(const struct blklock_hbrec *a,
+		      const struct blklock_hbrec *b);
+int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
+		    struct blklock_hbrec *r);
+
+/* watch.c */
+void blklock_watch_init(struct blklock_space *ls);
+void blklock_watch_destroy(struct blklock_space *ls);
+int blklock_lease_owner_stale(struct blklock_space *ls,
+			      const struct blklock_rec *rec,
+			      struct blklock_verdict *v);
 u32 blklock_node_state(int decoded, const struct blklock_hbrec *hb,
 		       bool seen_change, u64 unchanged_ms, u32 lease_timeout_ms);
 int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
@@ -409,7 +576,44 @@ int blklock_space_get(const char *path, u32 node_id,
 		      struct blklock_space **lsp);
 void blklock_space_use(struct blklock_space *ls);
 void blklock_space_put(struct blklock_space *ls);
+int blklock_refuse_attached(struct blklock_disk *d, const char *path,
+			    const void *blk0);
+
+/* mkspace.c */
 int blklock_format_disk(const char *path, const struct blklock_format *f);
+
+/* hooks.c: fault hooks, in the test build only */
+struct blklock_hooks;
+#ifdef BLKLOCK_TEST_HOOKS
+bool blklock_hooks_caw(struct blklock_space *ls, u64 lba, void *buf,
+		       struct blklock_cmd_result *res);
+void blklock_hooks_add(struct blklock_space *ls);
+void blklock_hooks_remove(struct blklock_space *ls);
+void blklock_hooks_init(void);
+void blklock_hooks_exit(void);
+#else
+static inline bool blklock_hooks_caw(struct blklock_space *ls, u64 lba,
+				     void *buf, struct blklock_cmd_result *res)
+{
+	return false;
+}
+
+static inline void blklock_hooks_add(struct blklock_space *ls)
+{
+}
+
+static inline void blklock_hooks_remove(struct blklock_space *ls)
+{
+}
+
+static inline void blklock_hooks_init(void)
+{
+}
+
+static inline void blklock_hooks_exit(void)
+{
+}
+#endif
 int blklock_spaces_init(void);
 void blklock_spaces_exit(void);
 

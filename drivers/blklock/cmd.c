@@ -27,7 +27,7 @@
 #define BLKLOCK_MAX_XFER_BYTES	(64 * 1024)
 
 static void blklock_exec(struct blklock_disk *d, const u8 *cdb, bool write,
-			 void *buf, unsigned int len,
+			 void *buf, unsigned int len, u32 timeout_ms,
 			 struct blklock_cmd_result *res)
 {
 	struct scsi_cmnd *scmd;
@@ -51,7 +51,8 @@ static void blklock_exec(struct blklock_disk *d, const u8 *cdb, bool write,
 	memcpy(scmd->cmnd, cdb, BLKLOCK_CDB16);
 	scmd->cmd_len = BLKLOCK_CDB16;
 	scmd->allowed = 0;
-	rq->timeout = msecs_to_jiffies(READ_ONCE(blklock_io_timeout_ms));
+	rq->timeout = msecs_to_jiffies(timeout_ms ?:
+				       READ_ONCE(blklock_io_timeout_ms));
 	/* Miscompares are expected: keep the mid-layer from logging them. */
 	rq->rq_flags |= RQF_QUIET;
 
@@ -83,16 +84,17 @@ static void blklock_build_cdb(u8 *cdb, u8 opcode, u64 lba, u32 nr, bool fua)
  * @d:		the disk
  * @lba:	block, relative to the start of @d
  * @buf:	compare image followed by write image (2 blocks, kmalloc'ed)
+ * @timeout_ms:	command timeout; 0 for io_timeout_ms
  * @res:	outcome
  */
 void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
-		      struct blklock_cmd_result *res)
+		      u32 timeout_ms, struct blklock_cmd_result *res)
 {
 	u8 cdb[BLKLOCK_CDB16];
 
 	blklock_build_cdb(cdb, COMPARE_AND_WRITE, d->lba_offset + lba, 1,
 			  d->fua && READ_ONCE(blklock_fua));
-	blklock_exec(d, cdb, true, buf, 2 * d->block_size, res);
+	blklock_exec(d, cdb, true, buf, 2 * d->block_size, timeout_ms, res);
 }
 
 static void blklock_disk_rw(struct blklock_disk *d, u8 opcode, u64 lba,
@@ -111,7 +113,7 @@ static void blklock_disk_rw(struct blklock_disk *d, u8 opcode, u64 lba,
 		blklock_build_cdb(cdb, opcode, d->lba_offset + lba, n,
 				  opcode == WRITE_16 && d->fua);
 		blklock_exec(d, cdb, opcode == WRITE_16, buf,
-			     n * d->block_size, res);
+			     n * d->block_size, 0, res);
 		total += res->duration_ns;
 		if (res->status != BLKLOCK_CMD_OK)
 			break;

@@ -401,6 +401,53 @@ static int blklock_ioc_validate(struct blklock_file *f, void __user *argp)
 }
 
 /**
+ * blklock_ioc_break() - BLKLOCK_IOC_BREAK: free a lock record nobody can
+ *	release
+ * @f:		the open file
+ * @argp:	struct blklock_break; owner, result and generations written back
+ *
+ * Needs CAP_SYS_ADMIN.  Frees the record of an owner that left, was
+ * evicted or is dead (watched for up to a lease first), or of this node
+ * when no file holds it; rewrites a damaged record as free at a new
+ * generation (see blklock_break()).
+ *
+ * Return: 0; -EPERM; -EINVAL for a bad argument; -ENXIO; -EBUSY if the
+ * owner is live or a file of this node holds the lock; -EINTR; or a
+ * command's errno.
+ */
+static int blklock_ioc_break(struct blklock_file *f, void __user *argp)
+{
+	static const char what[] = "BREAK";
+	struct blklock_break a;
+	struct blklock_space *ls;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags)
+		return blklock_reject(what, "unknown flags 0x%x", a.flags);
+	if (a.owner || a.result || a.old_generation || a.generation ||
+	    !blklock_zero(a.reserved, sizeof(a.reserved)))
+		return blklock_reject(what, "output and reserved fields must be zero");
+
+	ls = blklock_file_space(f, what);
+	if (IS_ERR(ls))
+		return PTR_ERR(ls);
+	ret = blklock_check_index(ls, a.lock, what);
+	if (!ret)
+		ret = blklock_break(ls, a.lock, f, &a);
+	if (ret == -EBUSY)
+		pr_warn("%s: not breaking lock %u: its owner is live, or a file of this node holds it\n",
+			ls->name, a.lock);
+	up_read(&f->sem);
+	if (!ret && copy_to_user(argp, &a, sizeof(a)))
+		ret = -EFAULT;
+	return ret;
+}
+
+/**
  * blklock_ioc_nodes() - BLKLOCK_IOC_NODES: the heartbeat slots of a range
  *	of node ids, as this node sees them
  * @f:		the open file
@@ -512,6 +559,9 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case _IOC_NR(BLKLOCK_IOC_NODES):
 		expected = BLKLOCK_IOC_NODES;
 		break;
+	case _IOC_NR(BLKLOCK_IOC_BREAK):
+		expected = BLKLOCK_IOC_BREAK;
+		break;
 	default:
 		return -ENOTTY;
 	}
@@ -535,6 +585,8 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return blklock_ioc_validate(f, argp);
 	case BLKLOCK_IOC_NODES:
 		return blklock_ioc_nodes(f, argp);
+	case BLKLOCK_IOC_BREAK:
+		return blklock_ioc_break(f, argp);
 	default:
 		return blklock_ioc_status(f, argp);
 	}

@@ -205,7 +205,8 @@ int blklock_hb_decode(const void *blk, u32 bs, u32 node_id,
 	r->counter = le64_to_cpu(d->counter);
 	r->timestamp = le64_to_cpu(d->timestamp);
 	r->flags = le32_to_cpu(d->flags);
-	if (r->node_id != node_id || (r->flags & ~BLKLOCK_HB_DETACHED) ||
+	if (r->node_id != node_id ||
+	    (r->flags & ~(BLKLOCK_HB_DETACHED | BLKLOCK_HB_EVICTED)) ||
 	    memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
 	    !blklock_tail_is_zero(blk, sizeof(*d), bs))
 		return -EUCLEAN;

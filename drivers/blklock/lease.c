@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * blklock: heartbeats, leases and self-fencing.
+ * blklock: this node's heartbeat, self-fencing and rejoin.
  *
  * Every attached node owns one heartbeat slot and renews it every
  * hb_interval_ms with one COMPARE AND WRITE from its last image to the
@@ -8,29 +8,28 @@
  * number of locks it holds: a lock record names its owner's node id and
  * incarnation and is never renewed.
  *
- * A node that wants a lock held by node M watches M's slot.  When the
- * slot has not changed for lease_timeout_ms on the watcher's own
- * monotonic clock, or holds another incarnation than the lock record,
- * the lock is stale and may be broken with one COMPARE AND WRITE from
- * the stale record (lock.c).
+ * A node that cannot renew fences itself: fence_after_ms after the
+ * submission of its last good renewal (two intervals before any watcher
+ * can break its locks), all its locks count as lost.  The deadline is an
+ * absolute timer on CLOCK_BOOTTIME, which runs on through a suspend of
+ * the host.  A VM stopped by its hypervisor runs no timer and its clock
+ * stands still; for it, the disk says what happened: a watcher that
+ * breaks its locks first marks its slot evicted (watch.c), so the
+ * node's next renewal miscompares, finds the mark, and loses every
+ * lock.  A node that lost its locks rejoins with a new incarnation, so
+ * that the records of the old one are stale for everyone.  A renewal
+ * that finds a record this node did not write stops the heartbeat: its
+ * node id is in use by another host.
  *
- * A node that cannot renew fences itself first: fence_after_ms after
- * the submission of its last good renewal (two intervals before any
- * watcher can break its locks), all its locks count as lost.  A
- * renewal that then succeeds starts a new incarnation, so that its old
- * lock records are stale for everyone.  A renewal that miscompares
- * means another host writes this node id's slot: heartbeats stop and
- * every lock is lost.
+ * Every change of the heartbeat state goes through blklock_hb_apply(),
+ * which starts from the state it finds, not the one a caller saw.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
-#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
-#include <linux/mm.h>
 #include <linux/random.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "blklock.h"
@@ -40,22 +39,28 @@
  */
 struct workqueue_struct *blklock_wq;
 
-/*
- * What this node saw of another node's slot: its value, since when (on
- * this node's clock) it has held it, and whether it was ever seen to
- * change.
+/**
+ * blklock_hb_lba() - block of a node's heartbeat slot
+ * @ls:		lockspace
+ * @node_id:	node id, 1..max_node_id
+ *
+ * Return: the LBA, relative to the lockspace's device.
  */
-struct blklock_watch {
-	u64 incarnation;
-	u64 counter;
-	u32 flags;
-	bool seen_change;
-	u64 since_ns;
-};
-
-static u64 blklock_hb_lba(const struct blklock_space *ls, u32 node_id)
+u64 blklock_hb_lba(const struct blklock_space *ls, u32 node_id)
 {
 	return ls->hdr.hb_lba + node_id - 1;
+}
+
+/**
+ * blklock_hb_timeout_ms() - timeout of heartbeat commands
+ * @ls:		lockspace
+ *
+ * Return: io_timeout_ms, but no longer than one heartbeat interval, so
+ * that a stuck renewal is known as such before the next one is due.
+ */
+u32 blklock_hb_timeout_ms(const struct blklock_space *ls)
+{
+	return min(READ_ONCE(blklock_io_timeout_ms), ls->hdr.hb_interval_ms);
 }
 
 static u64 blklock_fence_after_ns(const struct blklock_space *ls)
@@ -74,95 +79,157 @@ static u64 blklock_new_incarnation(void)
 	return inc;
 }
 
-static int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
-			   struct blklock_hbrec *r)
+/**
+ * blklock_read_hb() - read and decode a heartbeat slot
+ * @ls:		lockspace
+ * @node_id:	whose slot
+ * @buf:	one block
+ * @r:		out: the slot
+ *
+ * Return: 0, the READ's errno, or the decoder's.
+ */
+int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
+		    struct blklock_hbrec *r)
 {
-	struct blklock_cmd_result res = {};
+	struct blklock_cmd_result res;
+	int ret;
 
-	ls->ops->read(ls, blklock_hb_lba(ls, node_id), 1, buf, &res);
-	atomic64_inc(&ls->stats.reads);
-	if (res.status != BLKLOCK_CMD_OK) {
-		atomic64_inc(&ls->stats.errors);
-		return res.error;
-	}
-	return blklock_hb_decode(buf, ls->block_size, node_id, r);
+	ret = blklock_read_blocks(ls, blklock_hb_lba(ls, node_id), 1, buf,
+				  blklock_hb_timeout_ms(ls), &res);
+	return ret ?: blklock_hb_decode(buf, ls->block_size, node_id, r);
 }
 
-static bool blklock_hb_equal(const struct blklock_hbrec *a,
-			     const struct blklock_hbrec *b)
+/**
+ * blklock_hb_equal() - would two slot records encode to the same block?
+ * @a:	a slot
+ * @b:	another
+ *
+ * Return: true if every field matches.
+ */
+bool blklock_hb_equal(const struct blklock_hbrec *a,
+		      const struct blklock_hbrec *b)
 {
 	return a->node_id == b->node_id && a->flags == b->flags &&
 	       a->incarnation == b->incarnation && a->counter == b->counter &&
 	       a->timestamp == b->timestamp;
 }
 
-/*
- * COMPARE AND WRITE of this node's slot from @cur to @next.  Returns 0,
- * -EADDRINUSE with *found set if the slot holds a record this node did
- * not write, or the errno of a command that did not execute.
- */
-static int blklock_hb_write(struct blklock_space *ls,
-			    const struct blklock_hbrec *cur,
-			    const struct blklock_hbrec *next,
-			    struct blklock_hbrec *found)
+/* @found is @img (or @alt) marked evicted by another node. */
+static bool blklock_hb_is_evicted(const struct blklock_hbrec *found,
+				  const struct blklock_hbrec *img,
+				  const struct blklock_hbrec *alt)
 {
-	struct blklock_cmd_result res;
-	u32 bs = ls->block_size;
-	int ret = -EIO, tries;
-	void *buf;
+	struct blklock_hbrec f = *found;
 
-	buf = kmalloc(2 * bs, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	for (tries = 0; tries < 4; tries++) {
-		blklock_hb_encode(cur, buf, bs);
-		blklock_hb_encode(next, buf + bs, bs);
-		res.duration_ns = 0;
-		ls->ops->caw(ls, blklock_hb_lba(ls, ls->node_id), buf, &res);
-		atomic64_inc(&ls->stats.hb_sent);
-		if (res.status == BLKLOCK_CMD_OK) {
-			ret = 0;
-			break;
-		}
-		ret = res.error;
-		if (res.retry)
-			continue;
-		if (blklock_read_hb(ls, ls->node_id, buf, found)) {
-			if (res.status == BLKLOCK_CMD_MISCOMPARE)
-				ret = -EIO;
-			break;
-		}
-		if (blklock_hb_equal(found, next)) {
-			ret = 0;	/* an earlier execution succeeded */
-			break;
-		}
-		if (!blklock_hb_equal(found, cur)) {
-			ret = -EADDRINUSE;
-			break;
-		}
-		if (res.status == BLKLOCK_CMD_FAILED)
-			break;		/* it did not execute */
-		atomic64_inc(&ls->stats.false_miscompares);
-	}
-	if (ret && ret != -EADDRINUSE)
-		atomic64_inc(&ls->stats.errors);
-	kfree(buf);
-	return ret;
+	if (!(f.flags & BLKLOCK_HB_EVICTED))
+		return false;
+	f.flags &= ~BLKLOCK_HB_EVICTED;
+	return blklock_hb_equal(&f, img) || (alt && blklock_hb_equal(&f, alt));
 }
 
-static void blklock_lose_all(struct blklock_space *ls)
+/*
+ * COMPARE AND WRITE of this node's slot from @cur to @next, with the
+ * preallocated buffer.  Returns the fate; *found is what the slot held
+ * afterwards when the fate is CHANGED.
+ */
+static enum blklock_fate blklock_hb_write(struct blklock_space *ls,
+					  const struct blklock_hbrec *cur,
+					  const struct blklock_hbrec *next,
+					  struct blklock_hbrec *found)
 {
-	atomic_inc(&ls->loss_epoch);
-	wake_up_all(&ls->loss_wq);
+	struct blklock_caw op = {
+		.lba = blklock_hb_lba(ls, ls->node_id),
+		.buf = ls->hb_buf,
+		.timeout_ms = blklock_hb_timeout_ms(ls),
+		.seen = true,
+	};
+	enum blklock_fate fate;
+
+	blklock_hb_encode(cur, op.buf, ls->block_size);
+	blklock_hb_encode(next, op.buf + ls->block_size, ls->block_size);
+	fate = blklock_caw_resolve(ls, &op);
+	atomic64_add(1, &ls->stats.hb_sent);
+	if (fate == BLKLOCK_FATE_CHANGED &&
+	    blklock_hb_decode(blklock_caw_found(ls, &op), ls->block_size,
+			      ls->node_id, found))
+		memset(found, 0, sizeof(*found));
+	return fate;
+}
+
+/**
+ * blklock_hb_next_state() - the heartbeat state machine
+ * @state:	the state now
+ * @ev:		what happened
+ * @epoch_current: for WROTE, the image written carries an incarnation
+ *		chosen in (or confirmed through) the current loss epoch
+ *
+ * Pure.  Only LIVE may hold locks; leaving LIVE loses them all.  After
+ * a fence or an eviction, only a renewal that writes a new incarnation
+ * chosen after it makes the node LIVE again; STOPPED is final.
+ *
+ * Return: the next state.
+ */
+enum blklock_hb_state blklock_hb_next_state(enum blklock_hb_state state,
+					    enum blklock_hb_event ev,
+					    bool epoch_current)
+{
+	if (state == BLKLOCK_HB_STOPPED)
+		return state;
+	switch (ev) {
+	case BLKLOCK_HB_EV_WROTE:
+		return epoch_current ? BLKLOCK_HB_LIVE : BLKLOCK_HB_FENCED;
+	case BLKLOCK_HB_EV_DUPLICATE:
+		return BLKLOCK_HB_STOPPED;
+	default:
+		return BLKLOCK_HB_FENCED;
+	}
 }
 
 static void blklock_arm_fence(struct blklock_space *ls, u64 renew_ns)
 {
-	u64 now = ls->ops->now_ns(ls);
-	u64 deadline = renew_ns + blklock_fence_after_ns(ls);
+	hrtimer_start(&ls->fence_timer,
+		      ns_to_ktime(renew_ns + blklock_fence_after_ns(ls)),
+		      HRTIMER_MODE_ABS_SOFT);
+}
 
-	mod_timer(&ls->fence_timer, jiffies +
-		  (deadline > now ? nsecs_to_jiffies(deadline - now) : 0) + 1);
+/*
+ * The one place the heartbeat state changes.  For WROTE, @img is the
+ * image now on the disk, @img_epoch the loss epoch its incarnation
+ * belongs to, @submit the renewal's submission time; for EVICTED, @img
+ * is the evicted image.  Leaving LIVE loses every lock.  Returns the
+ * state it started from.
+ */
+static enum blklock_hb_state blklock_hb_apply(struct blklock_space *ls,
+					      enum blklock_hb_event ev,
+					      const struct blklock_hbrec *img,
+					      int img_epoch, u64 submit)
+{
+	enum blklock_hb_state from, to;
+	bool lose;
+
+	spin_lock_bh(&ls->hb_lock);
+	from = ls->hb_state;
+	to = blklock_hb_next_state(from, ev,
+				   img_epoch == atomic_read(&ls->loss_epoch));
+	lose = from == BLKLOCK_HB_LIVE && to != BLKLOCK_HB_LIVE;
+	if (lose)
+		atomic_inc(&ls->loss_epoch);
+	WRITE_ONCE(ls->hb_state, to);
+	if (from != BLKLOCK_HB_STOPPED && ev == BLKLOCK_HB_EV_WROTE) {
+		ls->hb = *img;
+		ls->hb_epoch = img_epoch;
+		ls->hb_pending_valid = false;
+		WRITE_ONCE(ls->last_renew_ns, submit);
+	} else if (from != BLKLOCK_HB_STOPPED && ev == BLKLOCK_HB_EV_EVICTED) {
+		ls->hb = *img;
+		ls->hb_pending_valid = false;
+	}
+	spin_unlock_bh(&ls->hb_lock);
+	if (lose)
+		wake_up_all(&ls->loss_wq);
+	if (ev == BLKLOCK_HB_EV_WROTE && to != BLKLOCK_HB_STOPPED)
+		blklock_arm_fence(ls, submit);
+	return from;
 }
 
 /**
@@ -175,18 +242,9 @@ static void blklock_arm_fence(struct blklock_space *ls, u64 renew_ns)
  */
 void blklock_lease_fence(struct blklock_space *ls, const char *why)
 {
-	unsigned long flags;
-	bool fenced = false;
-
-	spin_lock_irqsave(&ls->hb_lock, flags);
-	if (ls->hb_state == BLKLOCK_HB_LIVE) {
-		ls->hb_state = BLKLOCK_HB_FENCED;
-		fenced = true;
-	}
-	spin_unlock_irqrestore(&ls->hb_lock, flags);
-	if (!fenced)
+	if (blklock_hb_apply(ls, BLKLOCK_HB_EV_DEADLINE, NULL, 0, 0) !=
+	    BLKLOCK_HB_LIVE)
 		return;
-	blklock_lose_all(ls);
 	pr_warn("%s: node %u %s: every lock it holds is lost, %u ms before other nodes may break them\n",
 		ls->name, ls->node_id, why,
 		ls->hdr.lease_timeout_ms -
@@ -194,87 +252,159 @@ void blklock_lease_fence(struct blklock_space *ls, const char *why)
 				       ls->hdr.lease_timeout_ms));
 }
 
-static void blklock_fence_timerfn(struct timer_list *t)
+static enum hrtimer_restart blklock_fence_timerfn(struct hrtimer *t)
 {
 	struct blklock_space *ls = container_of(t, struct blklock_space,
 						fence_timer);
-	u64 since;
 
 	if (READ_ONCE(ls->hb_paused))
-		return;		/* a frozen node runs no timer */
-	since = ls->ops->now_ns(ls) - READ_ONCE(ls->last_renew_ns);
-	if (since < blklock_fence_after_ns(ls))
-		return;		/* renewed meanwhile */
+		return HRTIMER_NORESTART;	/* a frozen node runs no timer */
+	if (ls->ops->now_ns(ls) - READ_ONCE(ls->last_renew_ns) <
+	    blklock_fence_after_ns(ls))
+		return HRTIMER_NORESTART;	/* renewed meanwhile */
 	blklock_lease_fence(ls, "could not renew its heartbeat in time");
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * The images of the next renewal: the unknown one again if there is one
+ * (so that at most one image of unknown fate exists), else the next
+ * counter, with a new incarnation unless the node is LIVE.
+ */
+static enum blklock_hb_state blklock_hb_plan(struct blklock_space *ls,
+					     struct blklock_hbrec *cur,
+					     struct blklock_hbrec *next,
+					     int *next_epoch, u64 *last)
+{
+	enum blklock_hb_state state;
+
+	spin_lock_bh(&ls->hb_lock);
+	state = ls->hb_state;
+	*cur = ls->hb;
+	*last = ls->last_renew_ns;
+	if (ls->hb_pending_valid) {
+		*next = ls->hb_pending;
+		*next_epoch = ls->hb_pending_epoch;
+	} else {
+		*next = *cur;
+		next->counter++;
+		next->timestamp = ktime_get_real_ns();
+		next->flags = 0;
+		*next_epoch = ls->hb_epoch;
+		if (state != BLKLOCK_HB_LIVE) {
+			next->incarnation = blklock_new_incarnation();
+			*next_epoch = atomic_read(&ls->loss_epoch);
+		}
+	}
+	spin_unlock_bh(&ls->hb_lock);
+	return state;
+}
+
+/* What a renewal's fate means for this node. */
+static void blklock_hb_settle(struct blklock_space *ls, enum blklock_fate fate,
+			      const struct blklock_hbrec *cur,
+			      const struct blklock_hbrec *next, int next_epoch,
+			      const struct blklock_hbrec *found, u64 submit,
+			      u64 last)
+{
+	u64 late_ms = div_u64(submit - last, NSEC_PER_MSEC);
+
+	if (fate == BLKLOCK_FATE_WROTE) {
+		if (late_ms > 3ULL * ls->hdr.hb_interval_ms / 2)
+			atomic64_inc(&ls->stats.hb_late);
+		if (blklock_hb_apply(ls, BLKLOCK_HB_EV_WROTE, next, next_epoch,
+				     submit) != BLKLOCK_HB_LIVE &&
+		    blklock_lease_live(ls))
+			pr_notice("%s: node %u renewed its heartbeat after %llu ms and rejoins as incarnation %016llx; the locks it held stay lost\n",
+				  ls->name, ls->node_id, late_ms,
+				  next->incarnation);
+		return;
+	}
+	atomic64_inc(&ls->stats.hb_late);
+	if (fate == BLKLOCK_FATE_CHANGED &&
+	    blklock_hb_is_evicted(found, cur, next)) {
+		atomic64_inc(&ls->stats.evicted);
+		blklock_hb_apply(ls, BLKLOCK_HB_EV_EVICTED, found, 0, 0);
+		pr_warn("%s: node %u found its heartbeat slot evicted by another node (%llu ms after its last renewal, by its own clock): every lock it held is lost and may be taken; it rejoins with a new incarnation\n",
+			ls->name, ls->node_id, late_ms);
+		return;
+	}
+	if (fate == BLKLOCK_FATE_CHANGED) {
+		blklock_hb_apply(ls, BLKLOCK_HB_EV_DUPLICATE, NULL, 0, 0);
+		pr_err("node id %u is in use by another host (slot of %s expected incarnation %016llx counter %llu, found incarnation %016llx counter %llu): heartbeats stopped, every lock is lost\n",
+		       ls->node_id, ls->name, cur->incarnation, cur->counter,
+		       found->incarnation, found->counter);
+		return;
+	}
+	if (fate == BLKLOCK_FATE_UNKNOWN) {
+		spin_lock_bh(&ls->hb_lock);
+		ls->hb_pending = *next;
+		ls->hb_pending_epoch = next_epoch;
+		ls->hb_pending_valid = true;
+		spin_unlock_bh(&ls->hb_lock);
+	}
+	if (__ratelimit(&ls->report_rs))
+		pr_warn("%s: node %u could not renew its heartbeat (%s); %llu ms since the last renewal\n",
+			ls->name, ls->node_id, blklock_fate_name(fate), late_ms);
 }
 
 /**
  * blklock_lease_renew() - one heartbeat of this node
  * @ls:		lockspace
  *
- * Renews the slot.  After a fence, the renewal starts a new incarnation
- * and the node may take locks again.  A miscompare by another host's
- * record stops the heartbeat for good.
+ * Renews the slot.  After a fence or an eviction, the renewal starts a
+ * new incarnation and the node may take locks again.  A record another
+ * host wrote stops the heartbeat for good.
  */
 void blklock_lease_renew(struct blklock_space *ls)
 {
 	struct blklock_hbrec cur, next, found = {};
-	enum blklock_hb_state state;
-	u64 submit, last, late_ns;
+	enum blklock_fate fate;
+	u64 submit, last;
+	int next_epoch;
+
+	if (READ_ONCE(ls->hb_paused))
+		return;
+	if (!ls->hb_buf)
+		ls->hb_buf = kmalloc(3 * ls->block_size, GFP_NOIO);
+	if (!ls->hb_buf)
+		return;
+	submit = ls->ops->now_ns(ls);
+	if (blklock_lease_live(ls) &&
+	    submit - READ_ONCE(ls->last_renew_ns) >= blklock_fence_after_ns(ls))
+		blklock_lease_fence(ls, "was frozen past its renewal deadline");
+	if (blklock_hb_plan(ls, &cur, &next, &next_epoch, &last) ==
+	    BLKLOCK_HB_STOPPED)
+		return;
+	fate = blklock_hb_write(ls, &cur, &next, &found);
+	blklock_hb_settle(ls, fate, &cur, &next, next_epoch, &found, submit,
+			  last);
+}
+
+/* Attach: watch a slot not left cleanly for a lease; -EADDRINUSE if it moves. */
+static int blklock_claim_watch(struct blklock_space *ls,
+			       const struct blklock_hbrec *cur)
+{
+	u64 start = ls->ops->now_ns(ls);
+	struct blklock_hbrec now;
 	int ret;
 
-	spin_lock_bh(&ls->hb_lock);
-	state = ls->hb_state;
-	cur = ls->hb;
-	last = ls->last_renew_ns;
-	spin_unlock_bh(&ls->hb_lock);
-	if (state == BLKLOCK_HB_STOPPED || READ_ONCE(ls->hb_paused))
-		return;
-
-	submit = ls->ops->now_ns(ls);
-	if (state == BLKLOCK_HB_LIVE && submit - last >= blklock_fence_after_ns(ls))
-		blklock_lease_fence(ls, "was frozen past its renewal deadline");
-
-	next = cur;
-	next.counter++;
-	next.timestamp = ktime_get_real_ns();
-	next.flags = 0;
-	if (ls->hb_state == BLKLOCK_HB_FENCED)
-		next.incarnation = blklock_new_incarnation();
-	ret = blklock_hb_write(ls, &cur, &next, &found);
-	late_ns = submit - last;
-
-	if (!ret) {
-		spin_lock_bh(&ls->hb_lock);
-		ls->hb = next;
-		WRITE_ONCE(ls->last_renew_ns, submit);
-		state = ls->hb_state;
-		ls->hb_state = BLKLOCK_HB_LIVE;
-		spin_unlock_bh(&ls->hb_lock);
-		if (late_ns > 3ULL * ls->hdr.hb_interval_ms * NSEC_PER_MSEC / 2)
-			atomic64_inc(&ls->stats.hb_late);
-		if (state == BLKLOCK_HB_FENCED)
-			pr_notice("%s: node %u renewed its heartbeat after %llu ms and rejoins as incarnation %016llx; the locks it held stay lost\n",
-				  ls->name, ls->node_id,
-				  div_u64(late_ns, NSEC_PER_MSEC), next.incarnation);
-		blklock_arm_fence(ls, submit);
-		return;
+	pr_notice("%s: node id %u did not detach cleanly; watching its heartbeat slot for %u ms before taking it\n",
+		  ls->name, ls->node_id, ls->hdr.lease_timeout_ms);
+	while (ls->ops->now_ns(ls) - start <
+	       (u64)ls->hdr.lease_timeout_ms * NSEC_PER_MSEC) {
+		if (msleep_interruptible(ls->hdr.hb_interval_ms / 2))
+			return -EINTR;
+		ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, &now);
+		if (ret)
+			return ret;
+		if (!blklock_hb_equal(&now, cur)) {
+			pr_err("node id %u is in use by another host: its heartbeat slot on %s went from counter %llu to %llu\n",
+			       ls->node_id, ls->name, cur->counter, now.counter);
+			return -EADDRINUSE;
+		}
 	}
-	atomic64_inc(&ls->stats.hb_late);
-	if (ret != -EADDRINUSE) {
-		if (__ratelimit(&ls->report_rs))
-			pr_warn("%s: node %u could not renew its heartbeat (error %d); %llu ms since the last renewal\n",
-				ls->name, ls->node_id, ret,
-				div_u64(ls->ops->now_ns(ls) - last, NSEC_PER_MSEC));
-		return;
-	}
-	spin_lock_bh(&ls->hb_lock);
-	ls->hb_state = BLKLOCK_HB_STOPPED;
-	spin_unlock_bh(&ls->hb_lock);
-	blklock_lose_all(ls);
-	pr_err("node id %u is in use by another host (slot of %s expected incarnation %016llx counter %llu, found incarnation %016llx counter %llu): heartbeats stopped, every lock is lost\n",
-	       ls->node_id, ls->name, cur.incarnation, cur.counter,
-	       found.incarnation, found.counter);
+	return 0;
 }
 
 /**
@@ -289,41 +419,24 @@ void blklock_lease_renew(struct blklock_space *ls)
  */
 int blklock_lease_claim(struct blklock_space *ls)
 {
-	struct blklock_hbrec cur, now, next, found = {};
-	u64 start, submit;
-	void *buf;
+	struct blklock_hbrec cur, next, found = {};
+	enum blklock_fate fate;
+	u64 submit;
 	int ret;
 
-	buf = kmalloc(ls->block_size, GFP_KERNEL);
-	if (!buf)
+	ls->hb_buf = kmalloc(3 * ls->block_size, GFP_KERNEL);
+	if (!ls->hb_buf)
 		return -ENOMEM;
-	ret = blklock_read_hb(ls, ls->node_id, buf, &cur);
+	ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, &cur);
 	if (ret) {
 		pr_err("%s: cannot read the heartbeat slot of node %u (error %d)\n",
 		       ls->name, ls->node_id, ret);
-		goto out;
+		return ret;
 	}
 	if (cur.incarnation && !(cur.flags & BLKLOCK_HB_DETACHED)) {
-		pr_notice("%s: node id %u did not detach cleanly; watching its heartbeat slot for %u ms before taking it\n",
-			  ls->name, ls->node_id, ls->hdr.lease_timeout_ms);
-		start = ls->ops->now_ns(ls);
-		while (ls->ops->now_ns(ls) - start <
-		       (u64)ls->hdr.lease_timeout_ms * NSEC_PER_MSEC) {
-			if (msleep_interruptible(ls->hdr.hb_interval_ms / 2)) {
-				ret = -EINTR;
-				goto out;
-			}
-			ret = blklock_read_hb(ls, ls->node_id, buf, &now);
-			if (ret)
-				goto out;
-			if (!blklock_hb_equal(&now, &cur)) {
-				pr_err("node id %u is in use by another host: its heartbeat slot on %s went from counter %llu to %llu\n",
-				       ls->node_id, ls->name, cur.counter,
-				       now.counter);
-				ret = -EADDRINUSE;
-				goto out;
-			}
-		}
+		ret = blklock_claim_watch(ls, &cur);
+		if (ret)
+			return ret;
 	}
 	next = (struct blklock_hbrec) {
 		.node_id = ls->node_id,
@@ -332,21 +445,22 @@ int blklock_lease_claim(struct blklock_space *ls)
 		.timestamp = ktime_get_real_ns(),
 	};
 	submit = ls->ops->now_ns(ls);
-	ret = blklock_hb_write(ls, &cur, &next, &found);
-	if (ret == -EADDRINUSE)
+	fate = blklock_hb_write(ls, &cur, &next, &found);
+	if (fate == BLKLOCK_FATE_CHANGED) {
 		pr_err("node id %u is in use by another host: its slot on %s changed while this node took it (found incarnation %016llx counter %llu)\n",
 		       ls->node_id, ls->name, found.incarnation, found.counter);
-	else if (ret)
-		pr_err("%s: cannot write the heartbeat slot of node %u (error %d)\n",
-		       ls->name, ls->node_id, ret);
-	if (!ret) {
-		ls->hb = next;
-		ls->last_renew_ns = submit;
-		ls->hb_state = BLKLOCK_HB_LIVE;
+		return -EADDRINUSE;
 	}
-out:
-	kfree(buf);
-	return ret;
+	if (fate != BLKLOCK_FATE_WROTE) {
+		pr_err("%s: cannot write the heartbeat slot of node %u (%s)\n",
+		       ls->name, ls->node_id, blklock_fate_name(fate));
+		return fate == BLKLOCK_FATE_UNKNOWN ? -ETIMEDOUT : -EIO;
+	}
+	ls->hb = next;
+	ls->hb_epoch = atomic_read(&ls->loss_epoch);
+	ls->last_renew_ns = submit;
+	ls->hb_state = BLKLOCK_HB_LIVE;
+	return 0;
 }
 
 /**
@@ -356,20 +470,20 @@ out:
 void blklock_lease_leave(struct blklock_space *ls)
 {
 	struct blklock_hbrec next, found;
-	int ret;
+	enum blklock_fate fate;
 
 	cancel_delayed_work_sync(&ls->hb_work);
-	timer_delete_sync(&ls->fence_timer);
-	if (ls->hb_state != BLKLOCK_HB_LIVE)
+	hrtimer_cancel(&ls->fence_timer);
+	if (ls->hb_state != BLKLOCK_HB_LIVE || !ls->hb_buf)
 		return;
 	next = ls->hb;
 	next.counter++;
 	next.timestamp = ktime_get_real_ns();
 	next.flags = BLKLOCK_HB_DETACHED;
-	ret = blklock_hb_write(ls, &ls->hb, &next, &found);
-	if (ret)
-		pr_warn("%s: could not mark the heartbeat slot of node %u as left (error %d); the next attach of this node id waits one lease\n",
-			ls->name, ls->node_id, ret);
+	fate = blklock_hb_write(ls, &ls->hb, &next, &found);
+	if (fate != BLKLOCK_FATE_WROTE)
+		pr_warn("%s: could not mark the heartbeat slot of node %u as left (%s); the next attach of this node id waits one lease\n",
+			ls->name, ls->node_id, blklock_fate_name(fate));
 }
 
 /**
@@ -383,226 +497,27 @@ bool blklock_lease_live(struct blklock_space *ls)
 	return READ_ONCE(ls->hb_state) == BLKLOCK_HB_LIVE;
 }
 
-/*
- * Record that @node_id's slot holds @hb at @now.  The caller holds
- * watch_mutex.  Returns the watch entry, or ERR_PTR(-ENOMEM).
- */
-static struct blklock_watch *blklock_watch_note(struct blklock_space *ls,
-						u32 node_id,
-						const struct blklock_hbrec *hb,
-						u64 now)
-{
-	struct blklock_watch *w = xa_load(&ls->watch, node_id);
-
-	if (!w) {
-		w = kzalloc(sizeof(*w), GFP_KERNEL);
-		if (!w)
-			return ERR_PTR(-ENOMEM);
-		if (xa_err(xa_store(&ls->watch, node_id, w, GFP_KERNEL))) {
-			kfree(w);
-			return ERR_PTR(-ENOMEM);
-		}
-		w->since_ns = now;
-	} else if (w->incarnation != hb->incarnation ||
-		   w->counter != hb->counter || w->flags != hb->flags) {
-		w->since_ns = now;
-		w->seen_change = true;
-	}
-	w->incarnation = hb->incarnation;
-	w->counter = hb->counter;
-	w->flags = hb->flags;
-	return w;
-}
-
 /**
- * blklock_lease_owner_stale() - is the owner of a lock record alive?
+ * blklock_lease_snapshot() - the incarnation and loss epoch a lock is
+ *	taken under, read together
  * @ls:		lockspace
- * @rec:	a record held by a node
- * @unchanged_ms: out: for BLKLOCK_OWNER_DEAD, how long the slot stood still
+ * @incarnation: out: the live incarnation
+ * @epoch:	out: the loss epoch; if it has moved by the time the lock's
+ *		command completes, the lock is lost at once
  *
- * Reads the owner's heartbeat slot.  The lease is measured on this
- * node's monotonic clock from the first time it saw the slot's current
- * value: no clock synchronisation between nodes is needed.
- *
- * Return: BLKLOCK_OWNER_LIVE, BLKLOCK_OWNER_DEAD (slot unchanged for a
- * lease timeout), BLKLOCK_OWNER_GONE (the record's incarnation no longer
- * heartbeats), or a negative errno.
+ * Return: true if the node is LIVE.
  */
-int blklock_lease_owner_stale(struct blklock_space *ls,
-			      const struct blklock_rec *rec, u64 *unchanged_ms)
+bool blklock_lease_snapshot(struct blklock_space *ls, u64 *incarnation,
+			    int *epoch)
 {
-	struct blklock_watch *w;
-	struct blklock_hbrec hb;
-	u64 now;
-	void *buf;
-	int ret;
+	bool live;
 
-	if (rec->owner == ls->node_id)
-		return rec->owner_incarnation == ls->hb.incarnation ?
-		       BLKLOCK_OWNER_LIVE : BLKLOCK_OWNER_GONE;
-	if (!rec->owner || rec->owner > ls->hdr.max_node_id)
-		return BLKLOCK_OWNER_GONE;
-	buf = kmalloc(ls->block_size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	ret = blklock_read_hb(ls, rec->owner, buf, &hb);
-	kfree(buf);
-	if (ret)
-		return ret;
-	if (!hb.incarnation || hb.incarnation != rec->owner_incarnation ||
-	    (hb.flags & BLKLOCK_HB_DETACHED))
-		return BLKLOCK_OWNER_GONE;
-
-	mutex_lock(&ls->watch_mutex);
-	now = ls->ops->now_ns(ls);
-	w = blklock_watch_note(ls, rec->owner, &hb, now);
-	if (IS_ERR(w)) {
-		ret = PTR_ERR(w);
-	} else if (now - w->since_ns >=
-		   (u64)ls->hdr.lease_timeout_ms * NSEC_PER_MSEC) {
-		*unchanged_ms = div_u64(now - w->since_ns, NSEC_PER_MSEC);
-		ret = BLKLOCK_OWNER_DEAD;
-	} else {
-		ret = BLKLOCK_OWNER_LIVE;
-	}
-	mutex_unlock(&ls->watch_mutex);
-	return ret;
-}
-
-/**
- * blklock_node_state() - classify another node's heartbeat slot
- * @decoded:	what blklock_hb_decode() returned for the slot
- * @hb:		the decoded slot, when @decoded is 0
- * @seen_change: this node has seen the slot change since it first read it
- * @unchanged_ms: how long, on this node's clock, the slot has held @hb
- * @lease_timeout_ms: the lockspace's lease timeout
- *
- * Pure: no I/O, no clock.
- *
- * Return: a BLKLOCK_NODE_* state.
- */
-u32 blklock_node_state(int decoded, const struct blklock_hbrec *hb,
-		       bool seen_change, u64 unchanged_ms, u32 lease_timeout_ms)
-{
-	if (decoded)
-		return BLKLOCK_NODE_CORRUPT;
-	if (!hb->incarnation)
-		return BLKLOCK_NODE_UNUSED;
-	if (hb->flags & BLKLOCK_HB_DETACHED)
-		return BLKLOCK_NODE_LEFT;
-	if (unchanged_ms >= lease_timeout_ms)
-		return BLKLOCK_NODE_STALE;
-	return seen_change ? BLKLOCK_NODE_LIVE : BLKLOCK_NODE_WATCHING;
-}
-
-/* Slots read by one command of blklock_lease_nodes(). */
-#define BLKLOCK_NODES_CHUNK	64
-
-/*
- * Read the slots of node ids [first, first + count) and note each in the
- * watch table.  Returns how many slots are WATCHING, or an errno.
- */
-static int blklock_nodes_pass(struct blklock_space *ls, u32 first, u32 count,
-			      void *buf, struct blklock_node *out)
-{
-	struct blklock_cmd_result res;
-	int watching = 0;
-	u32 done, i, n;
-	u64 now;
-
-	for (done = 0; done < count; done += n) {
-		n = min_t(u32, count - done, BLKLOCK_NODES_CHUNK);
-		memset(&res, 0, sizeof(res));
-		ls->ops->read(ls, blklock_hb_lba(ls, first + done), n, buf, &res);
-		atomic64_inc(&ls->stats.reads);
-		if (res.status != BLKLOCK_CMD_OK) {
-			atomic64_inc(&ls->stats.errors);
-			return res.error;
-		}
-		mutex_lock(&ls->watch_mutex);
-		now = ls->ops->now_ns(ls);
-		for (i = 0; i < n; i++) {
-			struct blklock_node *o = &out[done + i];
-			struct blklock_watch *w = NULL;
-			struct blklock_hbrec hb = {};
-			int dec;
-
-			o->node_id = first + done + i;
-			dec = blklock_hb_decode(buf + i * ls->block_size,
-						ls->block_size, o->node_id, &hb);
-			if (!dec && o->node_id != ls->node_id) {
-				w = blklock_watch_note(ls, o->node_id, &hb, now);
-				if (IS_ERR(w)) {
-					mutex_unlock(&ls->watch_mutex);
-					return PTR_ERR(w);
-				}
-				o->unchanged_ms = div_u64(now - w->since_ns,
-							  NSEC_PER_MSEC);
-			}
-			o->incarnation = hb.incarnation;
-			o->counter = hb.counter;
-			o->timestamp = hb.timestamp;
-			o->state = blklock_node_state(dec, &hb,
-						      w && w->seen_change,
-						      o->unchanged_ms,
-						      ls->hdr.lease_timeout_ms);
-			if (o->node_id == ls->node_id && !dec)
-				o->state = BLKLOCK_NODE_SELF;
-			if (o->state == BLKLOCK_NODE_WATCHING)
-				watching++;
-		}
-		mutex_unlock(&ls->watch_mutex);
-	}
-	return watching;
-}
-
-/**
- * blklock_lease_nodes() - what this node sees of a range of heartbeat slots
- * @ls:		lockspace
- * @first:	first node id, 1..max_node_id
- * @count:	slots to read; the caller keeps the range within max_node_id
- * @wait:	if a slot was not seen changing yet, read again one and a
- *		half heartbeat intervals later
- * @out:	@count entries, filled
- *
- * Liveness is judged on this node's monotonic clock from what it saw of
- * each slot, here and while it watched lock owners.  This node's own
- * slot is reported as BLKLOCK_NODE_SELF with the time since its last
- * successful renewal.
- *
- * Return: 0, -EINTR if a signal came during the wait, -ENOMEM, or the
- * errno of a failed READ.
- */
-int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
-			bool wait, struct blklock_node *out)
-{
-	void *buf;
-	int ret;
-
-	buf = kvmalloc_array(BLKLOCK_NODES_CHUNK, ls->block_size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	ret = blklock_nodes_pass(ls, first, count, buf, out);
-	if (ret > 0 && wait) {
-		if (msleep_interruptible(ls->hdr.hb_interval_ms * 3 / 2))
-			ret = -EINTR;
-		else
-			ret = blklock_nodes_pass(ls, first, count, buf, out);
-	}
-	kvfree(buf);
-	if (ret < 0)
-		return ret;
-	if (ls->node_id >= first && ls->node_id - first < count) {
-		struct blklock_node *o = &out[ls->node_id - first];
-
-		spin_lock_bh(&ls->hb_lock);
-		if (o->state == BLKLOCK_NODE_SELF)
-			o->unchanged_ms = div_u64(ls->ops->now_ns(ls) -
-						  ls->last_renew_ns,
-						  NSEC_PER_MSEC);
-		spin_unlock_bh(&ls->hb_lock);
-	}
-	return 0;
+	spin_lock_bh(&ls->hb_lock);
+	live = ls->hb_state == BLKLOCK_HB_LIVE;
+	*incarnation = ls->hb.incarnation;
+	*epoch = atomic_read(&ls->loss_epoch);
+	spin_unlock_bh(&ls->hb_lock);
+	return live;
 }
 
 /**
@@ -653,10 +568,9 @@ void blklock_lease_init(struct blklock_space *ls)
 	ls->hb_state = BLKLOCK_HB_LIVE;
 	atomic_set(&ls->loss_epoch, 0);
 	init_waitqueue_head(&ls->loss_wq);
-	timer_setup(&ls->fence_timer, blklock_fence_timerfn, 0);
+	hrtimer_init(&ls->fence_timer, CLOCK_BOOTTIME, HRTIMER_MODE_ABS_SOFT);
+	ls->fence_timer.function = blklock_fence_timerfn;
 	INIT_DELAYED_WORK(&ls->hb_work, blklock_hb_workfn);
-	mutex_init(&ls->watch_mutex);
-	xa_init(&ls->watch);
 }
 
 /**
@@ -665,12 +579,8 @@ void blklock_lease_init(struct blklock_space *ls)
  */
 void blklock_lease_destroy(struct blklock_space *ls)
 {
-	struct blklock_watch *w;
-	unsigned long id;
-
 	cancel_delayed_work_sync(&ls->hb_work);
-	timer_delete_sync(&ls->fence_timer);
-	xa_for_each(&ls->watch, id, w)
-		kfree(w);
-	xa_destroy(&ls->watch);
+	hrtimer_cancel(&ls->fence_timer);
+	kfree(ls->hb_buf);
+	ls->hb_buf = NULL;
 }

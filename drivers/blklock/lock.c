@@ -5,10 +5,11 @@
  * A node takes lock i with one COMPARE AND WRITE of block lock_lba + i:
  * compare image, the free record it last saw; write image, its own
  * record with the generation one higher.  Release is the reverse, with
- * the generation kept.  Whatever the target answers other than success
- * is resolved by reading the block: it tells a lock held by another node
- * from a false miscompare, and a command that succeeded on an earlier
- * attempt from one that never ran.
+ * the generation kept.  What became of each command is decided in one
+ * place, blklock_caw_resolve(): it tells a lock held by another node
+ * from a false miscompare, a command that succeeded on an earlier copy
+ * from one that never ran, and both from one whose fate is unknown
+ * because it may still land.
  *
  * Inside one node, the files that want a lock queue on its wait queue
  * and only the one at the front sends commands.  All disk access goes
@@ -26,8 +27,8 @@
 
 #include "blklock.h"
 
-/* Commands one acquire or release attempt may send before it gives up. */
-#define BLKLOCK_ATTEMPT_CMDS	4
+/* Rounds of one acquire attempt: a round is one command and its outcome. */
+#define BLKLOCK_ATTEMPT_ROUNDS	4
 /* Backoff between attempts at a lock another node holds, ms. */
 #define BLKLOCK_BACKOFF_MIN_MS	2
 #define BLKLOCK_BACKOFF_MAX_MS	256
@@ -37,91 +38,65 @@
 /* An acquire that waited this long says so in dmesg. */
 #define BLKLOCK_SLOW_ACQUIRE_NS	(1000ULL * NSEC_PER_MSEC)
 
-static u64 blklock_lba(const struct blklock_space *ls, u32 index)
+/**
+ * blklock_lock_lba() - block of a lock record
+ * @ls:		lockspace
+ * @index:	lock index
+ *
+ * Return: the LBA, relative to the lockspace's device.
+ */
+u64 blklock_lock_lba(const struct blklock_space *ls, u32 index)
 {
 	return ls->hdr.lock_lba + index;
 }
 
-static void blklock_latency_add(struct blklock_latency *l, u64 ns)
+/**
+ * blklock_rec_free() - turn a record into the free record of its generation
+ * @r:		record
+ *
+ * Release writes exactly this, so that a waiter can guess it.
+ */
+void blklock_rec_free(struct blklock_rec *r)
 {
-	s64 max = atomic64_read(&l->max_ns);
+	r->owner = 0;
+	r->acquired = 0;
+	r->owner_incarnation = 0;
+}
 
-	atomic64_inc(&l->count);
-	atomic64_add(ns, &l->total_ns);
-	while ((u64)max < ns) {
-		s64 old = atomic64_cmpxchg(&l->max_ns, max, ns);
-
-		if (old == max)
-			break;
-		max = old;
-	}
+/* Time the reaper leaves a command whose fate is unknown to land. */
+static u64 blklock_reap_delay_ns(const struct blklock_space *ls)
+{
+	return (u64)(READ_ONCE(blklock_io_timeout_ms) + ls->hdr.hb_interval_ms) *
+	       NSEC_PER_MSEC;
 }
 
 /*
- * Rate limit for the reports of one lockspace.  A report that may be
- * printed first says how many were held back since the last one.
+ * Decode a lock record block into lk->cached.  A record blklock cannot
+ * have written (a bad checksum, impossible contents, an owner above the
+ * lockspace's max_node_id) is damaged: -EBADMSG or -EUCLEAN, and never
+ * acted on.
  */
-static bool blklock_may_report(struct blklock_space *ls)
+int blklock_decode_found(struct blklock_space *ls,
+				struct blklock_lock *lk, const void *blk)
 {
-	int missed;
-
-	if (!__ratelimit(&ls->report_rs)) {
-		atomic_inc(&ls->report_missed);
-		atomic64_inc(&ls->stats.reports_suppressed);
-		return false;
-	}
-	missed = atomic_xchg(&ls->report_missed, 0);
-	if (missed)
-		pr_warn("%s: %d reports suppressed by rate limiting since the last one\n",
-			ls->name, missed);
-	return true;
-}
-
-static void blklock_caw(struct blklock_space *ls, u32 index, void *buf,
-			struct blklock_cmd_result *res)
-{
-	res->duration_ns = 0;
-	ls->ops->caw(ls, blklock_lba(ls, index), buf, res);
-	atomic64_inc(&ls->stats.caw_sent);
-	blklock_latency_add(&ls->stats.caw_latency, res->duration_ns);
-	if (res->status == BLKLOCK_CMD_MISCOMPARE)
-		atomic64_inc(&ls->stats.miscompares);
-	else if (res->status == BLKLOCK_CMD_FAILED)
-		atomic64_inc(&ls->stats.errors);
-}
-
-/*
- * Read lock record @lk from the disk into lk->cached.  On failure the
- * cache is marked invalid and the errno returned: the command's, or
- * -EBADMSG / -EUCLEAN for a block that is not a valid record.
- */
-static int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
-			    void *buf)
-{
-	struct blklock_cmd_result res = {};
-	u64 lba = blklock_lba(ls, lk->index);
-	char why[64];
+	u64 lba = ls->lba_offset + blklock_lock_lba(ls, lk->index);
 	int ret;
 
 	lk->cached_valid = false;
-	ls->ops->read(ls, lba, 1, buf, &res);
-	atomic64_inc(&ls->stats.reads);
-	blklock_latency_add(&ls->stats.read_latency, res.duration_ns);
-	if (res.status != BLKLOCK_CMD_OK) {
-		atomic64_inc(&ls->stats.errors);
-		if (blklock_may_report(ls)) {
-			blklock_describe_result(&res, why, sizeof(why));
-			pr_err("%s: cannot read lock %u at disk block %llu: %s\n",
-			       ls->name, lk->index, ls->lba_offset + lba, why);
-		}
-		return res.error;
+	ret = blklock_rec_decode(blk, ls->block_size, lk->index, &lk->cached);
+	if (!ret && lk->cached.owner > ls->hdr.max_node_id) {
+		if (blklock_may_report(ls))
+			pr_err("%s: disk block %llu names node %u as the owner of lock %u, above the lockspace's %u node ids: damaged, not touching it (blklockctl break repairs it)\n",
+			       ls->name, lba, lk->cached.owner, lk->index,
+			       ls->hdr.max_node_id);
+		atomic64_inc(&ls->stats.corrupt);
+		return -EUCLEAN;
 	}
-	ret = blklock_rec_decode(buf, ls->block_size, lk->index, &lk->cached);
 	if (ret) {
 		atomic64_inc(&ls->stats.corrupt);
 		if (blklock_may_report(ls))
-			pr_err("%s: disk block %llu does not hold a valid record for lock %u (%s): not touching it\n",
-			       ls->name, ls->lba_offset + lba, lk->index,
+			pr_err("%s: disk block %llu does not hold a valid record for lock %u (%s): not touching it (blklockctl break repairs it)\n",
+			       ls->name, lba, lk->index,
 			       ret == -EBADMSG ? "checksum mismatch" :
 			       "wrong magic, index or padding");
 		return ret;
@@ -130,63 +105,128 @@ static int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
 	return 0;
 }
 
-static void blklock_report_busy(struct blklock_space *ls,
-				const struct blklock_lock *lk,
-				const struct blklock_rec *expected,
-				const struct blklock_cmd_result *res)
+/**
+ * blklock_read_rec() - read a lock record into lk->cached
+ * @ls:		lockspace
+ * @lk:		lock, its mutex held
+ * @buf:	one block
+ *
+ * Return: 0; the READ's errno; or -EBADMSG / -EUCLEAN for a damaged
+ * record.  On failure lk->cached is invalid.
+ */
+int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
+		     void *buf)
 {
-	const struct blklock_rec *found = &lk->cached;
-	u64 lba = ls->lba_offset + blklock_lba(ls, lk->index);
-	s64 held_ms = 0;
-	char where[48];
+	u64 lba = blklock_lock_lba(ls, lk->index);
+	struct blklock_cmd_result res;
+	char why[64];
+	int ret;
 
-	if (found->acquired)
-		held_ms = div_s64((s64)(ktime_get_real_ns() - found->acquired),
-				  NSEC_PER_MSEC);
-	if (res->info >= 0)
-		snprintf(where, sizeof(where), "first difference at byte %d",
-			 res->info);
-	else
-		snprintf(where, sizeof(where), "the target gave no offset");
-
-	pr_warn("atomic test and set of disk block %llu returned false for equality (expected=%u, got=%u)\n",
-		lba, expected->owner, found->owner);
-	pr_warn("lock acquisition failed. Node %u already owns the lock.\n",
-		found->owner);
-	pr_warn("%s: lock %u: node %u holds generation %llu, taken %lld ms ago by its clock; this node's compare and write took %llu us, %s\n",
-		ls->name, lk->index, found->owner, found->generation,
-		max_t(s64, held_ms, 0), div_u64(res->duration_ns, NSEC_PER_USEC),
-		where);
-}
-
-static void blklock_report_takeover(struct blklock_space *ls, u32 index,
-				    const struct blklock_rec *old, int stale,
-				    u64 unchanged_ms)
-{
-	if (old->owner == ls->node_id)
-		stale = old->owner_incarnation == ls->hb.incarnation ?
-			BLKLOCK_OWNER_LIVE : BLKLOCK_OWNER_GONE;
-	if (stale == BLKLOCK_OWNER_LIVE) {
-		/* A record of this very incarnation that no file held. */
-		atomic64_inc(&ls->stats.reclaims);
-		pr_notice("%s: lock %u still named this node from before; taken back at generation %llu\n",
-			  ls->name, index, old->generation + 1);
-		return;
+	lk->cached_valid = false;
+	ret = blklock_read_blocks(ls, lba, 1, buf, 0, &res);
+	if (ret) {
+		if (blklock_may_report(ls)) {
+			blklock_describe_result(&res, why, sizeof(why));
+			pr_err("%s: cannot read lock %u at disk block %llu: %s\n",
+			       ls->name, lk->index, ls->lba_offset + lba, why);
+		}
+		return ret;
 	}
-	atomic64_inc(&ls->stats.takeovers);
-	if (stale == BLKLOCK_OWNER_DEAD)
-		pr_warn("breaking stale lock %u held by node %u (heartbeat unchanged for %llu ms)\n",
-			index, old->owner, unchanged_ms);
-	else
-		pr_warn("breaking stale lock %u held by node %u (its incarnation %016llx no longer heartbeats)\n",
-			index, old->owner, old->owner_incarnation);
-	pr_warn("%s: lock %u taken over at generation %llu (was %llu)\n",
-		ls->name, index, old->generation + 1, old->generation);
+	return blklock_decode_found(ls, lk, buf);
 }
 
-static bool blklock_lost(struct blklock_space *ls, struct blklock_lock *lk)
+/**
+ * blklock_lost() - has this node lost a lock it took?
+ * @ls:		lockspace
+ * @lk:		the lock
+ *
+ * Return: true after a fence, an eviction or a duplicate node id since
+ * the lock was taken, or once it was found taken by another node.
+ */
+bool blklock_lost(struct blklock_space *ls, struct blklock_lock *lk)
 {
 	return lk->lost || lk->epoch != atomic_read(&ls->loss_epoch);
+}
+
+/*
+ * The record in lk->cached replaced what an acquire expected.  Decide
+ * the next round: -EAGAIN to try again from it (free at another
+ * generation, this incarnation's own leftover, or a stale owner, in
+ * *stale), -EBUSY if a live node holds it, or an errno.
+ */
+static int blklock_judge(struct blklock_space *ls, struct blklock_lock *lk,
+			 u64 inc, int *stale, struct blklock_verdict *v)
+{
+	const struct blklock_rec *r = &lk->cached;
+	int verdict;
+
+	*stale = BLKLOCK_OWNER_LIVE;
+	if (!r->owner || (r->owner == ls->node_id &&
+			  r->owner_incarnation == inc)) {
+		atomic64_inc(&ls->stats.stale_cache);
+		return -EAGAIN;
+	}
+	/* Another node, or this node id under another incarnation. */
+	verdict = blklock_lease_owner_stale(ls, r, v);
+	if (verdict < 0)
+		return verdict;
+	*stale = verdict;
+	return verdict == BLKLOCK_OWNER_LIVE ? -EBUSY : -EAGAIN;
+}
+
+/*
+ * One round: COMPARE AND WRITE from lk->cached (or, for a record of a
+ * live owner, the free record it will leave) to this node's record.
+ */
+static enum blklock_fate blklock_acquire_round(struct blklock_space *ls,
+					       struct blklock_lock *lk,
+					       struct blklock_caw *op,
+					       int stale, u64 inc,
+					       struct blklock_rec *expected,
+					       struct blklock_rec *mine)
+{
+	u32 bs = ls->block_size;
+
+	*expected = lk->cached;
+	/*
+	 * A record another live node holds: guess that it let go, since
+	 * release keeps the generation and writes exactly this.
+	 */
+	op->seen = !(expected->owner && stale == BLKLOCK_OWNER_LIVE &&
+		     !(expected->owner == ls->node_id &&
+		       expected->owner_incarnation == inc));
+	if (!op->seen)
+		blklock_rec_free(expected);
+	*mine = (struct blklock_rec) {
+		.lock = lk->index,
+		.owner = ls->node_id,
+		.generation = expected->generation + 1,
+		.acquired = ktime_get_real_ns(),
+		.owner_incarnation = inc,
+	};
+	blklock_rec_encode(expected, op->buf, bs);
+	blklock_rec_encode(mine, op->buf + bs, bs);
+	return blklock_caw_resolve(ls, op);
+}
+
+/* The command that took the lock completed: is it still this node's? */
+static int blklock_acquired(struct blklock_space *ls, struct blklock_lock *lk,
+			    const struct blklock_rec *mine, int epoch)
+{
+	lk->cached = *mine;
+	lk->cached_valid = true;
+	lk->mine = *mine;
+	lk->epoch = epoch;
+	lk->lost = false;
+	if (!blklock_lost(ls, lk))
+		return 0;
+	/* Fenced while the command was in flight: lost at once. */
+	atomic64_inc(&ls->stats.locks_lost);
+	blklock_reap_note(ls, lk, mine, 0);
+	if (blklock_may_report(ls))
+		pr_warn("%s: lock %u was taken at generation %llu while this node lost its lease: it is lost at once, and freed\n",
+			ls->name, lk->index, mine->generation);
+	return -ENOLCK;
 }
 
 /*
@@ -197,246 +237,122 @@ static bool blklock_lost(struct blklock_space *ls, struct blklock_lock *lk)
 static int blklock_acquire_disk(struct blklock_space *ls,
 				struct blklock_lock *lk, bool quiet, u32 *owner)
 {
+	struct blklock_caw op = { .lba = blklock_lock_lba(ls, lk->index) };
+	int stale = BLKLOCK_OWNER_LIVE, ret = -EBUSY, round, epoch;
+	struct blklock_verdict v = {};
 	struct blklock_rec expected, mine;
-	struct blklock_cmd_result res;
-	u32 bs = ls->block_size;
-	u64 lba = ls->lba_offset + blklock_lba(ls, lk->index);
-	int stale = BLKLOCK_OWNER_LIVE;
-	int ret = -EBUSY, tries;
-	u64 unchanged_ms = 0;
-	bool guessed;
-	char why[64];
-	void *buf;
+	enum blklock_fate fate;
+	u64 inc;
 
-	if (!blklock_lease_live(ls)) {
+	if (!blklock_lease_snapshot(ls, &inc, &epoch)) {
 		if (blklock_may_report(ls))
-			pr_warn("%s: node %u has no valid heartbeat (fenced, or its node id is in use elsewhere): lock %u cannot be taken\n",
+			pr_warn("%s: node %u has no valid heartbeat (fenced, evicted, or its node id is in use elsewhere): lock %u cannot be taken\n",
 				ls->name, ls->node_id, lk->index);
 		return -ENOLCK;
 	}
-	buf = kmalloc(2 * bs, GFP_KERNEL);
-	if (!buf)
+	op.buf = kmalloc(3 * ls->block_size, GFP_KERNEL);
+	if (!op.buf)
 		return -ENOMEM;
-	if (!lk->cached_valid) {
-		ret = blklock_read_rec(ls, lk, buf);
-		if (ret)
-			goto out;
-	}
-
-	for (tries = 0; tries < BLKLOCK_ATTEMPT_CMDS; tries++) {
-		expected = lk->cached;
-		/*
-		 * Compare with the record itself when taking over a stale
-		 * lock or this node id's own leftover; otherwise guess that
-		 * the owner let go: release keeps the generation.
-		 */
-		guessed = expected.owner && expected.owner != ls->node_id &&
-			  stale == BLKLOCK_OWNER_LIVE;
-		if (guessed) {
-			expected.owner = 0;
-			expected.acquired = 0;
-			expected.owner_incarnation = 0;
+	ret = lk->cached_valid ? 0 : blklock_read_rec(ls, lk, op.buf);
+	for (round = 0; !ret || ret == -EAGAIN; round++) {
+		if (round == BLKLOCK_ATTEMPT_ROUNDS) {
+			ret = -EBUSY;	/* the block kept changing */
+			break;
 		}
-		mine = (struct blklock_rec) {
-			.lock = lk->index,
-			.owner = ls->node_id,
-			.generation = expected.generation + 1,
-			.acquired = ktime_get_real_ns(),
-			.owner_incarnation = ls->hb.incarnation,
-		};
-		blklock_rec_encode(&expected, buf, bs);
-		blklock_rec_encode(&mine, buf + bs, bs);
-		blklock_caw(ls, lk->index, buf, &res);
-
-		if (res.status == BLKLOCK_CMD_OK) {
+		fate = blklock_acquire_round(ls, lk, &op, stale, inc,
+					     &expected, &mine);
+		if (fate == BLKLOCK_FATE_WROTE) {
 			if (expected.owner)
 				blklock_report_takeover(ls, lk->index, &expected,
-							stale, unchanged_ms);
-			ret = 0;
-			goto acquired;
+							stale, v.unchanged_ms);
+			ret = blklock_acquired(ls, lk, &mine, epoch);
+			break;
 		}
-		if (res.retry)
+		if (fate != BLKLOCK_FATE_CHANGED) {
+			if (fate == BLKLOCK_FATE_UNKNOWN)
+				blklock_reap_note(ls, lk, &mine,
+						  blklock_reap_delay_ns(ls));
+			blklock_report_fate(ls, "acquire", lk->index, &op, fate);
+			ret = blklock_fate_errno(&op, fate);
+			break;
+		}
+		ret = blklock_decode_found(ls, lk, blklock_caw_found(ls, &op));
+		if (!ret)
+			ret = blklock_judge(ls, lk, inc, &stale, &v);
+		if (ret != -EBUSY)
 			continue;
-
-		/* A miscompare, or a command that may have run: look. */
-		ret = blklock_read_rec(ls, lk, buf);
-		if (ret) {
-			if (res.status == BLKLOCK_CMD_FAILED)
-				ret = res.error;
-			goto out;
-		}
-		blklock_describe_result(&res, why, sizeof(why));
-		if (blklock_rec_equal(&lk->cached, &mine)) {
-			atomic64_inc(&ls->stats.retried_successes);
-			pr_notice("%s: compare and write of disk block %llu reported %s, but the block holds this node's record (generation %llu): an earlier attempt succeeded; lock %u acquired\n",
-				  ls->name, lba,
-				  res.status == BLKLOCK_CMD_MISCOMPARE ?
-				  "a miscompare" : why,
-				  mine.generation, lk->index);
-			ret = 0;
-			goto acquired;
-		}
-		if (blklock_rec_equal(&lk->cached, &expected)) {
-			if (res.status == BLKLOCK_CMD_FAILED) {
-				/* It never ran: the block is as it was. */
-				if (blklock_may_report(ls))
-					pr_err("%s: compare and write of disk block %llu failed: %s; the block is unchanged\n",
-					       ls->name, lba, why);
-				ret = res.error;
-				goto out;
-			}
-			if (guessed) {
-				/*
-				 * The owner released between our command and
-				 * the read: generations never go back, so the
-				 * free record we guessed was not there yet.
-				 */
-				atomic64_inc(&ls->stats.stale_cache);
-				ret = -EBUSY;
-				continue;
-			}
-			/*
-			 * We compared with a record we had seen, and no node
-			 * can bring that record back once it changed: the
-			 * target miscompared data that matched.
-			 */
-			atomic64_inc(&ls->stats.false_miscompares);
-			if (blklock_may_report(ls))
-				pr_warn("%s: false miscompare on disk block %llu: it holds the expected record (owner %u, generation %llu); retrying\n",
-					ls->name, lba, expected.owner,
-					expected.generation);
-			ret = -EIO;
-			continue;
-		}
-		if (!lk->cached.owner || lk->cached.owner == ls->node_id) {
-			/* Free at another generation, or our own leftover. */
-			atomic64_inc(&ls->stats.stale_cache);
-			ret = -EBUSY;
-			continue;
-		}
-
-		/* Another node holds it: is that node alive? */
-		if (stale == BLKLOCK_OWNER_LIVE) {
-			int verdict = blklock_lease_owner_stale(ls, &lk->cached,
-								&unchanged_ms);
-
-			if (verdict > 0) {
-				stale = verdict;
-				continue;
-			}
-		}
-		stale = BLKLOCK_OWNER_LIVE;
 		atomic64_inc(&ls->stats.busy);
 		*owner = lk->cached.owner;
-		if (res.status == BLKLOCK_CMD_MISCOMPARE) {
-			if (!quiet && blklock_may_report(ls))
-				blklock_report_busy(ls, lk, &expected, &res);
-		} else if (blklock_may_report(ls)) {
-			pr_err("%s: compare and write of disk block %llu failed: %s; node %u now holds the lock\n",
-			       ls->name, lba, why, lk->cached.owner);
-		}
-		ret = -EBUSY;
-		goto out;
+		if (!quiet && op.res.status == BLKLOCK_CMD_MISCOMPARE &&
+		    blklock_may_report(ls))
+			blklock_report_busy(ls, lk, &expected, &op.res);
+		break;
 	}
-	/* Out of tries: the block kept changing, or kept miscomparing falsely. */
-	if (ret == -EIO && blklock_may_report(ls))
-		pr_err("%s: giving up on lock %u after %d false miscompares in a row\n",
-		       ls->name, lk->index, BLKLOCK_ATTEMPT_CMDS);
-	if (res.retry)
-		ret = res.error;
-	goto out;
-
-acquired:
-	lk->cached = mine;
-	lk->cached_valid = true;
-	lk->mine = mine;
-	lk->epoch = atomic_read(&ls->loss_epoch);
-	lk->lost = false;
-out:
-	kfree(buf);
+	kfree(op.buf);
 	return ret;
 }
 
 /*
- * Release on the disk, with lk->mutex held by the holder.  Returns 0,
- * -ENOLCK if another node's record replaced ours, or an errno (the
- * record is then still ours).
+ * Release on the disk, with lk->mutex held by the holder.  Returns 0;
+ * -ENOLCK if the file no longer holds the lock (another node's record
+ * replaced ours, or the command may still land: the reaper then looks
+ * after the record); or an errno (the record is certainly still ours).
  */
 static int blklock_release_disk(struct blklock_space *ls,
 				struct blklock_lock *lk)
 {
+	struct blklock_caw op = {
+		.lba = blklock_lock_lba(ls, lk->index),
+		.seen = true,
+	};
 	struct blklock_rec freed = lk->mine;
-	struct blklock_cmd_result res;
 	u32 bs = ls->block_size;
-	u64 lba = ls->lba_offset + blklock_lba(ls, lk->index);
-	int ret = -EIO, tries;
-	char why[64];
-	void *buf;
+	enum blklock_fate fate;
+	int ret;
 
-	buf = kmalloc(2 * bs, GFP_KERNEL);
-	if (!buf)
+	op.buf = kmalloc(3 * bs, GFP_KERNEL);
+	if (!op.buf)
 		return -ENOMEM;
-	freed.owner = 0;
-	freed.acquired = 0;
-
-	for (tries = 0; tries < BLKLOCK_ATTEMPT_CMDS; tries++) {
-		blklock_rec_encode(&lk->mine, buf, bs);
-		blklock_rec_encode(&freed, buf + bs, bs);
-		blklock_caw(ls, lk->index, buf, &res);
-		if (res.status == BLKLOCK_CMD_OK)
-			goto released;
-		ret = res.error;
-		if (res.retry)
-			continue;
-		ret = blklock_read_rec(ls, lk, buf);
-		if (ret) {
-			if (res.status == BLKLOCK_CMD_FAILED)
-				ret = res.error;
-			goto out;
-		}
-		blklock_describe_result(&res, why, sizeof(why));
-		if (blklock_rec_equal(&lk->cached, &freed)) {
-			atomic64_inc(&ls->stats.retried_successes);
-			pr_notice("%s: compare and write of disk block %llu reported %s, but the block holds the free record: an earlier attempt succeeded; lock %u released\n",
-				  ls->name, lba,
-				  res.status == BLKLOCK_CMD_MISCOMPARE ?
-				  "a miscompare" : why, lk->index);
-			goto released;
-		}
-		if (blklock_rec_equal(&lk->cached, &lk->mine)) {
-			if (res.status == BLKLOCK_CMD_FAILED) {
-				if (blklock_may_report(ls))
-					pr_err("%s: cannot release lock %u: compare and write of disk block %llu failed: %s; this node still holds it\n",
-					       ls->name, lk->index, lba, why);
-				ret = res.error;
-				goto out;
-			}
-			atomic64_inc(&ls->stats.false_miscompares);
-			if (blklock_may_report(ls))
-				pr_warn("%s: false miscompare on disk block %llu: it holds the expected record (owner %u, generation %llu); retrying\n",
-					ls->name, lba, lk->mine.owner,
-					lk->mine.generation);
-			ret = -EIO;
-			continue;
-		}
+	blklock_rec_free(&freed);
+	blklock_rec_encode(&lk->mine, op.buf, bs);
+	blklock_rec_encode(&freed, op.buf + bs, bs);
+	fate = blklock_caw_resolve(ls, &op);
+	switch (fate) {
+	case BLKLOCK_FATE_WROTE:
+		lk->cached = freed;
+		lk->cached_valid = true;
+		ret = 0;
+		break;
+	case BLKLOCK_FATE_CHANGED:
+		blklock_decode_found(ls, lk, blklock_caw_found(ls, &op));
 		pr_warn("%s: lock %u was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
-			ls->name, lk->index, lba, lk->cached.owner,
-			lk->cached.generation, lk->mine.generation);
+			ls->name, lk->index, ls->lba_offset + op.lba,
+			lk->cached.owner, lk->cached.generation,
+			lk->mine.generation);
 		ret = -ENOLCK;
-		goto out;
+		break;
+	case BLKLOCK_FATE_UNKNOWN:
+		/* The late command may free it under a holder: drop it now. */
+		blklock_reap_note(ls, lk, &lk->mine, blklock_reap_delay_ns(ls));
+		fallthrough;
+	default:
+		blklock_report_fate(ls, "release", lk->index, &op, fate);
+		ret = fate == BLKLOCK_FATE_UNKNOWN ? -ENOLCK :
+		      blklock_fate_errno(&op, fate);
+		break;
 	}
-	goto out;
-
-released:
-	lk->cached = freed;
-	lk->cached_valid = true;
-	ret = 0;
-out:
-	kfree(buf);
+	kfree(op.buf);
 	return ret;
 }
 
-static struct blklock_lock *blklock_lock_get(struct blklock_space *ls, u32 index)
+/**
+ * blklock_lock_get() - the in-memory state of a lock, created on first use
+ * @ls:		lockspace
+ * @index:	lock index, checked by the caller
+ *
+ * Return: the lock, or an ERR_PTR.
+ */
+struct blklock_lock *blklock_lock_get(struct blklock_space *ls, u32 index)
 {
 	struct blklock_lock *lk, *old;
 
@@ -606,7 +522,8 @@ int blklock_release(struct blklock_space *ls, u32 index, const void *holder)
  * @holder:	the file being closed
  *
  * A lock whose release fails is dropped all the same; its record still
- * names this node, and the next acquire on this node takes it back.
+ * names this node, and the reaper frees it (it retries every heartbeat
+ * interval), unless an acquire on this node takes it back first.
  */
 void blklock_release_all(struct blklock_space *ls, const void *holder)
 {
@@ -622,10 +539,11 @@ void blklock_release_all(struct blklock_space *ls, const void *holder)
 			continue;
 		mutex_lock(&lk->mutex);
 		if (lk->holder == holder) {
-			pr_err("%s: lock %u could not be released on close (error %d): its record still names node %u, which takes it back at its next acquire\n",
+			pr_err("%s: lock %u could not be released on close (error %d): its record still names node %u; the reaper frees it\n",
 			       ls->name, lk->index, ret, ls->node_id);
 			lk->cached = lk->mine;
 			lk->cached_valid = true;
+			blklock_reap_note(ls, lk, &lk->mine, 0);
 			blklock_drop_holder(lk);
 		}
 		mutex_unlock(&lk->mutex);
@@ -686,7 +604,10 @@ void blklock_space_init(struct blklock_space *ls)
 			     BLKLOCK_REPORT_BURST);
 	ratelimit_set_flags(&ls->report_rs, RATELIMIT_MSG_ON_RELEASE);
 	atomic_set(&ls->report_missed, 0);
+	atomic_set(&ls->reap_pending, 0);
+	INIT_DELAYED_WORK(&ls->reap_work, blklock_reap_workfn);
 	blklock_lease_init(ls);
+	blklock_watch_init(ls);
 }
 
 /**
@@ -698,10 +619,47 @@ void blklock_space_destroy(struct blklock_space *ls)
 	struct blklock_lock *lk;
 	unsigned long index;
 
+	cancel_delayed_work_sync(&ls->reap_work);
 	xa_for_each(&ls->locks, index, lk)
 		kfree(lk);
 	xa_destroy(&ls->locks);
+	blklock_watch_destroy(ls);
 	blklock_lease_destroy(ls);
+}
+
+/* VALIDATE's command, with lk->mutex held by the holder. */
+static int blklock_validate_disk(struct blklock_space *ls,
+				 struct blklock_lock *lk)
+{
+	struct blklock_caw op = {
+		.lba = blklock_lock_lba(ls, lk->index),
+		.seen = true,
+	};
+	enum blklock_fate fate;
+	int ret;
+
+	op.buf = kmalloc(3 * ls->block_size, GFP_KERNEL);
+	if (!op.buf)
+		return -ENOMEM;
+	blklock_rec_encode(&lk->mine, op.buf, ls->block_size);
+	blklock_rec_encode(&lk->mine, op.buf + ls->block_size, ls->block_size);
+	fate = blklock_caw_resolve(ls, &op);
+	if (fate == BLKLOCK_FATE_WROTE) {
+		ret = blklock_lost(ls, lk) ? -ENOLCK : 0;
+	} else if (fate == BLKLOCK_FATE_CHANGED) {
+		blklock_decode_found(ls, lk, blklock_caw_found(ls, &op));
+		lk->lost = true;
+		pr_warn("%s: lock %u was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
+			ls->name, lk->index, ls->lba_offset + op.lba,
+			lk->cached.owner, lk->cached.generation,
+			lk->mine.generation);
+		ret = -ENOLCK;
+	} else {
+		blklock_report_fate(ls, "validate", lk->index, &op, fate);
+		ret = blklock_fate_errno(&op, fate);
+	}
+	kfree(op.buf);
+	return ret;
 }
 
 /**
@@ -714,69 +672,27 @@ void blklock_space_destroy(struct blklock_space *ls)
  *
  * Return: 0 if the block still holds this node's record; -EPERM if
  * @holder does not hold the lock; -EINVAL for another generation;
- * -ENOLCK if the lock is lost (fence, takeover); or a command's errno.
+ * -ENOLCK if the lock is lost (fence, eviction, takeover); or a
+ * command's errno.
  */
 int blklock_validate(struct blklock_space *ls, u32 index, const void *holder,
 		     u64 generation)
 {
 	struct blklock_lock *lk = xa_load(&ls->locks, index);
-	struct blklock_cmd_result res;
-	int ret = -EIO, tries;
-	void *buf;
+	int ret;
 
 	if (!lk || READ_ONCE(lk->holder) != holder)
 		return -EPERM;
-	buf = kmalloc(2 * ls->block_size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 	mutex_lock(&lk->mutex);
-	if (lk->holder != holder) {
+	if (lk->holder != holder)
 		ret = -EPERM;
-		goto out;
-	}
-	if (generation != lk->mine.generation) {
+	else if (generation != lk->mine.generation)
 		ret = -EINVAL;
-		goto out;
-	}
-	if (blklock_lost(ls, lk)) {
+	else if (blklock_lost(ls, lk))
 		ret = -ENOLCK;
-		goto out;
-	}
-	for (tries = 0; tries < BLKLOCK_ATTEMPT_CMDS; tries++) {
-		blklock_rec_encode(&lk->mine, buf, ls->block_size);
-		blklock_rec_encode(&lk->mine, buf + ls->block_size,
-				   ls->block_size);
-		blklock_caw(ls, index, buf, &res);
-		ret = res.error;
-		if (res.status == BLKLOCK_CMD_OK)
-			break;
-		if (res.retry)
-			continue;
-		ret = blklock_read_rec(ls, lk, buf);
-		if (ret)
-			break;
-		if (blklock_rec_equal(&lk->cached, &lk->mine)) {
-			if (res.status == BLKLOCK_CMD_FAILED) {
-				ret = res.error;
-				break;
-			}
-			atomic64_inc(&ls->stats.false_miscompares);
-			ret = -EIO;
-			continue;
-		}
-		lk->lost = true;
-		pr_warn("%s: lock %u was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
-			ls->name, index, ls->lba_offset + blklock_lba(ls, index),
-			lk->cached.owner, lk->cached.generation,
-			lk->mine.generation);
-		ret = -ENOLCK;
-		break;
-	}
-	if (res.status == BLKLOCK_CMD_OK)
-		ret = blklock_lost(ls, lk) ? -ENOLCK : 0;
-out:
+	else
+		ret = blklock_validate_disk(ls, lk);
 	mutex_unlock(&lk->mutex);
-	kfree(buf);
 	return ret;
 }
 

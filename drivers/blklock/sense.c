@@ -210,3 +210,62 @@ int blklock_describe_result(const struct blklock_cmd_result *res,
 				 res->scsi_status, res->error);
 	return scnprintf(buf, len, "errno %d", res->error);
 }
+
+/**
+ * blklock_caw_fate() - what became of a COMPARE AND WRITE
+ * @status:	the last copy's status
+ * @uncertain:	this copy, or an earlier copy of the same command, may
+ *		still execute (timeout, abort, transport failure)
+ * @read_error:	0 if the block was read back after the command, else the
+ *		read's errno
+ * @holds_write: the block read back holds the command's write image
+ * @holds_compare: the block read back holds the command's compare image
+ *
+ * The one place that decides what a COMPARE AND WRITE did.  "The block
+ * is unchanged, so it never ran" holds only for a command the target
+ * certainly refused: a timed out copy may still land, later.  Pure.
+ *
+ * Return: a BLKLOCK_FATE_*.
+ */
+enum blklock_fate blklock_caw_fate(enum blklock_cmd_status status,
+				   bool uncertain, int read_error,
+				   bool holds_write, bool holds_compare)
+{
+	if (status == BLKLOCK_CMD_OK)
+		return BLKLOCK_FATE_WROTE;
+	if (read_error) {
+		if (uncertain)
+			return BLKLOCK_FATE_UNKNOWN;
+		return status == BLKLOCK_CMD_MISCOMPARE ?
+		       BLKLOCK_FATE_UNREAD : BLKLOCK_FATE_NOT_RUN;
+	}
+	if (holds_write)
+		return BLKLOCK_FATE_WROTE;
+	if (!holds_compare)
+		return BLKLOCK_FATE_CHANGED;
+	if (uncertain)
+		return BLKLOCK_FATE_UNKNOWN;
+	if (status == BLKLOCK_CMD_MISCOMPARE)
+		return BLKLOCK_FATE_FALSE_MISCOMPARE;
+	return BLKLOCK_FATE_NOT_RUN;
+}
+
+/**
+ * blklock_fate_name() - a word for a fate, for dmesg
+ * @fate:	a BLKLOCK_FATE_*
+ *
+ * Return: a static string.
+ */
+const char *blklock_fate_name(enum blklock_fate fate)
+{
+	static const char * const names[] = {
+		[BLKLOCK_FATE_WROTE] = "wrote",
+		[BLKLOCK_FATE_NOT_RUN] = "not executed",
+		[BLKLOCK_FATE_FALSE_MISCOMPARE] = "false miscompare",
+		[BLKLOCK_FATE_UNKNOWN] = "fate unknown",
+		[BLKLOCK_FATE_CHANGED] = "block changed by another",
+		[BLKLOCK_FATE_UNREAD] = "miscompare, block unreadable",
+	};
+
+	return fate < ARRAY_SIZE(names) ? names[fate] : "?";
+}

@@ -21,16 +21,22 @@
 
 #include "blklock.h"
 
+/*
+ * blklock_spaces_mutex protects the list and the users counts and is
+ * never held across disk I/O, so that open() never waits on a disk.
+ * blklock_attach_mutex serialises attaching and detaching, which do I/O
+ * (an attach may watch a slot for a whole lease).
+ */
 static DEFINE_MUTEX(blklock_spaces_mutex);
+static DEFINE_MUTEX(blklock_attach_mutex);
 static LIST_HEAD(blklock_spaces);
 static struct kset *blklock_kset;
-/* Exclusive-open holder of a disk being formatted. */
-static char blklock_format_holder;
 
 static void blklock_scsi_caw(struct blklock_space *ls, u64 lba, void *buf,
-			     struct blklock_cmd_result *res)
+			     u32 timeout_ms, struct blklock_cmd_result *res)
 {
-	blklock_disk_caw(ls->disk, lba, buf, res);
+	if (!blklock_hooks_caw(ls, lba, buf, res))
+		blklock_disk_caw(ls->disk, lba, buf, timeout_ms, res);
 }
 
 static void blklock_scsi_read(struct blklock_space *ls, u64 lba, u32 nr,
@@ -39,9 +45,10 @@ static void blklock_scsi_read(struct blklock_space *ls, u64 lba, u32 nr,
 	blklock_disk_read(ls->disk, lba, nr, buf, res);
 }
 
+/* The lease clock: it runs on while the host is suspended. */
 static u64 blklock_scsi_now(struct blklock_space *ls)
 {
-	return ktime_get_ns();
+	return ktime_get_boottime_ns();
 }
 
 static const struct blklock_io_ops blklock_scsi_ops = {
@@ -167,6 +174,10 @@ static struct blklock_stat_attr blklock_stat_attrs[] = {
 	BLKLOCK_STAT(hb_late, hb_late, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(takeovers, takeovers, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(locks_lost, locks_lost, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(evictions, evictions, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(evicted, evicted, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(unknown, unknown, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(reaped, reaped, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(caw_latency_avg_us, caw_latency, BLKLOCK_AVG_US),
 	BLKLOCK_STAT(caw_latency_max_us, caw_latency, BLKLOCK_MAX_US),
 	BLKLOCK_STAT(read_latency_avg_us, read_latency, BLKLOCK_AVG_US),
@@ -201,53 +212,6 @@ static const struct kobj_type blklock_space_ktype = {
 	.sysfs_ops = &kobj_sysfs_ops,
 	.default_groups = blklock_space_groups,
 };
-
-/* ---- test hook ---------------------------------------------------------- */
-
-static struct dentry *blklock_debugfs_root;
-
-#ifdef BLKLOCK_TEST_HOOKS
-/*
- * Built only into the test module (make BLKLOCK_TEST_HOOKS=y):
- * /sys/kernel/debug/blklock/<disk>/hb_pause freezes this node's
- * heartbeat and fence timer, as a paused VM would.
- */
-static int blklock_pause_get(void *data, u64 *val)
-{
-	*val = READ_ONCE(((struct blklock_space *)data)->hb_paused);
-	return 0;
-}
-
-static int blklock_pause_set(void *data, u64 val)
-{
-	blklock_lease_set_paused(data, val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(blklock_pause_fops, blklock_pause_get,
-			 blklock_pause_set, "%llu\n");
-
-static void blklock_debugfs_init(void)
-{
-	blklock_debugfs_root = debugfs_create_dir("blklock", NULL);
-	pr_warn("built with test hooks: not for production\n");
-}
-
-static void blklock_debugfs_add(struct blklock_space *ls)
-{
-	ls->debugfs = debugfs_create_dir(ls->name, blklock_debugfs_root);
-	debugfs_create_file_unsafe("hb_pause", 0600, ls->debugfs, ls,
-				   &blklock_pause_fops);
-}
-#else
-static void blklock_debugfs_init(void)
-{
-}
-
-static void blklock_debugfs_add(struct blklock_space *ls)
-{
-}
-#endif
 
 /* ---- attach ------------------------------------------------------------- */
 
@@ -316,7 +280,7 @@ static int blklock_probe_caw(struct blklock_disk *d, const char *path,
 		return -ENOMEM;
 	memcpy(buf, blk0, d->block_size);
 	memcpy(buf + d->block_size, blk0, d->block_size);
-	blklock_disk_caw(d, 0, buf, &res);
+	blklock_disk_caw(d, 0, buf, 0, &res);
 	kfree(buf);
 	switch (res.status) {
 	case BLKLOCK_CMD_OK:
@@ -395,7 +359,9 @@ static int blklock_space_attach(const char *path, u32 node_id,
 		ret = -ERANGE;
 		goto close;
 	}
+	mutex_lock(&blklock_spaces_mutex);
 	other = blklock_find_uuid(ls->hdr.uuid, node_id);
+	mutex_unlock(&blklock_spaces_mutex);
 	if (other) {
 		pr_err("cannot attach %s as node %u: lockspace %pU is attached through %s as that node already\n",
 		       path, node_id, ls->hdr.uuid, other->name);
@@ -432,8 +398,10 @@ static int blklock_space_attach(const char *path, u32 node_id,
 		return ret;
 	}
 	blklock_lease_start(ls);
-	blklock_debugfs_add(ls);
+	blklock_hooks_add(ls);
+	mutex_lock(&blklock_spaces_mutex);
 	list_add(&ls->list, &blklock_spaces);
+	mutex_unlock(&blklock_spaces_mutex);
 	pr_info("%s: attached lockspace %pU as node %u (incarnation %016llx): %u locks of %u bytes from block %llu, heartbeat %u ms, lease %u ms, format %u\n",
 		ls->name, ls->hdr.uuid, node_id, ls->hb.incarnation,
 		ls->hdr.nr_locks, ls->block_size,
@@ -452,6 +420,28 @@ free:
 	return ret;
 }
 
+/* Share the lockspace attached from @devt, if any: -ENOENT if none. */
+static int blklock_space_share(const char *path, dev_t devt, u32 node_id,
+			       struct blklock_space **lsp)
+{
+	struct blklock_space *ls;
+	int ret = -ENOENT;
+
+	mutex_lock(&blklock_spaces_mutex);
+	ls = blklock_find_devt(devt);
+	if (ls && ls->node_id == node_id) {
+		ls->users++;
+		*lsp = ls;
+		ret = 0;
+	} else if (ls) {
+		pr_err("cannot attach %s as node %u: this host attached it as node %u\n",
+		       path, node_id, ls->node_id);
+		ret = -EBUSY;
+	}
+	mutex_unlock(&blklock_spaces_mutex);
+	return ret;
+}
+
 /**
  * blklock_space_get() - attach a disk as a node id, or share the
  *	lockspace already attached that way
@@ -464,7 +454,6 @@ free:
 int blklock_space_get(const char *path, u32 node_id,
 		      struct blklock_space **lsp)
 {
-	struct blklock_space *ls;
 	dev_t devt;
 	int ret;
 
@@ -479,22 +468,16 @@ int blklock_space_get(const char *path, u32 node_id,
 		       path, ret);
 		return ret;
 	}
-	mutex_lock(&blklock_spaces_mutex);
-	ls = blklock_find_devt(devt);
-	if (ls) {
-		if (ls->node_id == node_id) {
-			ls->users++;
-			*lsp = ls;
-			ret = 0;
-		} else {
-			pr_err("cannot attach %s as node %u: this host attached it as node %u\n",
-			       path, node_id, ls->node_id);
-			ret = -EBUSY;
-		}
-	} else {
+	ret = blklock_space_share(path, devt, node_id, lsp);
+	if (ret != -ENOENT)
+		return ret;
+	if (mutex_lock_killable(&blklock_attach_mutex))
+		return -EINTR;
+	/* Another attach of the same disk may have finished meanwhile. */
+	ret = blklock_space_share(path, devt, node_id, lsp);
+	if (ret == -ENOENT)
 		ret = blklock_space_attach(path, node_id, lsp);
-	}
-	mutex_unlock(&blklock_spaces_mutex);
+	mutex_unlock(&blklock_attach_mutex);
 	return ret;
 }
 
@@ -521,94 +504,33 @@ void blklock_space_put(struct blklock_space *ls)
 		return;
 	}
 	list_del(&ls->list);
-	debugfs_remove_recursive(ls->debugfs);
+	mutex_unlock(&blklock_spaces_mutex);
+
+	mutex_lock(&blklock_attach_mutex);
+	blklock_hooks_remove(ls);
 	kobject_del(&ls->kobj);
 	blklock_lease_leave(ls);
+	cancel_delayed_work_sync(&ls->reap_work);
 	blklock_disk_close(ls->disk);
 	pr_info("%s: detached node %u\n", ls->name, ls->node_id);
-	mutex_unlock(&blklock_spaces_mutex);
+	mutex_unlock(&blklock_attach_mutex);
 	kobject_put(&ls->kobj);
 }
 
-/* ---- format ------------------------------------------------------------- */
-
-/* Write @nr empty slots or free lock records from device block @lba. */
-static int blklock_write_region(struct blklock_disk *d, bool slots, u32 nr,
-				u64 lba)
-{
-	u32 per = d->max_xfer_blocks, i, j, n;
-	struct blklock_cmd_result res;
-	char why[64];
-	void *buf;
-
-	buf = kvmalloc(per * d->block_size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	for (i = 0; i < nr; i += n) {
-		n = min(per, nr - i);
-		for (j = 0; j < n; j++) {
-			struct blklock_hbrec hb = { .node_id = i + j + 1 };
-			struct blklock_rec r = { .lock = i + j };
-			void *blk = buf + j * d->block_size;
-
-			if (slots)
-				blklock_hb_encode(&hb, blk, d->block_size);
-			else
-				blklock_rec_encode(&r, blk, d->block_size);
-		}
-		blklock_disk_write(d, lba + i, n, buf, &res);
-		if (res.status != BLKLOCK_CMD_OK) {
-			blklock_describe_result(&res, why, sizeof(why));
-			pr_err("%s: format failed writing %s at block %llu: %s; the disk is left without a lockspace header\n",
-			       d->name, slots ? "heartbeat slots" : "lock records",
-			       d->lba_offset + lba + i, why);
-			kvfree(buf);
-			return res.error;
-		}
-	}
-	kvfree(buf);
-	return 0;
-}
-
-/* COMPARE AND WRITE of block 0 from @old to @new (each one block). */
-static int blklock_swap_block0(struct blklock_disk *d, const void *old,
-			       const void *new)
-{
-	struct blklock_cmd_result res;
-	char why[64];
-	void *buf;
-
-	buf = kmalloc(2 * d->block_size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, old, d->block_size);
-	memcpy(buf + d->block_size, new, d->block_size);
-	blklock_disk_caw(d, 0, buf, &res);
-	kfree(buf);
-	if (res.status == BLKLOCK_CMD_OK)
-		return 0;
-	if (res.status == BLKLOCK_CMD_MISCOMPARE) {
-		pr_err("%s: block 0 changed while formatting (another formatter?); stopped\n",
-		       d->name);
-		return -ESTALE;
-	}
-	blklock_describe_result(&res, why, sizeof(why));
-	if (res.error == -EOPNOTSUPP)
-		pr_err("%s does not support COMPARE AND WRITE: the target answered %s; not formatting it\n",
-		       d->name, why);
-	else
-		pr_err("%s: COMPARE AND WRITE of block 0 failed: %s\n",
-		       d->name, why);
-	return res.error;
-}
-
-/*
+/**
+ * blklock_refuse_attached() - refuse to format a lockspace attached here
+ * @d:		the disk being formatted
+ * @path:	its path, for dmesg
+ * @blk0:	its block 0
+ *
  * Never format a lockspace this host has attached, even when forced:
  * its nodes would go on trusting records that are gone.  (Another path
  * to the same LUN is not the same block device, so the exclusive open
  * does not catch it; the uuid in the header does.)
+ *
+ * Return: 0 or -EBUSY.
  */
-static int blklock_refuse_attached(struct blklock_disk *d, const char *path,
+int blklock_refuse_attached(struct blklock_disk *d, const char *path,
 				   const void *blk0)
 {
 	struct blklock_space *other;
@@ -625,132 +547,6 @@ static int blklock_refuse_attached(struct blklock_disk *d, const char *path,
 		ret = -EBUSY;
 	}
 	mutex_unlock(&blklock_spaces_mutex);
-	return ret;
-}
-
-/**
- * blklock_format_disk() - write an empty lockspace onto a disk
- * @path:	the disk
- * @f:		the checked BLKLOCK_IOC_FORMAT argument: locks, flags, uuid
- *		(all zero for a random one), heartbeat slots and timings
- *		(0 for the defaults)
- *
- * Refuses, unless forced, a disk whose first blocks carry a known
- * signature.  Block 0 is first cleared with COMPARE AND WRITE (which
- * also proves the target supports it), then the heartbeat slots and the
- * lock records are written, and the header last, so an interrupted format leaves a disk
- * no node attaches to.
- *
- * Return: 0 or a negative errno, with a dmesg line saying why.
- */
-int blklock_format_disk(const char *path, const struct blklock_format *f)
-{
-	struct blklock_header h = {
-		.version = BLKLOCK_FORMAT_VERSION,
-		.nr_locks = f->nr_locks,
-		.max_node_id = f->max_node_id ?: BLKLOCK_MAX_NODE_ID,
-		.hb_interval_ms = f->hb_interval_ms ?: READ_ONCE(blklock_hb_interval_ms),
-		.lease_timeout_ms = f->lease_timeout_ms ?:
-				    READ_ONCE(blklock_lease_timeout_ms),
-		.hb_lba = 1,
-		.created = ktime_get_real_seconds(),
-	};
-	u32 nr_locks = f->nr_locks, flags = f->flags;
-	const u8 *uuid = f->uuid;
-	struct blklock_cmd_result res;
-	struct blklock_disk *d;
-	void *scan = NULL, *hdr = NULL;
-	const char *sig;
-	u32 scan_blocks;
-	char why[64];
-	int ret;
-
-	h.lock_lba = h.hb_lba + h.max_node_id;
-	if (!blklock_lease_timing_valid(h.hb_interval_ms, h.lease_timeout_ms)) {
-		pr_err("not formatting %s: heartbeat %u ms and lease %u ms do not fit (interval 100..60000 ms, lease at least 4 intervals, at most 600000 ms)\n",
-		       path, h.hb_interval_ms, h.lease_timeout_ms);
-		return -EINVAL;
-	}
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		return -ENOMEM;
-	ret = blklock_disk_open(path, &blklock_format_holder, d);
-	if (ret) {
-		if (ret == -EBUSY)
-			pr_err("not formatting %s: it is in use (an attached lockspace, a mounted filesystem or another exclusive user)\n",
-			       path);
-		else if (ret != -EOPNOTSUPP)
-			pr_err("not formatting %s: open failed with error %d\n",
-			       path, ret);
-		kfree(d);
-		return ret;
-	}
-	if (d->nr_blocks < h.lock_lba + nr_locks) {
-		pr_err("not formatting %s: %u heartbeat slots and %u locks need %llu blocks of %u bytes, the device has %llu\n",
-		       path, h.max_node_id, nr_locks, h.lock_lba + nr_locks,
-		       d->block_size, d->nr_blocks);
-		ret = -ENOSPC;
-		goto out;
-	}
-	scan_blocks = min_t(u64, BLKLOCK_SIGNATURE_SCAN_BYTES / d->block_size,
-			    d->nr_blocks);
-	scan = kvmalloc(scan_blocks * d->block_size, GFP_KERNEL);
-	hdr = kzalloc(d->block_size, GFP_KERNEL);
-	if (!scan || !hdr) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	blklock_disk_read(d, 0, scan_blocks, scan, &res);
-	if (res.status != BLKLOCK_CMD_OK) {
-		blklock_describe_result(&res, why, sizeof(why));
-		pr_err("not formatting %s: reading its first blocks failed: %s\n",
-		       path, why);
-		ret = res.error;
-		goto out;
-	}
-	ret = blklock_refuse_attached(d, path, scan);
-	if (ret)
-		goto out;
-	sig = blklock_detect_signature(scan, scan_blocks * d->block_size,
-				       d->block_size);
-	if (sig && !(flags & BLKLOCK_FORMAT_FORCE)) {
-		pr_err("not formatting %s: it carries %s (force overrides)\n",
-		       path, sig);
-		ret = -EEXIST;
-		goto out;
-	}
-	if (sig)
-		pr_warn("%s: overwriting %s, as forced\n", d->name, sig);
-
-	/* Clear block 0: the disk is no lockspace until the header lands. */
-	ret = blklock_swap_block0(d, scan, hdr);
-	if (ret)
-		goto out;
-	ret = blklock_write_region(d, true, h.max_node_id, h.hb_lba);
-	if (!ret)
-		ret = blklock_write_region(d, false, nr_locks, h.lock_lba);
-	if (ret)
-		goto out;
-
-	h.block_size = d->block_size;
-	if (memchr_inv(uuid, 0, sizeof(h.uuid)))
-		memcpy(h.uuid, uuid, sizeof(h.uuid));
-	else
-		generate_random_uuid(h.uuid);
-	/* scan's first block becomes the all-zero compare image. */
-	memset(scan, 0, d->block_size);
-	blklock_header_encode(&h, hdr, d->block_size);
-	ret = blklock_swap_block0(d, scan, hdr);
-	if (!ret)
-		pr_info("%s: formatted lockspace %pU: %u locks of %u bytes from block %llu, %u heartbeat slots, heartbeat %u ms, lease %u ms\n",
-			d->name, h.uuid, nr_locks, d->block_size,
-			d->lba_offset + h.lock_lba, h.max_node_id,
-			h.hb_interval_ms, h.lease_timeout_ms);
-out:
-	kfree(hdr);
-	kvfree(scan);
-	blklock_disk_close(d);
-	kfree(d);
 	return ret;
 }
 
@@ -773,7 +569,7 @@ int blklock_spaces_init(void)
 		destroy_workqueue(blklock_wq);
 		return -ENOMEM;
 	}
-	blklock_debugfs_init();
+	blklock_hooks_init();
 	return 0;
 }
 
@@ -782,7 +578,7 @@ int blklock_spaces_init(void)
  */
 void blklock_spaces_exit(void)
 {
-	debugfs_remove_recursive(blklock_debugfs_root);
+	blklock_hooks_exit();
 	kset_unregister(blklock_kset);
 	destroy_workqueue(blklock_wq);
 }

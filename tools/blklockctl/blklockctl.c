@@ -33,6 +33,7 @@
 #include <linux/blklock.h>
 
 #include "blklockctl.h"
+#include "ondisk.h"
 
 #define VERSION "1.0"
 
@@ -46,6 +47,7 @@ enum op {
 	OP_RELEASE,
 	OP_STATUS,
 	OP_VALIDATE,
+	OP_BREAK,
 	OP_OTHER,
 };
 
@@ -82,6 +84,10 @@ static void usage(FILE *f)
 "  status LOCK                              read a lock's record from the disk\n"
 "  status                                   every node's heartbeat and every held lock\n"
 "  validate LOCK                            prove the lock is still held (one COMPARE AND WRITE)\n"
+"  break LOCK                               free a record nobody can release: its owner is\n"
+"                                           evicted, dead or gone, or it is damaged; refuses a\n"
+"                                           live owner and a lock a file of this node holds\n"
+"                                           (CAP_SYS_ADMIN)\n"
 "  info                                     describe the lockspace\n"
 "  sleep MS                                 pause\n"
 "  run LOCK [--nowait | --timeout MS] -- CMD [ARG]...\n"
@@ -105,7 +111,8 @@ static void usage(FILE *f)
 "LOCK is 0..%u, MS 1..%u for --timeout (0..%u for sleep).\n"
 "run exports BLKLOCK_LOCK and BLKLOCK_GENERATION (the fencing token) to CMD.\n"
 "\n"
-"Exit status: 0 success; 1 lock busy (--nowait) or timed out; 2 usage error;\n"
+"Exit status: 0 success; 1 lock busy (--nowait) or timed out, or break refused\n"
+"(the owner is live); 2 usage error;\n"
 "3 other error; 4 interrupted by SIGINT/SIGTERM before the commands were done;\n"
 "5 a held lock was lost; run: CMD's status (126 cannot execute, 127 not found,\n"
 "128+N killed by signal N).\n",
@@ -160,7 +167,9 @@ static const char *errno_hint(enum op op, int e)
 		if (op == OP_ATTACH)
 			return "this host attached the disk as another node id, or the file holds locks";
 		if (op == OP_FORMAT)
-			return "its lockspace is attached on this host, or the disk is in use";
+			return "a node is heartbeating in the lockspace on it (dmesg names it), its lockspace is attached on this host, or the disk is in use";
+		if (op == OP_BREAK)
+			return "the lock's owner is live, or a file on this node holds it: refusing to break it";
 		return NULL;
 	case ETIMEDOUT:
 		if (op == OP_ACQUIRE)
@@ -175,7 +184,8 @@ static const char *errno_hint(enum op op, int e)
 			return "the control device is for root only";
 		return "permission denied, or a SCSI reservation conflict";
 	case EPERM:
-		if (op == OP_OPEN || op == OP_ATTACH || op == OP_FORMAT)
+		if (op == OP_OPEN || op == OP_ATTACH || op == OP_FORMAT ||
+		    op == OP_BREAK)
 			return "needs CAP_SYS_ADMIN";
 		if (op == OP_RELEASE || op == OP_VALIDATE)
 			return "this file does not hold that lock";
@@ -183,7 +193,8 @@ static const char *errno_hint(enum op op, int e)
 	case EINVAL:
 		if (op == OP_VALIDATE)
 			return "not the generation this file holds the lock at, or a bad argument; see dmesg";
-		if (op == OP_ACQUIRE || op == OP_RELEASE || op == OP_STATUS)
+		if (op == OP_ACQUIRE || op == OP_RELEASE || op == OP_STATUS ||
+		    op == OP_BREAK)
 			return "lock number beyond the lockspace (see info), or a bad argument; see dmesg";
 		return "the kernel refused an argument; see dmesg";
 	case ENOTTY:
@@ -211,6 +222,8 @@ static const char *errno_hint(enum op op, int e)
 	case EADDRINUSE:
 		return "the node id is in use by another host";
 	case ENOLCK:
+		if (op == OP_RELEASE)
+			return "the file no longer holds the lock: it was lost (this node could not renew its lease, or another node took it over), or the release timed out and the module frees the record later";
 		return "the lock is lost: this node could not renew its lease, or another node took it over";
 	case EDEADLK:
 		return "this file already holds that lock";
@@ -240,6 +253,8 @@ static int exit_code(enum op op, int e)
 		return EXIT_LOST;
 	if (op == OP_ACQUIRE && (e == EBUSY || e == ETIMEDOUT))
 		return EXIT_BUSY;
+	if (op == OP_BREAK && e == EBUSY)
+		return EXIT_BUSY;
 	return EXIT_SYSTEM;
 }
 
@@ -248,21 +263,46 @@ static int exit_code(enum op op, int e)
  *   blklockctl: <what>: <strerror> (<ERRNO>); <hint>
  * and return the exit code it calls for.
  */
-static int fail(enum op op, int err, const char *fmt, ...)
+static int vfail(enum op op, int err, const char *hint, const char *fmt,
+		 va_list ap)
 {
-	const char *hint = errno_hint(op, err);
-	va_list ap;
-
 	fflush(stdout);
 	fputs("blklockctl: ", stderr);
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fprintf(stderr, ": %s (%s)", strerror(err), errno_name(err));
 	if (hint)
 		fprintf(stderr, "; %s", hint);
 	fputc('\n', stderr);
 	return exit_code(op, err);
+}
+
+static int fail(enum op op, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(enum op op, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail(op, err, errno_hint(op, err), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* fail() with a hint of the caller's instead of errno_hint()'s. */
+static int fail_hint(enum op op, int err, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail_hint(enum op op, int err, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail(op, err, hint, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 static int usage_error(const char *fmt, ...)
@@ -514,8 +554,9 @@ static int do_release(uint32_t lock)
 	}
 	err = errno;
 	/*
-	 * EPERM: the file did not hold it.  ENOLCK: it was lost, and the
-	 * kernel forgot it.  Otherwise the kernel may still count it as
+	 * EPERM: the file did not hold it.  ENOLCK: the file no longer
+	 * holds it: it was lost, or the release's command timed out and
+	 * the kernel's reaper frees the record.  Otherwise the kernel may still count it as
 	 * held and will release it on close; do not try again.
 	 */
 	forget(lock);
@@ -555,6 +596,105 @@ static int do_validate(uint32_t lock)
 	return 0;
 }
 
+/*
+ * What the owner of a record that BREAK freed was, in a word or two, from
+ * its heartbeat slot as this node sees it now (after the break: a dead
+ * owner has been evicted by then).  NULL if the slot cannot be read.
+ */
+static const char *broken_owner_state(uint32_t owner)
+{
+	struct blklock_node n;
+	struct blklock_nodes req;
+
+	memset(&n, 0, sizeof(n));
+	memset(&req, 0, sizeof(req));
+	req.nodes = (uintptr_t)&n;
+	req.first = owner;
+	req.count = 1;
+	if (!owner || ioctl(ctl, BLKLOCK_IOC_NODES, &req) || req.count != 1 ||
+	    n.node_id != owner)
+		return NULL;
+	switch (n.state) {
+	case BLKLOCK_NODE_EVICTED:
+		return "evicted";
+	case BLKLOCK_NODE_STALE:
+		return "dead";
+	case BLKLOCK_NODE_LEFT:
+		return "left";
+	case BLKLOCK_NODE_UNUSED:
+		return "no heartbeat";
+	case BLKLOCK_NODE_SELF:
+		return "this node, no file held it";
+	case BLKLOCK_NODE_LIVE:
+	case BLKLOCK_NODE_WATCHING:
+		/* BREAK frees a live node's record only if it names an older incarnation. */
+		return "restarted";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * break LOCK: BLKLOCK_IOC_BREAK.  The kernel refuses (EBUSY) a record of
+ * a live owner or one a file of this node holds; a STATUS read then says
+ * which, for the message.
+ */
+static int do_break(uint32_t lock)
+{
+	struct blklock_break b;
+	struct blklock_status s;
+	const char *st;
+	char hint[160];
+
+	memset(&b, 0, sizeof(b));
+	b.lock = lock;
+	if (ioctl(ctl, BLKLOCK_IOC_BREAK, &b)) {
+		int err = errno;
+
+		if (err != EBUSY)
+			return fail(OP_BREAK, err, "break lock %" PRIu32, lock);
+		memset(&s, 0, sizeof(s));
+		s.lock = lock;
+		if (ioctl(ctl, BLKLOCK_IOC_STATUS, &s) || !s.owner)
+			snprintf(hint, sizeof(hint),
+				 "its owner is live (or a file on this node holds it): refusing to break it");
+		else if (s.state & BLKLOCK_STATE_HELD_BY_FILE)
+			snprintf(hint, sizeof(hint),
+				 "this blklockctl holds it: refusing to break it");
+		else if (s.state & BLKLOCK_STATE_HELD_BY_NODE)
+			snprintf(hint, sizeof(hint),
+				 "a file on this node (node %" PRIu32 ") holds it: refusing to break it; release it there",
+				 s.owner);
+		else
+			snprintf(hint, sizeof(hint),
+				 "its owner node %" PRIu32 " is live (or a file on this node holds it): refusing to break it",
+				 s.owner);
+		return fail_hint(OP_BREAK, err, hint, "break lock %" PRIu32, lock);
+	}
+	switch (b.result) {
+	case BLKLOCK_BREAK_WAS_FREE:
+		say("lock %" PRIu32 " was free at generation %" PRIu64 "; nothing written\n",
+		    lock, (uint64_t)b.generation);
+		break;
+	case BLKLOCK_BREAK_FREED:
+		st = quiet ? NULL : broken_owner_state(b.owner);
+		say("lock %" PRIu32 ": node %" PRIu32 "%s%s%s held generation %" PRIu64
+		    "; freed at generation %" PRIu64 "\n", lock, b.owner,
+		    st ? " (" : "", st ? st : "", st ? ")" : "",
+		    (uint64_t)b.old_generation, (uint64_t)b.generation);
+		break;
+	case BLKLOCK_BREAK_REPAIRED:
+		say("lock %" PRIu32 ": damaged record rewritten as free at generation %" PRIu64 "\n",
+		    lock, (uint64_t)b.generation);
+		break;
+	default:
+		say("lock %" PRIu32 ": break result %" PRIu32 " (unknown to this blklockctl), owner %" PRIu32
+		    " generation %" PRIu64 " now %" PRIu64 "\n", lock, b.result,
+		    b.owner, (uint64_t)b.old_generation, (uint64_t)b.generation);
+	}
+	return 0;
+}
+
 static int do_info(void)
 {
 	struct blklock_info i;
@@ -587,8 +727,8 @@ static int do_space_status(void)
 static bool is_command(const char *s)
 {
 	static const char *const words[] = {
-		"acquire", "release", "status", "validate", "info", "sleep",
-		"run", "format", "dump",
+		"acquire", "release", "status", "validate", "break", "info",
+		"sleep", "run", "format", "dump",
 	};
 
 	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
@@ -679,6 +819,8 @@ static int parse_lock(const char *cmd, const char *arg, uint32_t *lock)
 static int cmd_format(int argc, char **argv)
 {
 	struct blklock_format f;
+	struct bl_header old;
+	bool is_space;
 	uint32_t locks = 1024;
 	const char *disk = NULL;
 	int i;
@@ -724,8 +866,30 @@ static int cmd_format(int argc, char **argv)
 	f.nr_locks = locks;
 	if (open_control())
 		return EXIT_SYSTEM;
-	if (ioctl(ctl, BLKLOCK_IOC_FORMAT, &f))
-		return fail(OP_FORMAT, errno, "format %s", disk);
+	/*
+	 * Over a lockspace, a forced format first watches its heartbeat
+	 * slots for about a lease (the kernel decides; this is only what
+	 * our own read of the header lets us announce).
+	 */
+	is_space = bl_probe(disk, &old);
+	if (is_space && (f.flags & BLKLOCK_FORMAT_FORCE))
+		say("%s holds a blklock lockspace (%" PRIu32 " node slots, lease %" PRIu32
+		    " ms): checking for live nodes (up to %" PRIu32 " ms)...\n", disk,
+		    old.max_node_id, old.lease_timeout_ms,
+		    old.lease_timeout_ms + old.hb_interval_ms);
+	if (ioctl(ctl, BLKLOCK_IOC_FORMAT, &f)) {
+		int err = errno;
+
+		if (is_space && err == EBUSY)
+			return fail_hint(OP_FORMAT, err,
+					 "a node is heartbeating in the lockspace on it (dmesg names it: stop blklock there first), or this host has it attached",
+					 "format %s", disk);
+		if (is_space && err == EEXIST)
+			return fail_hint(OP_FORMAT, err,
+					 "it holds a blklock lockspace; --force overwrites it once no node heartbeats in it",
+					 "format %s", disk);
+		return fail(OP_FORMAT, err, "format %s", disk);
+	}
 	say("formatted %s: %" PRIu32 " locks\n", disk, locks);
 	return 0;
 }
@@ -943,7 +1107,8 @@ static int run_list(int argc, char **argv, int first, bool dry, bool *final)
 		if (!strcmp(cmd, "format") || !strcmp(cmd, "dump"))
 			return usage_error("%s must be the only command", cmd);
 		if (strcmp(cmd, "acquire") && strcmp(cmd, "release") &&
-		    strcmp(cmd, "status") && strcmp(cmd, "validate")) {
+		    strcmp(cmd, "status") && strcmp(cmd, "validate") &&
+		    strcmp(cmd, "break")) {
 			if (cmd[0] == '-')
 				return usage_error("unknown command '%s' (options go before the commands)",
 						   cmd);
@@ -964,6 +1129,8 @@ static int run_list(int argc, char **argv, int first, bool dry, bool *final)
 			ret = do_release(lock);
 		} else if (!strcmp(cmd, "validate")) {
 			ret = do_validate(lock);
+		} else if (!strcmp(cmd, "break")) {
+			ret = do_break(lock);
 		} else {
 			ret = do_status(lock);
 		}

@@ -12,6 +12,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,8 @@ enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t node_id,
 	r->incarnation = le64toh(d->incarnation);
 	r->counter = le64toh(d->counter);
 	r->timestamp = le64toh(d->timestamp);
-	if (r->node_id != node_id || (r->flags & ~BLKLOCK_HB_DETACHED) ||
+	if (r->node_id != node_id ||
+	    (r->flags & ~(BLKLOCK_HB_DETACHED | BLKLOCK_HB_EVICTED)) ||
 	    !zero(d->reserved, sizeof(d->reserved)) ||
 	    !zero(d + 1, bs - sizeof(*d)))
 		return BL_BAD_FIELDS;
@@ -158,11 +160,26 @@ int bl_read(const struct bl_disk *d, uint64_t lba, uint32_t nr, void *buf)
 	return 0;
 }
 
+/* Print to @err (stderr, or nothing when NULL) what bl_open_to() found wrong. */
+static void complain(FILE *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void complain(FILE *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
+}
+
 /*
- * Open @path read-only and read its header.  Prints what is wrong and
- * returns -1, or returns 0 with d->h filled.
+ * Open @path read-only and read its header; what is wrong goes to @err.
+ * Returns -1 (with d->fd closed or -1), or 0 with d->h filled.
  */
-int bl_open(struct bl_disk *d, const char *path)
+static int bl_open_to(struct bl_disk *d, const char *path, FILE *err)
 {
 	uint8_t first[4096] __attribute__((aligned(4096)));
 	struct stat st;
@@ -172,8 +189,8 @@ int bl_open(struct bl_disk *d, const char *path)
 	memset(d, 0, sizeof(*d));
 	d->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (d->fd < 0 || fstat(d->fd, &st)) {
-		fprintf(stderr, "blklockctl: %s: %s\n", path, strerror(errno));
-		return -1;
+		complain(err, "blklockctl: %s: %s\n", path, strerror(errno));
+		goto fail;
 	}
 	if (S_ISBLK(st.st_mode)) {
 		uint64_t bytes;
@@ -182,8 +199,8 @@ int bl_open(struct bl_disk *d, const char *path)
 		d->fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 		if (d->fd < 0 || ioctl(d->fd, BLKSSZGET, &bs) ||
 		    ioctl(d->fd, BLKGETSIZE64, &bytes)) {
-			fprintf(stderr, "blklockctl: %s: %s\n", path, strerror(errno));
-			return -1;
+			complain(err, "blklockctl: %s: %s\n", path, strerror(errno));
+			goto fail;
 		}
 		d->direct = true;
 		d->bs = bs;
@@ -193,42 +210,74 @@ int bl_open(struct bl_disk *d, const char *path)
 		d->bs = 512;
 		d->nr_blocks = st.st_size / 512;
 	} else {
-		fprintf(stderr, "blklockctl: %s: not a block device or an image file\n",
-			path);
-		return -1;
+		complain(err, "blklockctl: %s: not a block device or an image file\n",
+			 path);
+		goto fail;
 	}
 	if (d->bs > sizeof(first) || d->nr_blocks < 1 || bl_read(d, 0, 1, first)) {
-		fprintf(stderr, "blklockctl: %s: cannot read block 0: %s\n", path,
-			d->nr_blocks ? strerror(errno) : "empty");
-		return -1;
+		complain(err, "blklockctl: %s: cannot read block 0: %s\n", path,
+			 d->nr_blocks ? strerror(errno) : "empty");
+		goto fail;
 	}
 	c = bl_header_decode(first, &d->h);
 	if (c != BL_OK) {
-		fprintf(stderr, "blklockctl: %s: block 0 is not a valid blklock header: %s\n",
-			path, bl_check_name(c));
-		return -1;
+		complain(err, "blklockctl: %s: block 0 is not a valid blklock header: %s\n",
+			 path, bl_check_name(c));
+		goto fail;
 	}
 	if (!d->direct) {
 		d->bs = d->h.block_size;
 		d->nr_blocks = st.st_size / d->bs;
 	}
 	if (d->h.block_size != d->bs) {
-		fprintf(stderr, "blklockctl: %s: the header says block size %u but the device has %u\n",
-			path, d->h.block_size, d->bs);
-		return -1;
+		complain(err, "blklockctl: %s: the header says block size %u but the device has %u\n",
+			 path, d->h.block_size, d->bs);
+		goto fail;
 	}
 	if (d->h.version != BLKLOCK_FORMAT_VERSION) {
-		fprintf(stderr, "blklockctl: %s: on-disk format %u; this blklockctl reads format %u\n",
-			path, d->h.version, BLKLOCK_FORMAT_VERSION);
-		return -1;
+		complain(err, "blklockctl: %s: on-disk format %u; this blklockctl reads format %u\n",
+			 path, d->h.version, BLKLOCK_FORMAT_VERSION);
+		goto fail;
 	}
 	if (d->h.lock_lba + d->h.nr_locks > d->nr_blocks) {
-		fprintf(stderr, "blklockctl: %s: the header places %u locks at LBA %llu but the device has %llu blocks\n",
-			path, d->h.nr_locks, (unsigned long long)d->h.lock_lba,
-			(unsigned long long)d->nr_blocks);
-		return -1;
+		complain(err, "blklockctl: %s: the header places %u locks at LBA %llu but the device has %llu blocks\n",
+			 path, d->h.nr_locks, (unsigned long long)d->h.lock_lba,
+			 (unsigned long long)d->nr_blocks);
+		goto fail;
 	}
 	return 0;
+fail:
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	return -1;
+}
+
+/*
+ * Open @path read-only and read its header.  Prints what is wrong and
+ * returns -1, or returns 0 with d->h filled.
+ */
+int bl_open(struct bl_disk *d, const char *path)
+{
+	return bl_open_to(d, path, stderr);
+}
+
+/*
+ * bl_probe() - does @path hold a lockspace this blklockctl can read?
+ *
+ * The same checks as bl_open(), silently; on success the header is in
+ * *@h and nothing stays open.  For a quick look before FORMAT: any
+ * failure (no permission, not a disk, no lockspace) just returns false.
+ */
+bool bl_probe(const char *path, struct bl_header *h)
+{
+	struct bl_disk d;
+
+	if (bl_open_to(&d, path, NULL))
+		return false;
+	*h = d.h;
+	close(d.fd);
+	return true;
 }
 
 /**

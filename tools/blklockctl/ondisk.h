@@ -55,6 +55,7 @@ typedef void (*bl_lock_fn)(void *ctx, uint32_t index, enum bl_check c,
 
 const char *bl_check_name(enum bl_check c);
 int bl_open(struct bl_disk *d, const char *path);
+bool bl_probe(const char *path, struct bl_header *h);
 int bl_read(const struct bl_disk *d, uint64_t lba, uint32_t nr, void *buf);
 void *bl_alloc(const struct bl_disk *d, uint32_t nr);
 enum bl_check bl_header_decode(const void *blk, struct bl_header *h);

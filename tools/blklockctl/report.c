@@ -108,6 +108,7 @@ static const char *node_state_name(uint32_t s)
 		[BLKLOCK_NODE_STALE] = "stale",
 		[BLKLOCK_NODE_LEFT] = "left",
 		[BLKLOCK_NODE_CORRUPT] = "damaged",
+		[BLKLOCK_NODE_EVICTED] = "evicted",
 	};
 
 	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "unknown";
@@ -129,6 +130,13 @@ static void owner_verdict(const struct status_ctx *sc, const struct bl_lock *r,
 		snprintf(buf, len, r->owner_incarnation == sc->self_incarnation ?
 			 "held by this node" :
 			 "this node's earlier incarnation: stale, reclaimed or taken over at the next acquire");
+		return;
+	}
+	if (n->state == BLKLOCK_NODE_EVICTED &&
+	    n->incarnation == r->owner_incarnation) {
+		/* Another node marked the slot of the incarnation that took the lock. */
+		snprintf(buf, len, "owner evicted: the lock may be broken (the next acquire takes it over; blklockctl break %u frees it)",
+			 r->lock);
 		return;
 	}
 	if (n->state == BLKLOCK_NODE_UNUSED || n->state == BLKLOCK_NODE_LEFT ||
@@ -160,7 +168,7 @@ static void status_lock(void *ctx, uint32_t index, enum bl_check c,
 			const struct bl_lock *r)
 {
 	const struct status_ctx *sc = ctx;
-	char verdict[160], when[96];
+	char verdict[192], when[96];
 
 	if (c != BL_OK) {
 		printf("lock %" PRIu32 " damaged: %s\n", index, bl_check_name(c));
@@ -255,6 +263,11 @@ int lockspace_status(int ctl, const char **what)
 			printf("node %" PRIu32 " left counter %" PRIu64 " (detached cleanly)\n",
 			       n->node_id, (uint64_t)n->counter);
 			break;
+		case BLKLOCK_NODE_EVICTED:
+			printf("node %" PRIu32 " evicted counter %" PRIu64 " unchanged for %s (another node found it dead and marked its slot: its locks may be broken)\n",
+			       n->node_id, (uint64_t)n->counter,
+			       fmt_ms(n->unchanged_ms, t, sizeof(t)));
+			break;
 		default:
 			printf("node %" PRIu32 " %s\n", n->node_id,
 			       node_state_name(n->state));
@@ -320,6 +333,10 @@ static void dump_lock(void *ctx, uint32_t index, enum bl_check c,
 	h = &dc->hb1[r->owner - 1];
 	if (dc->hbc[r->owner - 1] != BL_OK)
 		printf("    owner's heartbeat slot is damaged: liveness unknown\n");
+	else if ((h->flags & BLKLOCK_HB_EVICTED) &&
+		 h->incarnation == r->owner_incarnation)
+		printf("    owner evicted: the lock may be broken (another node found its heartbeat\n"
+		       "    unchanged for a lease and marked its slot; the next acquire takes it over)\n");
 	else if (!h->incarnation || (h->flags & BLKLOCK_HB_DETACHED) ||
 		 h->incarnation != r->owner_incarnation)
 		printf("    owner %s: the record is stale; the next acquire takes it over\n",
@@ -385,7 +402,10 @@ static void dump_slot(const struct dump_ctx *dc, uint32_t i)
 		return;
 	printf("node %" PRIu32 " incarnation %016" PRIx64 " counter %" PRIu64,
 	       i + 1, (uint64_t)b->incarnation, (uint64_t)b->counter);
-	if (b->flags & BLKLOCK_HB_DETACHED)
+	if (b->flags & BLKLOCK_HB_EVICTED)
+		printf(" flags %s: another node found it unchanged for a lease and marked it; its locks may be broken\n",
+		       b->flags & BLKLOCK_HB_DETACHED ? "detached,evicted" : "evicted");
+	else if (b->flags & BLKLOCK_HB_DETACHED)
 		printf(" left (detached cleanly)\n");
 	else if (!dc->sampled_ms)
 		printf(" renewed %s\n", fmt_wall(b->timestamp, when, sizeof(when)));

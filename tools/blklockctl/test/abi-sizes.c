@@ -75,10 +75,15 @@ int main(int argc, char **argv)
 	F(blklock_nodes, nodes); F(blklock_nodes, first);
 	F(blklock_nodes, count); F(blklock_nodes, flags);
 	F(blklock_nodes, reserved0); F(blklock_nodes, reserved);
+	S(blklock_break);
+	F(blklock_break, lock); F(blklock_break, flags);
+	F(blklock_break, owner); F(blklock_break, result);
+	F(blklock_break, old_generation); F(blklock_break, generation);
+	F(blklock_break, reserved);
 	S(blklock_disk_header);
 	F(blklock_disk_header, hb_lba); F(blklock_disk_header, crc);
 	S(blklock_disk_hb);
-	F(blklock_disk_hb, crc);
+	F(blklock_disk_hb, flags); F(blklock_disk_hb, crc);
 	S(blklock_disk_lock);
 	F(blklock_disk_lock, owner_incarnation); F(blklock_disk_lock, crc);
 	I(BLKLOCK_IOC_ATTACH);
@@ -89,5 +94,6 @@ int main(int argc, char **argv)
 	I(BLKLOCK_IOC_STATUS);
 	I(BLKLOCK_IOC_VALIDATE);
 	I(BLKLOCK_IOC_NODES);
+	I(BLKLOCK_IOC_BREAK);
 	return 0;
 }

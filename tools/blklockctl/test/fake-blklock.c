@@ -24,6 +24,22 @@
  *    with ENXIO;
  *  - $FAKE_BLKLOCK_LOCKS (default 16): locks in the lockspace;
  *  - $FAKE_BLKLOCK_NODE (default 1): node id before any ATTACH;
+ *  - $FAKE_BLKLOCK_MAX_NODES (default 8): heartbeat slots (INFO, NODES);
+ *  - $FAKE_BLKLOCK_NODES: the heartbeat slots NODES reports, as words
+ *    "ID:STATE:INC[:COUNTER[:UNCHANGED_MS]]" separated by spaces, STATE
+ *    one of self live watching stale left damaged evicted (INC in hex);
+ *    the slots not named are unused.  BREAK judges owners by them too;
+ *  - $FAKE_BLKLOCK_INCARNATION (hex, default 1111): INFO's incarnation;
+ *  - $FAKE_BLKLOCK_IMAGE: opening /dev/fake0 (INFO's disk) opens this
+ *    image file instead, so status can read lock records from it;
+ *  - BREAK: a lock file that does not parse is a damaged record
+ *    (REPAIRED); owner 0 is free (WAS_FREE); a record of this node that
+ *    some file flock()s, or any lock this file holds -> EBUSY; a record of
+ *    another node -> EBUSY if the node is live, watching or damaged in
+ *    $FAKE_BLKLOCK_NODES, else FREED;
+ *  - $FAKE_BLKLOCK_NO_ADMIN=1: ATTACH, FORMAT and BREAK fail with EPERM,
+ *    as without CAP_SYS_ADMIN;
+ *  - $FAKE_BLKLOCK_FORMAT_ERRNO=E: FORMAT fails with errno E;
  *  - every ioctl appends a line describing its argument to
  *    $FAKE_BLKLOCK_DIR/log, and nonzero reserved fields or unknown
  *    flags fail with EINVAL, as in the module.
@@ -137,7 +153,8 @@ static int lock_file(uint32_t lock)
 	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 }
 
-static void read_rec(int fd, uint32_t *owner, uint64_t *gen)
+/* Returns false for a record that does not parse: a damaged one. */
+static bool read_rec(int fd, uint32_t *owner, uint64_t *gen)
 {
 	char buf[64] = "";
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -146,8 +163,13 @@ static void read_rec(int fd, uint32_t *owner, uint64_t *gen)
 	*gen = 0;
 	if (n > 0) {
 		buf[n] = '\0';
-		sscanf(buf, "%" SCNu32 " %" SCNu64, owner, gen);
+		if (sscanf(buf, "%" SCNu32 " %" SCNu64, owner, gen) != 2) {
+			*owner = 0;
+			*gen = 0;
+			return false;
+		}
 	}
+	return true;
 }
 
 static void write_rec(int fd, uint32_t owner, uint64_t gen)
@@ -157,6 +179,50 @@ static void write_rec(int fd, uint32_t owner, uint64_t gen)
 
 	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
 		perror("fake-blklock: write");
+}
+
+static bool no_admin(void)
+{
+	return getenv("FAKE_BLKLOCK_NO_ADMIN") != NULL;
+}
+
+static uint32_t max_nodes(void)
+{
+	return (uint32_t)env_num("FAKE_BLKLOCK_MAX_NODES", 8);
+}
+
+/* The slot of node @id as $FAKE_BLKLOCK_NODES describes it. */
+static void node_spec(uint32_t id, struct blklock_node *n)
+{
+	static const char *const names[] = {
+		[BLKLOCK_NODE_SELF] = "self", [BLKLOCK_NODE_LIVE] = "live",
+		[BLKLOCK_NODE_WATCHING] = "watching", [BLKLOCK_NODE_STALE] = "stale",
+		[BLKLOCK_NODE_LEFT] = "left", [BLKLOCK_NODE_CORRUPT] = "damaged",
+		[BLKLOCK_NODE_EVICTED] = "evicted",
+	};
+	const char *spec = getenv("FAKE_BLKLOCK_NODES");
+	char word[128], state[32];
+
+	memset(n, 0, sizeof(*n));
+	n->node_id = id;
+	n->state = BLKLOCK_NODE_UNUSED;
+	while (spec && *spec) {
+		size_t len = strcspn(spec, " ");
+		unsigned long long inc = 0, counter = 0, ms = 0;
+		unsigned int nid;
+
+		snprintf(word, sizeof(word), "%.*s", (int)len, spec);
+		spec += len + strspn(spec + len, " ");
+		if (sscanf(word, "%u:%31[a-z]:%llx:%llu:%llu", &nid, state, &inc,
+			   &counter, &ms) < 3 || nid != id)
+			continue;
+		for (uint32_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (names[k] && !strcmp(state, names[k]))
+				n->state = k;
+		n->incarnation = inc;
+		n->counter = counter;
+		n->unchanged_ms = ms;
+	}
 }
 
 static int no_space(void)
@@ -279,8 +345,12 @@ static int fake_status(struct blklock_status *s)
 	if (fd < 0)
 		return -errno;
 	read_rec(fd, &owner, &gen);
-	/* Free if nobody holds the flock (a dead holder's record is stale). */
-	if (!lock_fds[s->lock] && !flock(fd, LOCK_EX | LOCK_NB)) {
+	/*
+	 * A record of this node is free if nobody holds the flock (a dead
+	 * holder's record is stale); one naming another node, which only a
+	 * test writes, is shown as it is.
+	 */
+	if (owner == node_id && !lock_fds[s->lock] && !flock(fd, LOCK_EX | LOCK_NB)) {
 		owner = 0;
 		flock(fd, LOCK_UN);
 	}
@@ -331,6 +401,12 @@ static int fake_info(struct blklock_info *i)
 	i->lock_lba = 2001;
 	memcpy(i->uuid, uuid, sizeof(uuid));
 	strcpy(i->disk, "fake0");
+	i->max_node_id = max_nodes();
+	i->hb_interval_ms = 1000;
+	i->lease_timeout_ms = 6000;
+	i->hb_state = BLKLOCK_HB_STATE_LIVE;
+	i->incarnation = strtoull(getenv("FAKE_BLKLOCK_INCARNATION") ?
+				  getenv("FAKE_BLKLOCK_INCARNATION") : "1111", NULL, 16);
 	return 0;
 }
 
@@ -341,6 +417,8 @@ static int fake_attach(struct blklock_attach *a)
 
 	logf_("ATTACH path=%s node_id=%" PRIu32 " flags=%" PRIu32, path,
 	      a->node_id, a->flags);
+	if (no_admin())
+		return -EPERM;
 	if (a->flags || !all_zero(a->reserved, sizeof(a->reserved)) ||
 	    !a->node_id || a->node_id > BLKLOCK_MAX_NODE_ID)
 		return -EINVAL;
@@ -366,12 +444,101 @@ static int fake_format(struct blklock_format *f)
 	      PRIu32 " hb_interval_ms=%" PRIu32 " lease_timeout_ms=%" PRIu32,
 	      path, f->nr_locks, f->flags, uuid, f->max_node_id,
 	      f->hb_interval_ms, f->lease_timeout_ms);
+	if (no_admin())
+		return -EPERM;
 	if ((f->flags & ~BLKLOCK_FORMAT_FLAGS) || f->reserved ||
 	    !f->nr_locks || f->nr_locks > BLKLOCK_MAX_LOCKS ||
 	    f->max_node_id > BLKLOCK_MAX_NODE_ID)
 		return -EINVAL;
 	if (stat(path, &st))
 		return -errno;
+	if (env_num("FAKE_BLKLOCK_FORMAT_ERRNO", 0))
+		return -(int)env_num("FAKE_BLKLOCK_FORMAT_ERRNO", 0);
+	return 0;
+}
+
+static int fake_nodes(struct blklock_nodes *r)
+{
+	struct blklock_node *out = (struct blklock_node *)(uintptr_t)r->nodes;
+	uint32_t i;
+	int ret;
+
+	logf_("NODES first=%" PRIu32 " count=%" PRIu32 " flags=%" PRIu32,
+	      r->first, r->count, r->flags);
+	if ((r->flags & ~BLKLOCK_NODES_FLAGS) || r->reserved0 ||
+	    !all_zero(r->reserved, sizeof(r->reserved)) ||
+	    !r->count || r->count > BLKLOCK_MAX_NODE_ID)
+		return -EINVAL;
+	if ((ret = no_space()))
+		return ret;
+	if (!r->first || r->first > max_nodes())
+		return -EINVAL;
+	if (r->count > max_nodes() - r->first + 1)
+		r->count = max_nodes() - r->first + 1;
+	for (i = 0; i < r->count; i++)
+		node_spec(r->first + i, &out[i]);
+	return 0;
+}
+
+static int fake_break(struct blklock_break *b)
+{
+	struct blklock_node n;
+	uint32_t owner;
+	uint64_t gen;
+	int fd, ret;
+	bool ok;
+
+	logf_("BREAK lock=%" PRIu32 " flags=%" PRIu32, b->lock, b->flags);
+	if (no_admin())
+		return -EPERM;
+	if (b->flags || !all_zero(b->reserved, sizeof(b->reserved)))
+		return -EINVAL;
+	if ((ret = no_space()) || (ret = check_index(b->lock)))
+		return ret;
+	if (lock_fds[b->lock])
+		return -EBUSY;		/* this file holds it */
+	fd = lock_file(b->lock);
+	if (fd < 0)
+		return -errno;
+	ok = read_rec(fd, &owner, &gen);
+	b->owner = owner;
+	b->old_generation = gen;
+	if (!ok) {
+		struct timespec ts;
+
+		/* As the module: above any generation the record could have held. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		b->result = BLKLOCK_BREAK_REPAIRED;
+		b->generation = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		write_rec(fd, 0, b->generation);
+		close(fd);
+		return 0;
+	}
+	if (!owner) {
+		b->result = BLKLOCK_BREAK_WAS_FREE;
+		b->generation = gen;
+		close(fd);
+		return 0;
+	}
+	if (owner == node_id) {
+		/* Another file of this node holds it if someone flock()s it. */
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			close(fd);
+			return -EBUSY;
+		}
+		flock(fd, LOCK_UN);
+	} else {
+		node_spec(owner, &n);
+		if (n.state == BLKLOCK_NODE_LIVE || n.state == BLKLOCK_NODE_WATCHING ||
+		    n.state == BLKLOCK_NODE_CORRUPT) {
+			close(fd);
+			return -EBUSY;
+		}
+	}
+	b->result = BLKLOCK_BREAK_FREED;
+	b->generation = gen;
+	write_rec(fd, 0, gen);
+	close(fd);
 	return 0;
 }
 
@@ -398,6 +565,8 @@ int ioctl(int fd, unsigned long req, ...)
 	case BLKLOCK_IOC_INFO: ret = fake_info(arg); break;
 	case BLKLOCK_IOC_ATTACH: ret = fake_attach(arg); break;
 	case BLKLOCK_IOC_FORMAT: ret = fake_format(arg); break;
+	case BLKLOCK_IOC_NODES: ret = fake_nodes(arg); break;
+	case BLKLOCK_IOC_BREAK: ret = fake_break(arg); break;
 	default: ret = -ENOTTY; break;
 	}
 	if (ret) {
@@ -414,6 +583,10 @@ static int fake_open(const char *path, int flags, mode_t mode, bool *handled)
 	int fd;
 
 	*handled = false;
+	if (!strcmp(path, "/dev/fake0") && getenv("FAKE_BLKLOCK_IMAGE")) {
+		*handled = true;
+		return openat(AT_FDCWD, getenv("FAKE_BLKLOCK_IMAGE"), flags, mode);
+	}
 	if (strcmp(path, ctl ? ctl : "/fake/blklock"))
 		return -1;
 	*handled = true;

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host-side tests of blklockctl, no kernel module needed: usage errors and
-# exit codes, the missing /dev/blklock, and, through fake-blklock.so (an
-# LD_PRELOAD stand-in for the device), command lists, holding until a
-# signal or end of input, contention between processes, run, lost locks;
-# plus the man page through groff and the 64/32-bit uapi layout.
+# exit codes, the missing /dev/blklock, dump of lockspace images written
+# by mkimage, and, through fake-blklock.so (an LD_PRELOAD stand-in for the
+# device), command lists, holding until a signal or end of input,
+# contention between processes, run, lost locks, status of the whole
+# lockspace, break and format over a lockspace; plus the man page through
+# groff and the 64/32-bit uapi layout.
 #
 #   run.sh OUTDIR SRCDIR     (make check builds OUTDIR's programs first)
 #
@@ -90,6 +92,7 @@ ms() { date +%s%3N; }
 
 t help 0 '^Usage: blklockctl' 'Exit status' 'run LOCK' -- --help
 t help-short 0 '^Usage: blklockctl' -- -h
+t help-break 0 '^  break LOCK  +free a record nobody can release' 'break refused' -- --help
 t version 0 '^blklockctl [0-9.]+ \(on-disk format [0-9]+\)$' -- --version
 if [ -s "$T/err" ]; then fail help-stderr "help wrote to stderr"; fi
 
@@ -108,6 +111,9 @@ t usage-lock-hex 2 'lock number' -- "${U[@]}" release 0x1
 t usage-lock-empty 2 'lock number' -- "${U[@]}" release ''
 t usage-lock-huge 2 'lock number' -- "${U[@]}" release 99999999999999999999999
 t usage-lock-missing 2 'acquire needs a LOCK' -- "${U[@]}" acquire
+t usage-break-no-lock 2 'break needs a LOCK' -- "${U[@]}" break
+t usage-break-bad-lock 2 'break needs a lock number from 0 to 1048575' -- "${U[@]}" break x
+t usage-break-before-status 2 '^blklockctl: break needs a LOCK$' -- "${U[@]}" status break
 t usage-timeout-zero 2 '--timeout needs a number of ms from 1 to 86400000' -- "${U[@]}" acquire 1 --timeout 0
 t usage-timeout-too-big 2 '--timeout needs' -- "${U[@]}" acquire 1 --timeout 86400001
 t usage-timeout-missing 2 '--timeout needs' -- "${U[@]}" acquire 1 --timeout
@@ -123,6 +129,42 @@ head -c 1048576 /dev/zero > "$T/zero.img"
 t dump-zero-image 3 'block 0 is not a valid blklock header: no blklock magic' -- dump "$T/zero.img"
 : > "$T/empty.img"
 t dump-empty-image 3 'cannot read block 0: empty' -- dump "$T/empty.img"
+
+# dump of a lockspace image (test/mkimage): node 2 renews, node 3 was
+# evicted by another node (slot flag EVICTED, 0x2), node 4 left; lock 7
+# is node 3's at the incarnation it was evicted with, lock 8 an older
+# incarnation of node 3, lock 9 node 2's, lock 10 node 4's.
+MKIMAGE=$OUT/mkimage
+# expect_after FILE LINE-PATTERN NEXT-LINE-PATTERN: the line after the
+# first line matching LINE-PATTERN matches NEXT-LINE-PATTERN.
+expect_after() {
+	grep -A1 -E -- "$2" "$1" | sed -n 2p | grep -qE -- "$3"
+}
+IMG=$T/space.img
+"$MKIMAGE" "$IMG" --locks 16 --nodes 8 --heartbeat 100 --lease 400 \
+	--slot 2:0x222:10 --slot 3:0x333:41:0x2 --slot 4:0x444:5:0x1 \
+	--lock 7:3:12:0x333 --lock 8:3:4:0x300 --lock 9:2:3:0x222 --lock 10:4:2:0x444
+t dump-evicted 0 '^node 3 incarnation 0000000000000333 counter 41 flags evicted: another node found it unchanged for a lease and marked it; its locks may be broken$' \
+	'^node 4 incarnation 0000000000000444 counter 5 left \(detached cleanly\)$' \
+	'^lock 7 owner 3 generation 12 incarnation 0000000000000333 ' \
+	'^locks: 4 held, 12 free, 0 damaged, highest generation 12$' -- dump --no-wait "$IMG"
+cp "$T/out" "$T/dump.out"
+expect_after "$T/dump.out" '^lock 7 owner' '^    owner evicted: the lock may be broken \(another node found its heartbeat$' &&
+	pass dump-evicted-owner-verdict || fail dump-evicted-owner-verdict "$(grep -A2 '^lock 7 owner' "$T/dump.out" | tr '\n' '|')"
+expect_after "$T/dump.out" '^lock 8 owner' '^    owner restarted with another incarnation: the record is stale' &&
+	pass dump-evicted-older-incarnation || fail dump-evicted-older-incarnation "$(grep -A1 '^lock 8 owner' "$T/dump.out" | tr '\n' '|')"
+expect_after "$T/dump.out" '^lock 10 owner' '^    owner has detached: the record is stale' &&
+	pass dump-left-owner || fail dump-left-owner "$(grep -A1 '^lock 10 owner' "$T/dump.out" | tr '\n' '|')"
+if ! grep -q DAMAGED "$T/dump.out"; then pass dump-evicted-not-damaged; else fail dump-evicted-not-damaged "$(grep DAMAGED "$T/dump.out")"; fi
+# Sampled (150 ms here): an evicted slot stays evicted, a still one is not renewing.
+t dump-evicted-sampled 0 '^sampling the heartbeat slots for 150 ms\.\.\.$' \
+	'^node 3 incarnation 0000000000000333 counter 41 flags evicted: ' \
+	'^node 2 incarnation 0000000000000222 counter 10 NOT RENEWING \(unchanged for [0-9]+ ms\)' -- dump "$IMG"
+"$MKIMAGE" "$T/badflag.img" --nodes 4 --slot 3:0x333:41:0x4 --slot 2:0x222:1:0x3
+t dump-unknown-slot-flag 0 '^node 3 slot DAMAGED: checksum ok but impossible fields$' \
+	'^node 2 incarnation 0000000000000222 counter 1 flags detached,evicted: ' -- dump --no-wait "$T/badflag.img"
+"$MKIMAGE" "$T/damaged.img" --damage 5
+t dump-damaged-record 3 '^lock 5 \(LBA 14\) DAMAGED: checksum mismatch' -- dump --no-wait "$T/damaged.img"
 t usage-nowait-and-timeout 2 'exclude each other' -- "${U[@]}" acquire 1 --nowait --timeout 5
 t usage-sleep 2 'sleep needs' -- "${U[@]}" sleep
 t usage-sleep-too-big 2 'sleep needs' -- "${U[@]}" sleep 86400001
@@ -173,8 +215,10 @@ fi
 # ---- 64/32-bit uapi layout -------------------------------------------------
 
 "$OUT/abi-sizes64" asserts > "$T/abi64.h"
-if ! grep -q '_Static_assert(sizeof(struct blklock_nodes)' "$T/abi64.h"; then
-	fail abi-64-32-identical "abi-sizes printed no assertions"
+if ! grep -q '_Static_assert(sizeof(struct blklock_nodes)' "$T/abi64.h" ||
+   ! grep -q '_Static_assert(sizeof(struct blklock_break) == 48,' "$T/abi64.h" ||
+   ! grep -q '_Static_assert(BLKLOCK_IOC_BREAK == ' "$T/abi64.h"; then
+	fail abi-64-32-identical "abi-sizes printed no assertions (or none for struct blklock_break)"
 elif ! echo 'int main(void) { return 0; }' > "$T/m32.c" ||
      ! ${CC:-cc} -m32 -c -o "$T/m32.o" "$T/m32.c" 2> /dev/null; then
 	skip abi-64-32-identical "no -m32 compiler (gcc-multilib missing?)"
@@ -368,7 +412,7 @@ if [ $rc = 143 ] && grep -q '^released lock 6$' "$T/runsig"; then pass run-forwa
 t0=$(ms)
 FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-while-holding 5 '^holding lock 7 until SIGINT/SIGTERM$' \
 	'blklockctl: a held lock is lost \(the kernel reported it through poll\)' \
-	'release lock 7: No locks available \(ENOLCK\)' -- acquire 7
+	'release lock 7: No locks available \(ENOLCK\); the file no longer holds the lock: it was lost .*, or the release timed out and the module frees the record later$' -- acquire 7
 t1=$(ms)
 if [ $((t1 - t0)) -ge 300 ] && [ $((t1 - t0)) -lt 5000 ]; then pass lost-noticed-promptly; else fail lost-noticed-promptly "$((t1 - t0)) ms"; fi
 FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-two-locks 5 'a held lock is lost' 'release lock 3: .*ENOLCK' 'release lock 2: .*ENOLCK' -- acquire 2 acquire 3
@@ -386,6 +430,101 @@ FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-during-run 5 'a held lock is lost .*: stop
 t1=$(ms)
 if [ $((t1 - t0)) -lt 5000 ]; then pass lost-run-stopped-promptly; else fail lost-run-stopped-promptly "$((t1 - t0)) ms"; fi
 FAKE_BLKLOCK_LOSE_AFTER_MS=100 f lost-release-in-run 5 'release lock 7: .*ENOLCK' -- run 7 -- sh -c 'trap "" TERM; sleep 0.5'
+
+# status: the nodes as NODES reports them, the records from the disk
+# ($FAKE_BLKLOCK_IMAGE stands for /dev/fake0), a verdict per held lock.
+NODES_SPEC="1:self:1111:900:300 2:live:222:10:400 3:evicted:333:41:7500 4:left:444:5:0"
+FAKE_BLKLOCK_IMAGE=$IMG FAKE_BLKLOCK_NODES=$NODES_SPEC f status-evicted 0 \
+	'^lockspace fake0 uuid 0f8a1122-3344-4566-8788-99aabbccddee format 2 locks 16 node-slots 8 heartbeat 1000 ms lease 6000 ms$' \
+	'^this node 1 heartbeat live incarnation 0000000000001111$' \
+	'^node 1 self counter 900 last renewal 300 ms ago$' \
+	'^node 2 live counter 10 changed 400 ms ago$' \
+	'^node 3 evicted counter 41 unchanged for 7500 ms \(another node found it dead and marked its slot: its locks may be broken\)$' \
+	'^node 4 left counter 5 \(detached cleanly\)$' \
+	'^\(4 node slots never used\)$' \
+	'^locks: 4 held, 12 free, 0 damaged, highest generation 12$' -- status
+cp "$T/out" "$T/status.out"
+expect_after "$T/status.out" '^lock 7 owner 3 generation 12 ' '^    owner evicted: the lock may be broken \(the next acquire takes it over; blklockctl break 7 frees it\)$' &&
+	pass status-evicted-owner-verdict || fail status-evicted-owner-verdict "$(grep -A1 '^lock 7 owner' "$T/status.out" | tr '\n' '|')"
+expect_after "$T/status.out" '^lock 8 owner 3 generation 4 ' '^    owner restarted since \(slot incarnation 0000000000000333\): stale, the next acquire takes it over$' &&
+	pass status-evicted-older-incarnation || fail status-evicted-older-incarnation "$(grep -A1 '^lock 8 owner' "$T/status.out" | tr '\n' '|')"
+expect_after "$T/status.out" '^lock 9 owner 2 ' '^    owner live: the lock is validly held$' &&
+	pass status-live-owner-verdict || fail status-live-owner-verdict "$(grep -A1 '^lock 9 owner' "$T/status.out" | tr '\n' '|')"
+grep -q 'NODES first=1 count=8 flags=1' "$FAKE_BLKLOCK_DIR/log" && pass ioctl-args-nodes || fail ioctl-args-nodes "$(grep NODES "$FAKE_BLKLOCK_DIR/log" | tail -n 1)"
+
+# break: every result, and the refusals.
+L=$FAKE_BLKLOCK_DIR
+: > "$L/log"
+echo "0 12" > "$L/lock.3"
+f break-was-free 0 '^lock 3 was free at generation 12; nothing written$' -- break 3
+grep -qx 'BREAK lock=3 flags=0' "$L/log" && pass ioctl-args-break || fail ioctl-args-break "$(grep BREAK "$L/log")"
+echo "3 12" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f break-freed-evicted 0 '^lock 7: node 3 \(evicted\) held generation 12; freed at generation 12$' -- break 7
+[ "$(cat "$L/lock.7")" = "0 12" ] && pass break-freed-record || fail break-freed-record "lock.7: $(cat "$L/lock.7")"
+grep -q 'NODES first=3 count=1 flags=0' "$L/log" && pass ioctl-args-break-nodes || fail ioctl-args-break-nodes "$(grep NODES "$L/log" | tail -n 1)"
+echo "5 20" > "$L/lock.7"
+FAKE_BLKLOCK_NODES="5:stale:555:70:9000" f break-freed-dead 0 '^lock 7: node 5 \(dead\) held generation 20; freed at generation 20$' -- break 7
+echo "4 21" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f break-freed-left 0 '^lock 7: node 4 \(left\) held generation 21; freed at generation 21$' -- break 7
+echo "1 9" > "$L/lock.6"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f break-freed-own-unheld 0 '^lock 6: node 1 \(this node, no file held it\) held generation 9; freed at generation 9$' -- break 6
+echo "6 9" > "$L/lock.6"
+FAKE_BLKLOCK_MAX_NODES=4 f break-freed-no-slot-state 0 '^lock 6: node 6 held generation 9; freed at generation 9$' -- break 6
+echo "garbage" > "$L/lock.5"
+f break-repaired 0 '^lock 5: damaged record rewritten as free at generation [0-9]{16,}$' -- break 5
+gen=$(sed -n 's/^lock 5: damaged record rewritten as free at generation //p' "$T/out")
+[ "$(cat "$L/lock.5")" = "0 $gen" ] && pass break-repaired-record || fail break-repaired-record "lock.5: $(cat "$L/lock.5"), printed $gen"
+f break-quiet 0 -- -q break 5
+if [ ! -s "$T/out" ]; then pass break-quiet-silent; else fail break-quiet-silent "stdout: $(head -n 1 "$T/out")"; fi
+# Refusals: a live owner (exit 1, like a busy acquire), this file, another file of this node.
+echo "2 30" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f break-live-owner 1 \
+	'^blklockctl: break lock 7: Device or resource busy \(EBUSY\); its owner node 2 is live \(or a file on this node holds it\): refusing to break it$' -- break 7
+[ "$(cat "$L/lock.7")" = "2 30" ] && pass break-live-untouched || fail break-live-untouched "lock.7: $(cat "$L/lock.7")"
+if [ ! -s "$T/out" ]; then pass break-live-no-stdout; else fail break-live-no-stdout "$(head -n 1 "$T/out")"; fi
+f break-held-by-this-file 1 '^acquired lock 4 ' \
+	'^blklockctl: break lock 4: Device or resource busy \(EBUSY\); this blklockctl holds it: refusing to break it$' \
+	'^released lock 4$' -- acquire 4 break 4
+"${FAKE[@]}" acquire 2 > "$T/bholder" 2>&1 &
+bholder=$!
+wait_for "$T/bholder" 'holding lock 2'
+f break-held-by-node 1 \
+	'^blklockctl: break lock 2: Device or resource busy \(EBUSY\); a file on this node \(node 1\) holds it: refusing to break it; release it there$' -- break 2
+kill -TERM $bholder; wait $bholder
+echo "2 30" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f break-stops-list 1 '^lock 7: owner 2 ' -- status 7 break 7 status 3
+if [ "$(grep -c '^lock' "$T/out")" = 1 ]; then pass break-stops-list-rest-skipped; else fail break-stops-list-rest-skipped "$(tr '\n' '|' < "$T/out")"; fi
+FAKE_BLKLOCK_NO_ADMIN=1 f break-eperm 3 '^blklockctl: break lock 7: Operation not permitted \(EPERM\); needs CAP_SYS_ADMIN$' -- break 7
+FAKE_BLKLOCK_NO_SPACE=1 f break-enxio 3 '^blklockctl: break lock 7: No such device or address \(ENXIO\); no lockspace attached' -- break 7
+f break-einval 3 '^blklockctl: break lock 16: Invalid argument \(EINVAL\); lock number beyond the lockspace' -- break 16
+: > "$L/log"
+echo "0 3" > "$L/lock.3"
+FAKE_BLKLOCK_NO_SPACE=1 f break-attached 0 '^lock 3 was free at generation 3; nothing written$' -- -D /dev/null -n 2 break 3
+[ "$(tr '\n' '|' < "$L/log")" = "ATTACH path=/dev/null node_id=2 flags=0|BREAK lock=3 flags=0|" ] &&
+	pass break-after-attach || fail break-after-attach "$(tr '\n' '|' < "$L/log")"
+
+# format --force over a lockspace: the kernel watches its heartbeats first.
+: > "$L/log"
+f format-over-space 0 \
+	"^$IMG holds a blklock lockspace \(8 node slots, lease 400 ms\): checking for live nodes \(up to 500 ms\)\.\.\.$" \
+	"^formatted $IMG: 1024 locks$" -- format "$IMG" --force
+[ "$(head -n 1 "$T/out")" = "$IMG holds a blklock lockspace (8 node slots, lease 400 ms): checking for live nodes (up to 500 ms)..." ] &&
+	pass format-over-space-announced-first || fail format-over-space-announced-first "$(tr '\n' '|' < "$T/out")"
+grep -q "FORMAT path=$IMG nr_locks=1024 flags=1 " "$L/log" && pass ioctl-args-format-over-space || fail ioctl-args-format-over-space "$(cat "$L/log")"
+f format-force-not-space 0 "^formatted $T/zero.img: 1024 locks$" -- format "$T/zero.img" --force
+if ! grep -q checking "$T/out"; then pass format-force-not-space-silent; else fail format-force-not-space-silent "$(head -n 1 "$T/out")"; fi
+FAKE_BLKLOCK_FORMAT_ERRNO=16 f format-busy-heartbeating 3 \
+	'checking for live nodes' \
+	"^blklockctl: format $IMG: Device or resource busy \(EBUSY\); a node is heartbeating in the lockspace on it \(dmesg names it: stop blklock there first\), or this host has it attached$" -- \
+	format "$IMG" --force
+FAKE_BLKLOCK_FORMAT_ERRNO=16 f format-busy-other 3 \
+	'^blklockctl: format /dev/null: Device or resource busy \(EBUSY\); a node is heartbeating in the lockspace on it \(dmesg names it\), its lockspace is attached on this host, or the disk is in use$' -- \
+	format /dev/null --force
+FAKE_BLKLOCK_FORMAT_ERRNO=17 f format-exists-space 3 \
+	"^blklockctl: format $IMG: File exists \(EEXIST\); it holds a blklock lockspace; --force overwrites it once no node heartbeats in it$" -- format "$IMG"
+if ! grep -q checking "$T/out"; then pass format-no-force-no-check; else fail format-no-force-no-check "$(head -n 1 "$T/out")"; fi
+FAKE_BLKLOCK_FORMAT_ERRNO=17 f format-exists-other 3 "EEXIST\); the disk carries another signature; --force overwrites it$" -- format "$T/zero.img"
+FAKE_BLKLOCK_NO_ADMIN=1 f format-eperm 3 '^blklockctl: format /dev/null: Operation not permitted \(EPERM\); needs CAP_SYS_ADMIN$' -- format /dev/null
 
 fi # fake
 

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blklock: what dmesg says about locks.
+ *
+ * Reports about one lockspace are rate limited together (10 every 5 s);
+ * the first report printed after some were held back says how many.
+ * The two lines of a miscompare against a lock another node holds keep
+ * the exact wording administrators search for.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+
+#include "blklock.h"
+
+/**
+ * blklock_may_report() - may a report about this lockspace be printed?
+ * @ls:		lockspace
+ *
+ * Return: true if the rate limit allows it; then any count of reports
+ * held back since the last one has just been printed.
+ */
+bool blklock_may_report(struct blklock_space *ls)
+{
+	int missed;
+
+	if (!__ratelimit(&ls->report_rs)) {
+		atomic_inc(&ls->report_missed);
+		atomic64_inc(&ls->stats.reports_suppressed);
+		return false;
+	}
+	missed = atomic_xchg(&ls->report_missed, 0);
+	if (missed)
+		pr_warn("%s: %d reports suppressed by rate limiting since the last one\n",
+			ls->name, missed);
+	return true;
+}
+
+/**
+ * blklock_report_busy() - the miscompare report: another node holds it
+ * @ls:		lockspace
+ * @lk:		the lock, with the record read back in @lk->cached
+ * @expected:	the compare image this node sent
+ * @res:	the COMPARE AND WRITE's result
+ */
+void blklock_report_busy(struct blklock_space *ls, const struct blklock_lock *lk,
+			 const struct blklock_rec *expected,
+			 const struct blklock_cmd_result *res)
+{
+	const struct blklock_rec *found = &lk->cached;
+	u64 lba = ls->lba_offset + blklock_lock_lba(ls, lk->index);
+	s64 held_ms = 0;
+	char where[48];
+
+	if (found->acquired)
+		held_ms = div_s64((s64)(ktime_get_real_ns() - found->acquired),
+				  NSEC_PER_MSEC);
+	if (res->info >= 0)
+		snprintf(where, sizeof(where), "first difference at byte %d",
+			 res->info);
+	else
+		snprintf(where, sizeof(where), "the target gave no offset");
+
+	pr_warn("atomic test and set of disk block %llu returned false for equality (expected=%u, got=%u)\n",
+		lba, expected->owner, found->owner);
+	pr_warn("lock acquisition failed. Node %u already owns the lock.\n",
+		found->owner);
+	pr_warn("%s: lock %u: node %u holds generation %llu, taken %lld ms ago by its clock; this node's compare and write took %llu us, %s\n",
+		ls->name, lk->index, found->owner, found->generation,
+		max_t(s64, held_ms, 0), div_u64(res->duration_ns, NSEC_PER_USEC),
+		where);
+}
+
+/**
+ * blklock_report_takeover() - a lock was taken from a record that named
+ *	a node
+ * @ls:		lockspace
+ * @index:	lock index
+ * @old:	the record replaced
+ * @stale:	BLKLOCK_OWNER_* verdict on its owner
+ * @unchanged_ms: for DEAD, how long its slot stood still
+ */
+void blklock_report_takeover(struct blklock_space *ls, u32 index,
+			     const struct blklock_rec *old, int stale,
+			     u64 unchanged_ms)
+{
+	if (stale == BLKLOCK_OWNER_LIVE) {
+		/* A record of this very incarnation that no file held. */
+		atomic64_inc(&ls->stats.reclaims);
+		pr_notice("%s: lock %u still named this node from before; taken back at generation %llu\n",
+			  ls->name, index, old->generation + 1);
+		return;
+	}
+	atomic64_inc(&ls->stats.takeovers);
+	if (stale == BLKLOCK_OWNER_DEAD)
+		pr_warn("breaking stale lock %u held by node %u (heartbeat unchanged for %llu ms, slot marked evicted)\n",
+			index, old->owner, unchanged_ms);
+	else
+		pr_warn("breaking stale lock %u held by node %u (its incarnation %016llx no longer heartbeats)\n",
+			index, old->owner, old->owner_incarnation);
+	pr_warn("%s: lock %u taken over at generation %llu (was %llu)\n",
+		ls->name, index, old->generation + 1, old->generation);
+}
+
+/**
+ * blklock_report_fate() - say why a command on a lock record did not do
+ *	what it was sent for
+ * @ls:		lockspace
+ * @what:	"acquire", "release", "validate", "reap", "break"
+ * @index:	lock index
+ * @op:		the command, after blklock_caw_resolve()
+ * @fate:	its fate: NOT_RUN, FALSE_MISCOMPARE, UNKNOWN or UNREAD
+ */
+void blklock_report_fate(struct blklock_space *ls, const char *what, u32 index,
+			 struct blklock_caw *op, enum blklock_fate fate)
+{
+	u64 lba = ls->lba_offset + op->lba;
+	char why[64];
+
+	if (!blklock_may_report(ls))
+		return;
+	blklock_describe_result(&op->res, why, sizeof(why));
+	switch (fate) {
+	case BLKLOCK_FATE_UNKNOWN:
+		pr_err("%s: %s of lock %u: compare and write of disk block %llu failed (%s) and may still execute: the lock is not this node's; the reaper checks the block after %u ms\n",
+		       ls->name, what, index, lba, why,
+		       READ_ONCE(blklock_io_timeout_ms) + ls->hdr.hb_interval_ms);
+		break;
+	case BLKLOCK_FATE_FALSE_MISCOMPARE:
+		pr_err("%s: %s of lock %u: giving up after repeated false miscompares on disk block %llu (the block holds the expected record)\n",
+		       ls->name, what, index, lba);
+		break;
+	case BLKLOCK_FATE_UNREAD:
+		pr_err("%s: %s of lock %u: compare and write of disk block %llu miscompared and the block cannot be read back\n",
+		       ls->name, what, index, lba);
+		break;
+	default:
+		pr_err("%s: %s of lock %u: compare and write of disk block %llu failed: %s; the block is unchanged\n",
+		       ls->name, what, index, lba, why);
+		break;
+	}
+}
