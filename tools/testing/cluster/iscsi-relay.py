@@ -21,7 +21,7 @@ I/O: traffic that is held, not lost, and delivered later.
   release     deliver what was held, in order, connection by connection
               in the order they were opened, one received chunk at a
               time with DELIVER_GAP seconds between chunks (a command
-              and the ABORT TASK sent for it 8 s later arrive as
+              and an ABORT TASK sent for it later would arrive as
               separate chunks, so the target runs the command before it
               reads the abort), an end of stream last; then relay as
               before
@@ -31,7 +31,8 @@ again) are relayed at once and not held: what the old connection holds
 then lands after what the new one carried, as a late command on a
 multipath or a slow network does.  Every held and delivered chunk is
 logged (for bytes from the initiator, the iSCSI opcode and the first
-CDB byte of the PDU the chunk starts with).
+CDB byte read at the chunk's start: right when the chunk starts a PDU,
+meaningless for a chunk that continues one, such as a command's data).
 """
 import os
 import selectors
