@@ -314,6 +314,9 @@ on node2 10 "dd if=/dev/sda of=/tmp/free.bin bs=$BS skip=$((LL + RL)) count=1 if
 check rival-caw on node2 20 "sg_compare_and_write --in=/tmp/caw.bin --lba=$((LL + RL)) --num=1 --xferlen=$((2 * BS)) /dev/sda"
 check rival-owns-on-disk on node3 10 "[ \"\$(blklock-disk record /dev/sda $((LL + RL)) | awk '{ print \$2 }')\" = 7 ]"
 on node3 5 'dmesg -c > /dev/null'
+# Reports are rate limited per lockspace (10 every 5 s) and the
+# contention scenario may have used the window up: start a fresh one.
+sleep 5
 on node3 30 "blklockctl acquire $RL --timeout 9000" > "$D/rival-acq"
 rc=$?
 check rival-live-lock-not-broken [ $rc = 1 ]
