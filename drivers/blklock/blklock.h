@@ -6,6 +6,7 @@
  *   sense.c   SCSI result and sense decoding (pure)
  *   caw.c     one COMPARE AND WRITE and what became of it
  *   lock.c    lock state machine over a command-layer ops table
+ *   query.c   STATUS, VALIDATE, poll()
  *   report.c  dmesg reports of lock events, rate limited
  *   reap.c    stranded records: the reaper and BLKLOCK_IOC_BREAK
  *   lease.c   this node's heartbeat, self-fencing, rejoin

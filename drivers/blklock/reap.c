@@ -179,6 +179,7 @@ static int blklock_break_locked(struct blklock_space *ls, struct blklock_lock *l
 	bool readable;
 	int ret;
 
+	lockdep_assert_held(&lk->mutex);
 	ret = blklock_rec_decode(op->buf, ls->block_size, lk->index, &raw);
 	readable = !ret;
 	if (readable && raw.owner > ls->hdr.max_node_id)
