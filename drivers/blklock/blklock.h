@@ -422,11 +422,12 @@ struct blklock_space {
  * @epoch:	loss_epoch of the lockspace sampled before the command that
  *		took the lock
  * @lost:	the lock was found taken by another node while held
- * @reap_valid:	@reap holds a record of this node that may be on the disk
- *		with no file holding it
- * @reap:	that record
- * @reap_after_ns: not before this time (lease clock): a command that may
- *		still land has had its chance
+ * @reap_valid:	a record of this node may be on the disk with no file
+ *		holding it
+ * @reap:	the last such record noted: the reaper frees any record of
+ *		this node under its incarnation
+ * @reap_after_ns: not before this time (lease clock): every command that
+ *		may still land has had its chance
  */
 struct blklock_lock {
 	struct mutex mutex;	/* disk commands and state of this lock */

@@ -6,12 +6,14 @@
  * lock: an acquire whose command timed out and landed later, a release
  * whose command timed out, a release that failed when a file was
  * closed.  Other nodes see a live owner and wait for ever, so the
- * reaper, a work item of the lockspace, frees such records: each is
- * noted with the exact image this node may have left and a time before
- * which a command still in flight may land.  After that time the reaper
- * reads the block and, if it still holds that image, frees it with one
- * COMPARE AND WRITE from it; a block that holds anything else needs
- * nothing from this node.
+ * reaper, a work item of the lockspace, frees such records: each lock
+ * is noted with the incarnation under which this node may have left a
+ * record and a time before which a command still in flight may land
+ * (the latest, when several commands on one lock had unknown fates).
+ * After that time the reaper reads the block and, if it names this node
+ * under that incarnation and no file of this node holds the lock, frees
+ * it with one COMPARE AND WRITE from what it read; a block that holds
+ * anything else needs nothing from this node.
  *
  * BLKLOCK_IOC_BREAK is the administrator's tool for the rest: a record
  * of a dead node, or one blklock could not have written.
@@ -29,18 +31,22 @@
  * blklock_reap_note() - leave a record to the reaper
  * @ls:		lockspace
  * @lk:		the lock, its mutex held
- * @img:	the record of this node that may be on the disk
+ * @img:	a record of this node that may be on the disk
  * @delay_ns:	not before this much time from now
  */
 void blklock_reap_note(struct blklock_space *ls, struct blklock_lock *lk,
 		       const struct blklock_rec *img, u64 delay_ns)
 {
+	u64 after = ls->ops->now_ns(ls) + delay_ns;
+
 	lockdep_assert_held(&lk->mutex);
-	if (!lk->reap_valid)
+	if (!lk->reap_valid) {
 		atomic_inc(&ls->reap_pending);
+		lk->reap_after_ns = after;
+	}
 	lk->reap = *img;
 	lk->reap_valid = true;
-	lk->reap_after_ns = ls->ops->now_ns(ls) + delay_ns;
+	lk->reap_after_ns = max(lk->reap_after_ns, after);
 	if (blklock_wq)
 		mod_delayed_work(blklock_wq, &ls->reap_work,
 				 nsecs_to_jiffies(delay_ns) + 1);
@@ -86,15 +92,16 @@ static int blklock_reap_one(struct blklock_space *ls, struct blklock_lock *lk,
 		return -EAGAIN;
 	if (blklock_read_rec(ls, lk, op->buf + 2 * ls->block_size))
 		return -EAGAIN;
-	if (!blklock_rec_equal(&lk->cached, &lk->reap))
+	if (lk->cached.owner != ls->node_id ||
+	    lk->cached.owner_incarnation != lk->reap.owner_incarnation)
 		return 0;	/* taken, freed, or it never landed */
-	fate = blklock_free_rec(ls, lk, op, &lk->reap, lk->reap.generation);
+	fate = blklock_free_rec(ls, lk, op, &lk->cached, lk->cached.generation);
 	if (fate == BLKLOCK_FATE_WROTE) {
-		blklock_rec_decode(op->buf + ls->block_size, ls->block_size,
-				   lk->index, &lk->cached);
 		atomic64_inc(&ls->stats.reaped);
 		pr_notice("%s: lock %u: freed a record of this node that no file held (generation %llu)\n",
-			  ls->name, lk->index, lk->reap.generation);
+			  ls->name, lk->index, lk->cached.generation);
+		blklock_rec_decode(op->buf + ls->block_size, ls->block_size,
+				   lk->index, &lk->cached);
 		return 0;
 	}
 	lk->cached_valid = false;
