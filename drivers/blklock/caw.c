@@ -120,6 +120,8 @@ enum blklock_fate blklock_caw_resolve(struct blklock_space *ls,
 	}
 	if (fate == BLKLOCK_FATE_UNKNOWN)
 		atomic64_inc(&ls->stats.unknown);
+	if (fate == BLKLOCK_FATE_WROTE)
+		atomic64_inc(&ls->stats.retried_successes);
 	return fate;
 }
 
