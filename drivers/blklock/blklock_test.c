@@ -15,6 +15,9 @@
 
 #include "blklock.h"
 
+/* main.c, which owns the module parameters, is not linked into KUnit. */
+unsigned int blklock_io_timeout_ms = 8000;
+
 /* ---- on-disk format ----------------------------------------------------- */
 
 static u32 std_crc32c(const void *p, size_t len)
@@ -468,7 +471,7 @@ static struct fake *to_fake(struct blklock_space *ls)
 }
 
 static void fake_caw(struct blklock_space *ls, u64 lba, void *buf,
-		     struct blklock_cmd_result *res)
+		     u32 timeout_ms, struct blklock_cmd_result *res)
 {
 	struct fake *f = to_fake(ls);
 	enum fake_fault fault = f->fault;
@@ -955,16 +958,25 @@ static void lease_stale_takeover(struct kunit *test)
 					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
 			-EBUSY);
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 0);
-	/* It stops: one lease later the lock is broken with one CAW. */
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.evictions), 0);
+	/*
+	 * It stops: one lease later its slot is evicted, then the lock is
+	 * broken with one CAW.
+	 */
 	fake_advance_ms(f, 2);
 	f->caws = 0;
 	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
 					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
 	KUNIT_EXPECT_EQ(test, gen, 6ULL);
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.evictions), 1);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner, FAKE_NODE);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner_incarnation, FAKE_INC);
-	KUNIT_EXPECT_EQ(test, f->caws, 2);	/* the guess, then the takeover */
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, OTHER_NODE).flags,
+			(u32)BLKLOCK_HB_EVICTED);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, OTHER_NODE).counter, 2ULL);
+	/* The guess, the eviction of its slot, then the takeover. */
+	KUNIT_EXPECT_EQ(test, f->caws, 3);
 }
 
 static void lease_incarnation_gone(struct kunit *test)
