@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of blklock's pure parts: the on-disk format, SCSI result
- * decoding, and the lock state machine driven over a fake disk that can
- * miscompare falsely, time out before or after executing, or report a
- * unit attention.
+ * decoding, what became of a COMPARE AND WRITE, and the lock state
+ * machine, the reaper and BREAK driven over a fake disk that can
+ * miscompare falsely, time out before or after executing, execute a
+ * command late, fence the node while a command is in flight, or report
+ * a unit attention.  The fake is shared with the lease suites
+ * (blklock_lease_test.c) through blklock_test.h.
  */
 #include <kunit/test.h>
+#include <linux/bitmap.h>
 #include <linux/crc32c.h>
+#include <linux/ktime.h>
 #include <linux/slab.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_proto.h>
 #include <scsi/scsi_status.h>
 
-#include "blklock.h"
+#include "blklock_test.h"
+
+/* main.c, which owns the module parameters, is not linked into KUnit. */
+unsigned int blklock_io_timeout_ms = 8000;
 
 /* ---- on-disk format ----------------------------------------------------- */
 
@@ -413,12 +421,138 @@ static void sense_host_and_status(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, res.error, -ENOMEM);
 }
 
+/*
+ * blklock_caw_fate(): every status x uncertain x read error x what the
+ * block read back holds.  A block can hold both images only when they
+ * are the same (VALIDATE writes the record onto itself); after a failed
+ * read the caller passes false for both, but the decision must not
+ * depend on them.
+ */
+struct fate_case {
+	enum blklock_cmd_status status;
+	bool uncertain;
+	int read_error;
+	bool holds_write;
+	bool holds_compare;
+	enum blklock_fate fate;
+};
+
+#define FATE(st, unc, rerr, w, c, result) \
+	{ BLKLOCK_CMD_##st, unc, rerr, w, c, BLKLOCK_FATE_##result }
+
+static const struct fate_case fate_cases[] = {
+	/* The target says it wrote: nothing else counts. */
+	FATE(OK, false, 0, false, false, WROTE),
+	FATE(OK, false, 0, false, true, WROTE),
+	FATE(OK, false, 0, true, false, WROTE),
+	FATE(OK, false, 0, true, true, WROTE),
+	FATE(OK, false, -EIO, false, false, WROTE),
+	FATE(OK, false, -EIO, false, true, WROTE),
+	FATE(OK, false, -EIO, true, false, WROTE),
+	FATE(OK, false, -EIO, true, true, WROTE),
+	FATE(OK, true, 0, false, false, WROTE),
+	FATE(OK, true, 0, false, true, WROTE),
+	FATE(OK, true, 0, true, false, WROTE),
+	FATE(OK, true, 0, true, true, WROTE),
+	FATE(OK, true, -EIO, false, false, WROTE),
+	FATE(OK, true, -EIO, false, true, WROTE),
+	FATE(OK, true, -EIO, true, false, WROTE),
+	FATE(OK, true, -EIO, true, true, WROTE),
+	/* A miscompare wrote nothing, unless the block says otherwise. */
+	FATE(MISCOMPARE, false, 0, false, false, CHANGED),
+	FATE(MISCOMPARE, false, 0, false, true, FALSE_MISCOMPARE),
+	FATE(MISCOMPARE, false, 0, true, false, WROTE),
+	FATE(MISCOMPARE, false, 0, true, true, WROTE),
+	FATE(MISCOMPARE, false, -EIO, false, false, UNREAD),
+	FATE(MISCOMPARE, false, -EIO, false, true, UNREAD),
+	FATE(MISCOMPARE, false, -EIO, true, false, UNREAD),
+	FATE(MISCOMPARE, false, -EIO, true, true, UNREAD),
+	/* ... after an earlier copy timed out: that copy may still land. */
+	FATE(MISCOMPARE, true, 0, false, false, CHANGED),
+	FATE(MISCOMPARE, true, 0, false, true, UNKNOWN),
+	FATE(MISCOMPARE, true, 0, true, false, WROTE),
+	FATE(MISCOMPARE, true, 0, true, true, WROTE),
+	FATE(MISCOMPARE, true, -EIO, false, false, UNKNOWN),
+	FATE(MISCOMPARE, true, -EIO, false, true, UNKNOWN),
+	FATE(MISCOMPARE, true, -EIO, true, false, UNKNOWN),
+	FATE(MISCOMPARE, true, -EIO, true, true, UNKNOWN),
+	/* Certainly refused: an unchanged block means it did not run. */
+	FATE(FAILED, false, 0, false, false, CHANGED),
+	FATE(FAILED, false, 0, false, true, NOT_RUN),
+	FATE(FAILED, false, 0, true, false, WROTE),
+	FATE(FAILED, false, 0, true, true, WROTE),
+	FATE(FAILED, false, -EIO, false, false, NOT_RUN),
+	FATE(FAILED, false, -EIO, false, true, NOT_RUN),
+	FATE(FAILED, false, -EIO, true, false, NOT_RUN),
+	FATE(FAILED, false, -EIO, true, true, NOT_RUN),
+	/* Timed out: an unchanged block proves nothing. */
+	FATE(FAILED, true, 0, false, false, CHANGED),
+	FATE(FAILED, true, 0, false, true, UNKNOWN),
+	FATE(FAILED, true, 0, true, false, WROTE),
+	FATE(FAILED, true, 0, true, true, WROTE),
+	FATE(FAILED, true, -EIO, false, false, UNKNOWN),
+	FATE(FAILED, true, -EIO, false, true, UNKNOWN),
+	FATE(FAILED, true, -EIO, true, false, UNKNOWN),
+	FATE(FAILED, true, -EIO, true, true, UNKNOWN),
+};
+
+static void fate_desc(const struct fate_case *c, char *desc)
+{
+	static const char * const st[] = {
+		[BLKLOCK_CMD_OK] = "ok",
+		[BLKLOCK_CMD_MISCOMPARE] = "miscompare",
+		[BLKLOCK_CMD_FAILED] = "failed",
+	};
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s%s%s%s%s -> %s",
+		 st[c->status], c->uncertain ? " uncertain" : "",
+		 c->read_error ? " unread" : "",
+		 c->holds_write ? " holds-write" : "",
+		 c->holds_compare ? " holds-compare" : "",
+		 blklock_fate_name(c->fate));
+}
+
+KUNIT_ARRAY_PARAM(fate, fate_cases, fate_desc);
+
+static void sense_caw_fate(struct kunit *test)
+{
+	const struct fate_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, blklock_caw_fate(c->status, c->uncertain,
+					       c->read_error, c->holds_write,
+					       c->holds_compare), c->fate);
+}
+
+/* The table above names each of the 48 combinations exactly once. */
+static void sense_caw_fate_table_complete(struct kunit *test)
+{
+	DECLARE_BITMAP(seen, 48);
+	int i, bit;
+
+	bitmap_zero(seen, 48);
+	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(fate_cases), 48);
+	for (i = 0; i < ARRAY_SIZE(fate_cases); i++) {
+		const struct fate_case *c = &fate_cases[i];
+
+		bit = c->status * 16 + c->uncertain * 8 + !!c->read_error * 4 +
+		      c->holds_write * 2 + c->holds_compare;
+		KUNIT_EXPECT_FALSE_MSG(test, test_and_set_bit(bit, seen),
+				       "row %d repeats a combination", i);
+	}
+	KUNIT_EXPECT_TRUE(test, bitmap_full(seen, 48));
+	KUNIT_EXPECT_STREQ(test, blklock_fate_name(BLKLOCK_FATE_UNREAD),
+			   "miscompare, block unreadable");
+	KUNIT_EXPECT_STREQ(test, blklock_fate_name(BLKLOCK_FATE_UNREAD + 1), "?");
+}
+
 static struct kunit_case sense_cases[] = {
 	KUNIT_CASE(sense_good),
 	KUNIT_CASE(sense_miscompare_fixed),
 	KUNIT_CASE(sense_miscompare_descriptor),
 	KUNIT_CASE(sense_errors),
 	KUNIT_CASE(sense_host_and_status),
+	KUNIT_CASE_PARAM(sense_caw_fate, fate_gen_params),
+	KUNIT_CASE(sense_caw_fate_table_complete),
 	{}
 };
 
@@ -427,82 +561,73 @@ static struct kunit_suite sense_suite = {
 	.test_cases = sense_cases,
 };
 
-/* ---- lock state machine over a fake disk ------------------------------- */
-
-#define FAKE_BS		512
-#define FAKE_LOCKS	8
-#define FAKE_NODES	4
-#define FAKE_NODE	1
-#define OTHER_NODE	3
-#define FAKE_INC	0x1111ULL
-#define OTHER_INC	0x3333ULL
-#define FAKE_HB_MS	1000
-#define FAKE_LEASE_MS	6000
-#define FAKE_HB_LBA	1
-#define FAKE_LOCK_LBA	(FAKE_HB_LBA + FAKE_NODES)
-
-/* What the fake does to the next COMPARE AND WRITE. */
-enum fake_fault {
-	FAKE_NONE,
-	FAKE_FALSE_MISCOMPARE,	/* reports a miscompare, writes nothing */
-	FAKE_RAN_THEN_MISCOMPARE, /* writes, then reports a miscompare */
-	FAKE_RAN_THEN_TIMEOUT,	/* writes, then reports a timeout */
-	FAKE_TIMEOUT,		/* times out before executing */
-	FAKE_UNIT_ATTENTION,	/* unit attention, not executed */
-	FAKE_RELEASED_AFTER,	/* the owner releases just after the command */
-};
-
-struct fake {
-	struct blklock_space ls;
-	u8 blocks[FAKE_LOCK_LBA + FAKE_LOCKS][FAKE_BS];
-	u64 now;
-	enum fake_fault fault;
-	struct kunit *test;
-	int caws;
-	int reads;
-};
+/* ---- the fake disk (blklock_test.h) ------------------------------------ */
 
 static struct fake *to_fake(struct blklock_space *ls)
 {
 	return container_of(ls, struct fake, ls);
 }
 
+static void fake_miscompare(struct blklock_cmd_result *res)
+{
+	blklock_decode_result(SAM_STAT_CHECK_CONDITION, -EIO, NULL, 0, res);
+	res->status = BLKLOCK_CMD_MISCOMPARE;
+	res->error = -EILSEQ;
+	res->info = -1;
+}
+
+static void fake_timeout(struct blklock_cmd_result *res)
+{
+	blklock_decode_result(DID_TIME_OUT << 16, -ETIMEDOUT, NULL, 0, res);
+}
+
 static void fake_caw(struct blklock_space *ls, u64 lba, void *buf,
-		     struct blklock_cmd_result *res)
+		     u32 timeout_ms, struct blklock_cmd_result *res)
 {
 	struct fake *f = to_fake(ls);
 	enum fake_fault fault = f->fault;
 	bool same = !memcmp(f->blocks[lba], buf, FAKE_BS);
 
-	f->fault = FAKE_NONE;
+	if (f->fault_skip) {
+		f->fault_skip--;
+		fault = FAKE_NONE;
+	} else {
+		f->fault = FAKE_NONE;
+	}
 	f->caws++;
+	f->caw_timeout_ms = timeout_ms;
+	memcpy(f->last_caw, buf, 2 * FAKE_BS);
 	res->duration_ns = 1000;
 	switch (fault) {
 	case FAKE_FALSE_MISCOMPARE:
-		blklock_decode_result(SAM_STAT_CHECK_CONDITION, -EIO, NULL, 0, res);
-		res->status = BLKLOCK_CMD_MISCOMPARE;
-		res->error = -EILSEQ;
+		fake_miscompare(res);
 		return;
 	case FAKE_RAN_THEN_MISCOMPARE:
 	case FAKE_RAN_THEN_TIMEOUT:
 		if (same)
 			memcpy(f->blocks[lba], buf + FAKE_BS, FAKE_BS);
-		if (fault == FAKE_RAN_THEN_MISCOMPARE) {
-			res->status = BLKLOCK_CMD_MISCOMPARE;
-			res->error = -EILSEQ;
-			res->info = -1;
-		} else {
-			blklock_decode_result(DID_TIME_OUT << 16, -ETIMEDOUT,
-					      NULL, 0, res);
-		}
+		if (fault == FAKE_RAN_THEN_MISCOMPARE)
+			fake_miscompare(res);
+		else
+			fake_timeout(res);
 		return;
 	case FAKE_TIMEOUT:
-		blklock_decode_result(DID_TIME_OUT << 16, -ETIMEDOUT, NULL, 0, res);
+		fake_timeout(res);
+		return;
+	case FAKE_LATE:
+		f->late_valid = true;
+		f->late_lba = lba;
+		memcpy(f->late, buf, 2 * FAKE_BS);
+		fake_timeout(res);
 		return;
 	case FAKE_UNIT_ATTENTION:
 		blklock_cmd_fail(res, -ECONNRESET);
 		res->retry = true;
 		return;
+	case FAKE_FENCE_DURING:
+		/* After the caller's snapshot, before the target executes it. */
+		blklock_lease_fence(ls, "was fenced by the test mid-command", true);
+		break;
 	default:
 		break;
 	}
@@ -511,33 +636,44 @@ static void fake_caw(struct blklock_space *ls, u64 lba, void *buf,
 
 		KUNIT_ASSERT_EQ(f->test, blklock_rec_decode(f->blocks[lba], FAKE_BS,
 							    lba - FAKE_LOCK_LBA, &r), 0);
-		r.owner = 0;
-		r.acquired = 0;
-		r.owner_incarnation = 0;
+		blklock_rec_free(&r);
 		blklock_rec_encode(&r, f->blocks[lba], FAKE_BS);
-		res->status = BLKLOCK_CMD_MISCOMPARE;
-		res->error = -EILSEQ;
-		res->info = -1;
+		fake_miscompare(res);
 		return;
 	}
 	if (same) {
 		memcpy(f->blocks[lba], buf + FAKE_BS, FAKE_BS);
 		blklock_decode_result(0, 0, NULL, 0, res);
 	} else {
-		blklock_decode_result(SAM_STAT_CHECK_CONDITION, -EIO, NULL, 0, res);
-		res->status = BLKLOCK_CMD_MISCOMPARE;
-		res->error = -EILSEQ;
+		fake_miscompare(res);
 	}
+}
+
+/* The node renews: its slot's counter grows by one. */
+static void fake_hb_bump(struct fake *f, u32 node)
+{
+	struct blklock_hbrec r = fake_hb_get(f->test, f, node);
+
+	r.counter++;
+	blklock_hb_encode(&r, f->blocks[FAKE_HB_LBA + node - 1], FAKE_BS);
 }
 
 static void fake_read(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
 		      struct blklock_cmd_result *res)
 {
 	struct fake *f = to_fake(ls);
+	u32 slot = f->renewing_node;
 
 	f->reads++;
+	if (slot && lba <= FAKE_HB_LBA + slot - 1 &&
+	    FAKE_HB_LBA + slot - 1 < lba + nr)
+		fake_hb_bump(f, slot);
 	memcpy(buf, f->blocks[lba], nr * FAKE_BS);
 	blklock_decode_result(0, 0, NULL, 0, res);
+	/* A READ that completes late: the clock moved while it was queued. */
+	res->duration_ns = (u64)f->read_delay_ms * NSEC_PER_MSEC;
+	fake_advance_ms(f, f->read_delay_ms);
+	f->read_delay_ms = 0;
 }
 
 static u64 fake_now(struct blklock_space *ls)
@@ -551,13 +687,29 @@ static const struct blklock_io_ops fake_ops = {
 	.now_ns = fake_now,
 };
 
-static void fake_advance_ms(struct fake *f, u64 ms)
+void fake_advance_ms(struct fake *f, u64 ms)
 {
 	f->now += ms * NSEC_PER_MSEC;
 }
 
-static void fake_hb_set(struct fake *f, u32 node, u64 inc, u64 counter,
-			u32 flags)
+/*
+ * The FAKE_LATE command reaches the disk now: it writes if the block
+ * holds its compare image.  Returns true if it wrote.
+ */
+bool fake_land(struct fake *f)
+{
+	bool same;
+
+	if (!f->late_valid)
+		return false;
+	f->late_valid = false;
+	same = !memcmp(f->blocks[f->late_lba], f->late[0], FAKE_BS);
+	if (same)
+		memcpy(f->blocks[f->late_lba], f->late[1], FAKE_BS);
+	return same;
+}
+
+void fake_hb_set(struct fake *f, u32 node, u64 inc, u64 counter, u32 flags)
 {
 	struct blklock_hbrec r = { .node_id = node, .incarnation = inc,
 				   .counter = counter, .flags = flags };
@@ -565,8 +717,7 @@ static void fake_hb_set(struct fake *f, u32 node, u64 inc, u64 counter,
 	blklock_hb_encode(&r, f->blocks[FAKE_HB_LBA + node - 1], FAKE_BS);
 }
 
-static struct blklock_hbrec fake_hb_get(struct kunit *test, struct fake *f,
-					u32 node)
+struct blklock_hbrec fake_hb_get(struct kunit *test, struct fake *f, u32 node)
 {
 	struct blklock_hbrec r = {};
 
@@ -575,8 +726,7 @@ static struct blklock_hbrec fake_hb_get(struct kunit *test, struct fake *f,
 	return r;
 }
 
-static void fake_set_inc(struct fake *f, u32 index, u32 owner, u64 gen,
-			 u64 inc)
+void fake_set_inc(struct fake *f, u32 index, u32 owner, u64 gen, u64 inc)
 {
 	struct blklock_rec r = { .lock = index, .owner = owner,
 				 .generation = gen, .acquired = owner ? 42 : 0,
@@ -586,14 +736,18 @@ static void fake_set_inc(struct fake *f, u32 index, u32 owner, u64 gen,
 }
 
 /* A record as its owner would write it: with its live incarnation. */
-static void fake_set(struct fake *f, u32 index, u32 owner, u64 gen)
+void fake_set(struct fake *f, u32 index, u32 owner, u64 gen)
 {
-	fake_set_inc(f, index, owner, gen,
-		     owner == FAKE_NODE ? FAKE_INC : OTHER_INC);
+	u64 inc = OTHER_INC;
+
+	if (owner == FAKE_NODE)
+		inc = FAKE_INC;
+	else if (owner == PEER_NODE)
+		inc = PEER_INC;
+	fake_set_inc(f, index, owner, gen, inc);
 }
 
-static struct blklock_rec fake_get(struct kunit *test, struct fake *f,
-				   u32 index)
+struct blklock_rec fake_get(struct kunit *test, struct fake *f, u32 index)
 {
 	struct blklock_rec r = {};
 
@@ -602,20 +756,31 @@ static struct blklock_rec fake_get(struct kunit *test, struct fake *f,
 	return r;
 }
 
+/* The in-memory state of a lock the test touched. */
+struct blklock_lock *fake_lock(struct kunit *test, struct fake *f, u32 index)
+{
+	struct blklock_lock *lk = xa_load(&f->ls.locks, index);
+
+	KUNIT_ASSERT_NOT_NULL(test, lk);
+	return lk;
+}
+
 static void fake_exit(void *data)
 {
 	blklock_space_destroy(data);
 }
 
-static struct fake *fake_new(struct kunit *test)
+/* Node @node, heartbeating as @inc (counter 1), over the disk @blocks. */
+static struct fake *fake_node(struct kunit *test, u8 (*blocks)[FAKE_BS],
+			      u32 node, u64 inc)
 {
 	struct fake *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
-	u32 i;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->test = test;
+	f->blocks = blocks;
 	strscpy(f->ls.name, "fake", sizeof(f->ls.name));
-	f->ls.node_id = FAKE_NODE;
+	f->ls.node_id = node;
 	f->ls.block_size = FAKE_BS;
 	f->ls.hdr = (struct blklock_header) {
 		.version = BLKLOCK_FORMAT_VERSION, .block_size = FAKE_BS,
@@ -624,28 +789,52 @@ static struct fake *fake_new(struct kunit *test)
 		.hb_lba = FAKE_HB_LBA, .lock_lba = FAKE_LOCK_LBA,
 	};
 	f->ls.ops = &fake_ops;
+	/*
+	 * Far ahead of the real CLOCK_BOOTTIME, so that the fence hrtimer,
+	 * armed on the fake clock's figures, never fires during a test.
+	 */
 	f->now = 1000 * NSEC_PER_SEC;
 	blklock_space_init(&f->ls);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_exit, &f->ls), 0);
-	for (i = 1; i <= FAKE_NODES; i++)
-		fake_hb_set(f, i, 0, 0, 0);
-	/* This node heartbeats as FAKE_INC; node OTHER_NODE as OTHER_INC. */
-	fake_hb_set(f, FAKE_NODE, FAKE_INC, 1, 0);
-	f->ls.hb = fake_hb_get(test, f, FAKE_NODE);
+	fake_hb_set(f, node, inc, 1, 0);
+	f->ls.hb = fake_hb_get(test, f, node);
 	f->ls.last_renew_ns = f->now;
+	return f;
+}
+
+struct fake *fake_new(struct kunit *test)
+{
+	u8 (*blocks)[FAKE_BS] = kunit_kcalloc(test, FAKE_BLOCKS, FAKE_BS,
+					      GFP_KERNEL);
+	struct fake *f;
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	for (i = 1; i <= FAKE_NODES; i++) {
+		struct blklock_hbrec r = { .node_id = i };
+
+		blklock_hb_encode(&r, blocks[FAKE_HB_LBA + i - 1], FAKE_BS);
+	}
+	/* This node heartbeats as FAKE_INC; node OTHER_NODE as OTHER_INC. */
+	f = fake_node(test, blocks, FAKE_NODE, FAKE_INC);
 	fake_hb_set(f, OTHER_NODE, OTHER_INC, 1, 0);
 	for (i = 0; i < FAKE_LOCKS; i++)
 		fake_set(f, i, 0, 0);
 	return f;
 }
 
-#define HOLDER_A ((const void *)0xa)
-#define HOLDER_B ((const void *)0xb)
-
-static s64 counter(atomic64_t *v)
+/* Another node on the same disk, with its own clock, starting at f's. */
+struct fake *fake_new_peer(struct kunit *test, struct fake *f, u32 node,
+			   u64 inc)
 {
-	return atomic64_read(v);
+	struct fake *p = fake_node(test, f->blocks, node, inc);
+
+	p->now = f->now;
+	p->ls.last_renew_ns = p->now;
+	return p;
 }
+
+/* ---- lock state machine over the fake disk ------------------------------ */
 
 static void lock_acquire_release(struct kunit *test)
 {
@@ -906,6 +1095,383 @@ static void lock_release_all(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.state, 0U);
 }
 
+/*
+ * A fence while the acquire's command is in flight: the command lands,
+ * but the lock was taken under a loss epoch that has passed, so it is
+ * lost at once and left to the reaper, which frees it on its next pass
+ * (the command's fate is known: nothing of it can land later).
+ */
+static void lock_fence_during_acquire(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_lock *lk;
+	struct blklock_rec r;
+	u64 gen = 0;
+
+	f->fault = FAKE_FENCE_DURING;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 3, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ENOLCK);
+	KUNIT_EXPECT_FALSE(test, blklock_lease_live(&f->ls));
+	r = fake_get(test, f, 3);
+	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, r.owner_incarnation, FAKE_INC);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.acquires), 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.locks_lost), 1);
+	lk = fake_lock(test, f, 3);
+	KUNIT_EXPECT_NULL(test, lk->holder);
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 3, HOLDER_A), -EPERM);
+	KUNIT_EXPECT_TRUE(test, lk->reap_valid);
+	KUNIT_EXPECT_TRUE(test, blklock_rec_equal(&lk->reap, &r));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ls.reap_pending), 1);
+
+	f->caws = 0;
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	r = fake_get(test, f, 3);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, r.owner_incarnation, 0ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reaped), 1);
+	KUNIT_EXPECT_FALSE(test, lk->reap_valid);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ls.reap_pending), 0);
+
+	/* Rejoined with a new incarnation, the node takes it properly. */
+	blklock_lease_renew(&f->ls);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 3, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 2ULL);
+	KUNIT_EXPECT_NE(test, fake_get(test, f, 3).owner_incarnation, FAKE_INC);
+}
+
+/*
+ * An acquire whose command timed out, then nothing: the lock is not
+ * taken; after the reaper's delay the block still holds the free record,
+ * so the reaper drops its entry and writes nothing.  A timeout that hid
+ * a success is an acquire.
+ */
+static void lock_acquire_timeout_reaped(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_lock *lk;
+	struct blklock_rec r;
+	u64 gen = 0;
+	int reads;
+
+	f->fault = FAKE_TIMEOUT;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 4, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ETIME);	/* DID_TIME_OUT's errno */
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.unknown), 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.acquires), 0);
+	lk = fake_lock(test, f, 4);
+	KUNIT_EXPECT_NULL(test, lk->holder);
+	KUNIT_EXPECT_TRUE(test, lk->reap_valid);
+	KUNIT_EXPECT_EQ(test, lk->reap.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, lk->reap.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, lk->reap.owner_incarnation, FAKE_INC);
+
+	/* Before the delay the command may still land: hands off. */
+	fake_advance_ms(f, FAKE_REAP_MS - 1);
+	reads = f->reads;
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	KUNIT_EXPECT_EQ(test, f->reads, reads);
+	KUNIT_EXPECT_TRUE(test, lk->reap_valid);
+
+	fake_advance_ms(f, 1);
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	KUNIT_EXPECT_EQ(test, f->reads, reads + 1);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+	KUNIT_EXPECT_FALSE(test, lk->reap_valid);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ls.reap_pending), 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reaped), 0);
+	r = fake_get(test, f, 4);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 0ULL);
+
+	/* Ran, then timed out: the read-back shows the write image. */
+	f->fault = FAKE_RAN_THEN_TIMEOUT;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 4, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 1ULL);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 4).owner, FAKE_NODE);
+	KUNIT_EXPECT_PTR_EQ(test, lk->holder, HOLDER_A);
+	KUNIT_EXPECT_FALSE(test, lk->reap_valid);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.unknown), 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.retried_successes), 1);
+}
+
+/*
+ * An acquire whose command timed out and reached the disk later: the
+ * record names this node and no file holds it.  The reaper frees it at
+ * the same generation once the delay has passed.
+ */
+static void lock_acquire_lands_late(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_lock *lk;
+	struct blklock_rec r;
+	u64 gen = 0;
+	int caws;
+
+	f->fault = FAKE_LATE;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ETIME);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 5).owner, 0U);
+	KUNIT_EXPECT_TRUE(test, fake_land(f));
+	r = fake_get(test, f, 5);
+	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	lk = fake_lock(test, f, 5);
+	KUNIT_EXPECT_NULL(test, lk->holder);
+	KUNIT_EXPECT_TRUE(test, blklock_rec_equal(&lk->reap, &r));
+
+	fake_advance_ms(f, FAKE_REAP_MS - 1);
+	caws = f->caws;
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	KUNIT_EXPECT_EQ(test, f->caws, caws);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 5).owner, FAKE_NODE);
+
+	fake_advance_ms(f, 1);
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	KUNIT_EXPECT_EQ(test, f->caws, caws + 1);
+	r = fake_get(test, f, 5);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, r.owner_incarnation, 0ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reaped), 1);
+	KUNIT_EXPECT_FALSE(test, lk->reap_valid);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ls.reap_pending), 0);
+
+	/* The lock is free for the next acquire, at generation 2. */
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_B,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, 2ULL);
+}
+
+/*
+ * A release whose command timed out: the file no longer holds the lock
+ * (ENOLCK) and the reaper frees the record after the delay.  If the
+ * release itself lands late, the reaper finds the block free and drops
+ * its entry without writing.
+ */
+static void lock_release_unknown(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_status st = {};
+	struct blklock_lock *lk;
+	struct blklock_rec r;
+	u64 gen = 0;
+	int caws;
+
+	KUNIT_ASSERT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_A, 0, 0, &gen), 0);
+	f->fault = FAKE_TIMEOUT;
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 6, HOLDER_A), -ENOLCK);
+	lk = fake_lock(test, f, 6);
+	KUNIT_EXPECT_NULL(test, lk->holder);
+	KUNIT_EXPECT_FALSE(test, blklock_holds_lost(&f->ls, HOLDER_A));
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 6, HOLDER_A), -EPERM);
+	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 6, HOLDER_A, gen), -EPERM);
+	r = fake_get(test, f, 6);
+	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
+	KUNIT_EXPECT_TRUE(test, lk->reap_valid);
+	KUNIT_EXPECT_TRUE(test, blklock_rec_equal(&lk->reap, &r));
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 6, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.state, BLKLOCK_STATE_HELD_BY_NODE);
+
+	fake_advance_ms(f, FAKE_REAP_MS);
+	caws = f->caws;
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	KUNIT_EXPECT_EQ(test, f->caws, caws + 1);
+	r = fake_get(test, f, 6);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reaped), 1);
+	KUNIT_EXPECT_FALSE(test, lk->reap_valid);
+
+	/* The release lands late, before the reaper looks. */
+	KUNIT_ASSERT_EQ(test, blklock_acquire(&f->ls, 7, HOLDER_A, 0, 0, &gen), 0);
+	f->fault = FAKE_LATE;
+	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 7, HOLDER_A), -ENOLCK);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 7).owner, FAKE_NODE);
+	KUNIT_EXPECT_TRUE(test, fake_land(f));
+	r = fake_get(test, f, 7);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	lk = fake_lock(test, f, 7);
+	KUNIT_EXPECT_TRUE(test, lk->reap_valid);
+	fake_advance_ms(f, FAKE_REAP_MS);
+	caws = f->caws;
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	KUNIT_EXPECT_EQ(test, f->caws, caws);
+	KUNIT_EXPECT_FALSE(test, lk->reap_valid);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->ls.reap_pending), 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reaped), 1);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 7).owner, 0U);
+}
+
+/*
+ * A record of this node id under another incarnation whose slot holds
+ * that incarnation: another host uses this node id.  Never taken, not
+ * even after a lease, and this node's slot is never evicted.
+ */
+static void lock_own_id_other_host(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_rec r;
+	u64 gen = 0;
+	int i;
+
+	fake_set_inc(f, 4, FAKE_NODE, 3, 0x7777);
+	fake_hb_set(f, FAKE_NODE, 0x7777, 50, 0);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 4, HOLDER_A,
+						      BLKLOCK_ACQUIRE_NOWAIT, 0,
+						      &gen), -EBUSY);
+		fake_advance_ms(f, FAKE_LEASE_MS + 1);
+	}
+	r = fake_get(test, f, 4);
+	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, r.owner_incarnation, 0x7777ULL);
+	KUNIT_EXPECT_EQ(test, r.generation, 3ULL);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).flags, 0U);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).counter, 50ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.busy), 2);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.evictions), 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reclaims), 0);
+	/* Each attempt: the guess of a free record, no other write. */
+	KUNIT_EXPECT_EQ(test, f->caws, 2);
+}
+
+/*
+ * A record with a valid checksum naming a node above max_node_id: damage.
+ * Acquire refuses it without writing; BREAK rewrites it as free at a
+ * generation no acquisition count reaches.
+ */
+static void lock_owner_above_max(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_break out = {};
+	struct blklock_rec r;
+	u64 gen = 0, t;
+
+	fake_set_inc(f, 5, FAKE_NODES + 1, 7, 0x5555);
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EUCLEAN);
+	KUNIT_EXPECT_EQ(test, f->caws, 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.corrupt), 1);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 0);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 5).owner, FAKE_NODES + 1);
+
+	t = ktime_get_real_ns();
+	KUNIT_EXPECT_EQ(test, blklock_break(&f->ls, 5, HOLDER_A, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.result, BLKLOCK_BREAK_REPAIRED);
+	KUNIT_EXPECT_EQ(test, out.owner, 0U);
+	KUNIT_EXPECT_EQ(test, out.old_generation, 7ULL);
+	KUNIT_EXPECT_GE(test, out.generation, t);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+	r = fake_get(test, f, 5);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.owner_incarnation, 0ULL);
+	KUNIT_EXPECT_EQ(test, r.generation, out.generation);
+
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, gen, out.generation + 1);
+}
+
+static void lock_break(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_break out = {};
+	struct blklock_rec r;
+	u64 gen = 0;
+
+	/* A free record: nothing to do, nothing written. */
+	KUNIT_EXPECT_EQ(test, blklock_break(&f->ls, 0, HOLDER_A, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.result, BLKLOCK_BREAK_WAS_FREE);
+	KUNIT_EXPECT_EQ(test, out.generation, 0ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 0);
+
+	/* This node's record that no file holds: freed, generation kept. */
+	fake_set(f, 2, FAKE_NODE, 4);
+	memset(&out, 0, sizeof(out));
+	KUNIT_EXPECT_EQ(test, blklock_break(&f->ls, 2, HOLDER_A, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.result, BLKLOCK_BREAK_FREED);
+	KUNIT_EXPECT_EQ(test, out.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, out.old_generation, 4ULL);
+	KUNIT_EXPECT_EQ(test, out.generation, 4ULL);
+	r = fake_get(test, f, 2);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.owner_incarnation, 0ULL);
+	KUNIT_EXPECT_EQ(test, r.generation, 4ULL);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+
+	/* A lock a file of this node holds: refused. */
+	KUNIT_ASSERT_EQ(test, blklock_acquire(&f->ls, 3, HOLDER_A, 0, 0, &gen), 0);
+	f->caws = 0;
+	memset(&out, 0, sizeof(out));
+	KUNIT_EXPECT_EQ(test, blklock_break(&f->ls, 3, HOLDER_B, &out), -EBUSY);
+	KUNIT_EXPECT_EQ(test, fake_get(test, f, 3).owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, f->caws, 0);
+
+	/*
+	 * A live node's record: its slot moves between two READs (the
+	 * break watches it half an interval apart).  Refused, no eviction.
+	 */
+	fake_set(f, 1, OTHER_NODE, 5);
+	f->renewing_node = OTHER_NODE;
+	memset(&out, 0, sizeof(out));
+	KUNIT_EXPECT_EQ(test, blklock_break(&f->ls, 1, HOLDER_A, &out), -EBUSY);
+	KUNIT_EXPECT_EQ(test, out.owner, OTHER_NODE);
+	r = fake_get(test, f, 1);
+	KUNIT_EXPECT_EQ(test, r.owner, OTHER_NODE);
+	KUNIT_EXPECT_EQ(test, r.generation, 5ULL);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, OTHER_NODE).flags, 0U);
+	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, OTHER_NODE).counter, 3ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.evictions), 0);
+	KUNIT_EXPECT_EQ(test, f->caws, 0);
+}
+
+/*
+ * Two acquires of one lock time out in a row (an application retrying
+ * after ETIME).  The first lands late, the second never does: the record
+ * names this node's live incarnation and no file holds it.  The reaper
+ * must free it, or every other node waits for ever.
+ */
+static void lock_reap_two_unknown_acquires(struct kunit *test)
+{
+	struct fake *f;
+	struct blklock_rec r;
+	u64 gen = 0;
+
+	f = fake_new(test);
+	f->fault = FAKE_LATE;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ETIME);
+	f->fault = FAKE_TIMEOUT;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-ETIME);
+	KUNIT_EXPECT_TRUE(test, fake_land(f));
+	r = fake_get(test, f, 1);
+	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, r.owner_incarnation, FAKE_INC);
+	KUNIT_EXPECT_NULL(test, fake_lock(test, f, 1)->holder);
+
+	fake_advance_ms(f, FAKE_REAP_MS);
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	r = fake_get(test, f, 1);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 1ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reaped), 1);
+}
+
 static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_acquire_release),
 	KUNIT_CASE(lock_held_by_other_node),
@@ -921,6 +1487,14 @@ static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_reclaim_own_leftover),
 	KUNIT_CASE(lock_corrupt_record),
 	KUNIT_CASE(lock_release_all),
+	KUNIT_CASE(lock_fence_during_acquire),
+	KUNIT_CASE(lock_acquire_timeout_reaped),
+	KUNIT_CASE(lock_acquire_lands_late),
+	KUNIT_CASE(lock_release_unknown),
+	KUNIT_CASE(lock_own_id_other_host),
+	KUNIT_CASE(lock_owner_above_max),
+	KUNIT_CASE(lock_break),
+	KUNIT_CASE(lock_reap_two_unknown_acquires),
 	{}
 };
 
@@ -929,257 +1503,7 @@ static struct kunit_suite lock_suite = {
 	.test_cases = lock_cases,
 };
 
-/* ---- leases: heartbeats, stale locks, self-fencing ----------------------- */
-
-static void lease_stale_takeover(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-	u64 gen = 0;
-
-	fake_set(f, 1, OTHER_NODE, 5);
-	/* Watching starts: the slot has not stood still for a lease yet. */
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
-			-EBUSY);
-	fake_advance_ms(f, FAKE_LEASE_MS - 1);
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
-			-EBUSY);
-	/* The owner renews: the lease starts again. */
-	fake_hb_set(f, OTHER_NODE, OTHER_INC, 2, 0);
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
-			-EBUSY);
-	fake_advance_ms(f, FAKE_LEASE_MS - 1);
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
-			-EBUSY);
-	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 0);
-	/* It stops: one lease later the lock is broken with one CAW. */
-	fake_advance_ms(f, 2);
-	f->caws = 0;
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
-	KUNIT_EXPECT_EQ(test, gen, 6ULL);
-	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 1);
-	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner, FAKE_NODE);
-	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner_incarnation, FAKE_INC);
-	KUNIT_EXPECT_EQ(test, f->caws, 2);	/* the guess, then the takeover */
-}
-
-static void lease_incarnation_gone(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-	u64 gen = 0;
-
-	/* The owner restarted with another incarnation. */
-	fake_set_inc(f, 2, OTHER_NODE, 7, 0x9999);
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
-	KUNIT_EXPECT_EQ(test, gen, 8ULL);
-	/* The owner left cleanly (its slot says so). */
-	fake_set(f, 3, OTHER_NODE, 2);
-	fake_hb_set(f, OTHER_NODE, OTHER_INC, 9, BLKLOCK_HB_DETACHED);
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 3, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
-	/* This node's own record from an earlier incarnation. */
-	fake_set_inc(f, 4, FAKE_NODE, 11, 0x4444);
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 4, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
-	KUNIT_EXPECT_EQ(test, gen, 12ULL);
-	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 3);
-	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reclaims), 0);
-}
-
-static void lease_renew(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-
-	blklock_lease_renew(&f->ls);
-	blklock_lease_renew(&f->ls);
-	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).counter, 3ULL);
-	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).incarnation,
-			FAKE_INC);
-	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.hb_sent), 2);
-	KUNIT_EXPECT_TRUE(test, blklock_lease_live(&f->ls));
-}
-
-static void lease_duplicate_node_id(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-	struct blklock_status st = {};
-	u64 gen = 0;
-
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A, 0, 0, &gen), 0);
-	/* Another host writes this node id's slot. */
-	fake_hb_set(f, FAKE_NODE, 0x7777, 40, 0);
-	blklock_lease_renew(&f->ls);
-	KUNIT_EXPECT_EQ(test, f->ls.hb_state, BLKLOCK_HB_STOPPED);
-	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 0, HOLDER_A, &st), 0);
-	KUNIT_EXPECT_EQ(test, st.state & BLKLOCK_STATE_LOST, BLKLOCK_STATE_LOST);
-	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 0, HOLDER_A, gen), -ENOLCK);
-	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 0, HOLDER_A), -ENOLCK);
-	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.locks_lost), 1);
-	/* No lock can be taken any more; the other host's slot is left alone. */
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
-			-ENOLCK);
-	blklock_lease_renew(&f->ls);
-	KUNIT_EXPECT_EQ(test, fake_hb_get(test, f, FAKE_NODE).incarnation, 0x7777ULL);
-}
-
-static void lease_frozen_node(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-	u64 gen = 0;
-
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A, 0, 0, &gen), 0);
-	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 5, HOLDER_A, gen), 0);
-	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 5, HOLDER_A, gen + 1),
-			-EINVAL);
-	/* Frozen past the renewal deadline: the next renewal fences, then
-	 * rejoins with a new incarnation.
-	 */
-	fake_advance_ms(f, blklock_fence_after_ms(FAKE_HB_MS, FAKE_LEASE_MS));
-	blklock_lease_renew(&f->ls);
-	KUNIT_EXPECT_TRUE(test, blklock_lease_live(&f->ls));
-	KUNIT_EXPECT_NE(test, fake_hb_get(test, f, FAKE_NODE).incarnation, FAKE_INC);
-	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
-	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 5, HOLDER_A, gen), -ENOLCK);
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_A, 0, 0, &gen),
-			-ENOLCK);
-	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 5, HOLDER_A), -ENOLCK);
-	/* Its old record is stale now, for this node too. */
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 5, HOLDER_B,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
-	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.takeovers), 1);
-}
-
-static void lease_validate_taken(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-	u64 gen = 0;
-
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_A, 0, 0, &gen), 0);
-	f->caws = 0;
-	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 6, HOLDER_A, gen), 0);
-	KUNIT_EXPECT_EQ(test, f->caws, 1);
-	KUNIT_EXPECT_EQ(test, fake_get(test, f, 6).owner, FAKE_NODE);
-	/* Another node broke it while this one was not looking. */
-	fake_set(f, 6, OTHER_NODE, gen + 1);
-	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 6, HOLDER_A, gen), -ENOLCK);
-	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
-	KUNIT_EXPECT_EQ(test, fake_get(test, f, 6).owner, OTHER_NODE);
-	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 6, HOLDER_B, gen), -EPERM);
-}
-
-static void lease_fence(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-	u64 gen = 0;
-
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 7, HOLDER_A, 0, 0, &gen), 0);
-	blklock_lease_fence(&f->ls, "could not renew its heartbeat in time");
-	KUNIT_EXPECT_FALSE(test, blklock_lease_live(&f->ls));
-	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_B,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
-			-ENOLCK);
-	/* The path comes back: new incarnation, locks may be taken again. */
-	blklock_lease_renew(&f->ls);
-	KUNIT_EXPECT_TRUE(test, blklock_lease_live(&f->ls));
-	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_B,
-					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
-}
-
-static void lease_node_state(struct kunit *test)
-{
-	struct blklock_hbrec hb = { .node_id = 2, .incarnation = 5 };
-	struct blklock_hbrec unused = { .node_id = 2 };
-	struct blklock_hbrec left = { .node_id = 2, .incarnation = 5,
-				      .flags = BLKLOCK_HB_DETACHED };
-
-	KUNIT_EXPECT_EQ(test, blklock_node_state(-EBADMSG, &hb, true, 0, 6000),
-			(u32)BLKLOCK_NODE_CORRUPT);
-	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &unused, false, 9000, 6000),
-			(u32)BLKLOCK_NODE_UNUSED);
-	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &left, true, 9000, 6000),
-			(u32)BLKLOCK_NODE_LEFT);
-	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, false, 0, 6000),
-			(u32)BLKLOCK_NODE_WATCHING);
-	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, true, 5999, 6000),
-			(u32)BLKLOCK_NODE_LIVE);
-	/* Unchanged for a whole lease: stale, seen changing before or not. */
-	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, true, 6000, 6000),
-			(u32)BLKLOCK_NODE_STALE);
-	KUNIT_EXPECT_EQ(test, blklock_node_state(0, &hb, false, 6000, 6000),
-			(u32)BLKLOCK_NODE_STALE);
-}
-
-static void lease_nodes_view(struct kunit *test)
-{
-	struct fake *f = fake_new(test);
-	struct blklock_node out[FAKE_NODES];
-
-	fake_hb_set(f, 4, 0x4444, 7, BLKLOCK_HB_DETACHED);
-	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, 1, FAKE_NODES, false,
-						  out), 0);
-	KUNIT_EXPECT_EQ(test, out[FAKE_NODE - 1].state, (u32)BLKLOCK_NODE_SELF);
-	KUNIT_EXPECT_EQ(test, out[1].state, (u32)BLKLOCK_NODE_UNUSED);
-	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].state,
-			(u32)BLKLOCK_NODE_WATCHING);
-	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].incarnation, OTHER_INC);
-	KUNIT_EXPECT_EQ(test, out[3].state, (u32)BLKLOCK_NODE_LEFT);
-	KUNIT_EXPECT_EQ(test, out[3].node_id, 4U);
-
-	/* The other node renews: seen changing, live. */
-	fake_advance_ms(f, 500);
-	fake_hb_set(f, OTHER_NODE, OTHER_INC, 2, 0);
-	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, OTHER_NODE, 1, false,
-						  out), 0);
-	KUNIT_EXPECT_EQ(test, out[0].state, (u32)BLKLOCK_NODE_LIVE);
-	KUNIT_EXPECT_EQ(test, out[0].counter, 2ULL);
-	KUNIT_EXPECT_EQ(test, out[0].unchanged_ms, 0ULL);
-
-	/* Then it stops for a lease timeout, on this node's clock. */
-	fake_advance_ms(f, FAKE_LEASE_MS);
-	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, 1, FAKE_NODES, false,
-						  out), 0);
-	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].state, (u32)BLKLOCK_NODE_STALE);
-	KUNIT_EXPECT_EQ(test, out[OTHER_NODE - 1].unchanged_ms,
-			(u64)FAKE_LEASE_MS);
-	/* This node's own figure is the age of its last renewal. */
-	KUNIT_EXPECT_EQ(test, out[FAKE_NODE - 1].unchanged_ms,
-			(u64)FAKE_LEASE_MS + 500);
-
-	/* A damaged slot is reported as such, not as a live node. */
-	f->blocks[FAKE_HB_LBA + OTHER_NODE - 1][20] ^= 0xff;
-	KUNIT_ASSERT_EQ(test, blklock_lease_nodes(&f->ls, OTHER_NODE, 1, false,
-						  out), 0);
-	KUNIT_EXPECT_EQ(test, out[0].state, (u32)BLKLOCK_NODE_CORRUPT);
-	KUNIT_EXPECT_EQ(test, f->reads, 4);
-}
-
-static struct kunit_case lease_cases[] = {
-	KUNIT_CASE(lease_stale_takeover),
-	KUNIT_CASE(lease_incarnation_gone),
-	KUNIT_CASE(lease_renew),
-	KUNIT_CASE(lease_duplicate_node_id),
-	KUNIT_CASE(lease_frozen_node),
-	KUNIT_CASE(lease_validate_taken),
-	KUNIT_CASE(lease_fence),
-	KUNIT_CASE(lease_node_state),
-	KUNIT_CASE(lease_nodes_view),
-	{}
-};
-
-static struct kunit_suite lease_suite = {
-	.name = "blklock_lease",
-	.test_cases = lease_cases,
-};
-
-kunit_test_suites(&format_suite, &sense_suite, &lock_suite, &lease_suite);
+kunit_test_suites(&format_suite, &sense_suite, &lock_suite);
 
 MODULE_DESCRIPTION("KUnit tests for blklock");
 MODULE_LICENSE("GPL");

@@ -133,7 +133,7 @@ void blklock_reap_workfn(struct work_struct *work)
 		mutex_unlock(&lk->mutex);
 	}
 	kfree(op.buf);
-	if (atomic_read(&ls->reap_pending))
+	if (atomic_read(&ls->reap_pending) && blklock_wq)
 		queue_delayed_work(blklock_wq, &ls->reap_work,
 				   msecs_to_jiffies(ls->hdr.hb_interval_ms));
 }
