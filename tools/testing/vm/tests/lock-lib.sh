@@ -47,6 +47,9 @@ wait_file() {
 
 # A lock held in the background by blklockctl: hold "$N1"|"$N2" LOCK.
 hold() {
+	# The file of an earlier hold of this lock must not satisfy the wait
+	# before the new job's redirection has truncated it.
+	rm -f "$OUT/hold.$2"
 	# shellcheck disable=SC2086
 	$1 acquire "$2" > "$OUT/hold.$2" 2>&1 &
 	echo $! > "$OUT/hold.$2.pid"
