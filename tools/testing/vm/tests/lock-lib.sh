@@ -6,6 +6,8 @@ A=$(basename "$DISK_A")
 B=$(basename "$DISK_B")
 BS=$(cat "/sys/block/$A/queue/logical_block_size")
 OUT=/tmp/lock-test
+# Each test file starts with no output of an earlier one.
+rm -rf "$OUT"
 mkdir -p "$OUT"
 
 # blklockctl as node 1 through DISK_A (the module's own lockspace when it
