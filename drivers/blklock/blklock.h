@@ -358,6 +358,8 @@ enum blklock_hb_state {
  *		the current loss epoch
  * @hb_pending:	image of a renewal whose fate is unknown: resent as it is
  * @hb_pending_epoch: @hb_epoch of @hb_pending
+ * @hb_pending_submit: submission time of @hb_pending's first copy: if it
+ *		lands, the lease counts from then
  * @hb_pending_valid: @hb_pending is set
  * @last_renew_ns: submission time of the last successful renewal
  * @loss_epoch:	grows each time this node loses all its locks
@@ -394,6 +396,7 @@ struct blklock_space {
 	int hb_epoch;
 	struct blklock_hbrec hb_pending;
 	int hb_pending_epoch;
+	u64 hb_pending_submit;
 	bool hb_pending_valid;
 	u64 last_renew_ns;
 	atomic_t loss_epoch;

@@ -299,7 +299,8 @@ static enum hrtimer_restart blklock_fence_timerfn(struct hrtimer *t)
 static enum blklock_hb_state blklock_hb_plan(struct blklock_space *ls,
 					     struct blklock_hbrec *cur,
 					     struct blklock_hbrec *next,
-					     int *next_epoch, u64 *last)
+					     int *next_epoch, u64 *last,
+					     u64 *submit)
 {
 	enum blklock_hb_state state;
 
@@ -308,8 +309,13 @@ static enum blklock_hb_state blklock_hb_plan(struct blklock_space *ls,
 	*cur = ls->hb;
 	*last = ls->last_renew_ns;
 	if (ls->hb_pending_valid) {
+		/*
+		 * The image may have landed when its first copy was sent:
+		 * the lease counts from that submission, not this one.
+		 */
 		*next = ls->hb_pending;
 		*next_epoch = ls->hb_pending_epoch;
+		*submit = ls->hb_pending_submit;
 	} else {
 		*next = *cur;
 		next->counter++;
@@ -363,6 +369,8 @@ static void blklock_hb_settle(struct blklock_space *ls, enum blklock_fate fate,
 	}
 	if (fate == BLKLOCK_FATE_UNKNOWN) {
 		spin_lock_bh(&ls->hb_lock);
+		if (!ls->hb_pending_valid)
+			ls->hb_pending_submit = submit;
 		ls->hb_pending = *next;
 		ls->hb_pending_epoch = next_epoch;
 		ls->hb_pending_valid = true;
@@ -399,7 +407,7 @@ void blklock_lease_renew(struct blklock_space *ls)
 	    submit - READ_ONCE(ls->last_renew_ns) >= blklock_fence_after_ns(ls))
 		blklock_lease_fence(ls, "was frozen past its renewal deadline",
 				    false);
-	if (blklock_hb_plan(ls, &cur, &next, &next_epoch, &last) ==
+	if (blklock_hb_plan(ls, &cur, &next, &next_epoch, &last, &submit) ==
 	    BLKLOCK_HB_STOPPED)
 		return;
 	fate = blklock_hb_write(ls, &cur, &next, &found);
