@@ -386,9 +386,11 @@ static void lease_unknown_renewal_lands_late(struct kunit *test)
 	struct fake *f = fake_new(test);
 	u8 *img = kunit_kmalloc(test, FAKE_BS, GFP_KERNEL);
 	int epoch = atomic_read(&f->ls.loss_epoch);
+	u64 first;
 
 	KUNIT_ASSERT_NOT_NULL(test, img);
 	f->fault = FAKE_LATE;
+	first = f->now;
 	blklock_lease_renew(&f->ls);
 	/* Heartbeat commands time out within one interval. */
 	KUNIT_EXPECT_EQ(test, f->caw_timeout_ms, (u32)FAKE_HB_MS);
@@ -414,6 +416,8 @@ static void lease_unknown_renewal_lands_late(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.retried_successes), 1);
 	KUNIT_EXPECT_MEMEQ(test, f->blocks[FAKE_HB_LBA + FAKE_NODE - 1], img,
 			   FAKE_BS);
+	/* It may have landed when first sent: the lease counts from then. */
+	KUNIT_EXPECT_EQ(test, f->ls.last_renew_ns, first);
 
 	fake_advance_ms(f, FAKE_HB_MS);
 	blklock_lease_renew(&f->ls);
@@ -432,9 +436,11 @@ static void lease_unknown_renewal_never_lands(struct kunit *test)
 {
 	struct fake *f = fake_new(test);
 	u8 *img = kunit_kmalloc(test, FAKE_BS, GFP_KERNEL);
+	u64 first;
 
 	KUNIT_ASSERT_NOT_NULL(test, img);
 	f->fault = FAKE_LATE;
+	first = f->now;
 	blklock_lease_renew(&f->ls);
 	memcpy(img, f->last_caw[1], FAKE_BS);
 	KUNIT_EXPECT_TRUE(test, f->ls.hb_pending_valid);
@@ -450,6 +456,7 @@ static void lease_unknown_renewal_never_lands(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->ls.hb.counter, 2ULL);
 	KUNIT_EXPECT_TRUE(test, blklock_lease_live(&f->ls));
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.retried_successes), 0);
+	KUNIT_EXPECT_EQ(test, f->ls.last_renew_ns, first);
 
 	KUNIT_EXPECT_FALSE(test, fake_land(f));
 	fake_advance_ms(f, FAKE_HB_MS);
