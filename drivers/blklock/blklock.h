@@ -40,6 +40,14 @@
 
 /* ---- format.c: on-disk structures ---------------------------------- */
 
+/*
+ * Generations count up from 0 by one per change of owner, or restart at
+ * CLOCK_REALTIME in ns when break repairs a damaged record: neither comes
+ * near 2^63 (the year 2262).  A record at or above it is damaged, so a
+ * generation never wraps.
+ */
+#define BLKLOCK_GENERATION_LIMIT	(1ULL << 63)
+
 /* Bytes at the start of a disk that format inspects for other owners. */
 #define BLKLOCK_SIGNATURE_SCAN_BYTES	(72 * 1024)
 
@@ -516,6 +524,8 @@ int blklock_decode_found(struct blklock_space *ls, struct blklock_lock *lk,
 int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
 		     void *buf);
 void blklock_rec_free(struct blklock_rec *r);
+const char *blklock_rec_impossible(const struct blklock_space *ls,
+				   const struct blklock_rec *r);
 
 /* reap.c */
 void blklock_reap_note(struct blklock_space *ls, struct blklock_lock *lk,

@@ -118,7 +118,9 @@ int blklock_header_check(const struct blklock_header *h, u32 bs, u64 nr_blocks)
 		return -EUCLEAN;
 	if (!blklock_lease_timing_valid(h->hb_interval_ms, h->lease_timeout_ms))
 		return -EUCLEAN;
-	if (h->hb_lba < 1 || h->lock_lba < h->hb_lba + h->max_node_id)
+	/* Slots then records, in that order: no sum may wrap. */
+	if (h->hb_lba < 1 || h->hb_lba > nr_blocks ||
+	    h->lock_lba < h->hb_lba || h->lock_lba - h->hb_lba < h->max_node_id)
 		return -EUCLEAN;
 	if (h->lock_lba > nr_blocks || nr_blocks - h->lock_lba < h->nr_locks)
 		return -EUCLEAN;

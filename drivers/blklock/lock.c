@@ -70,6 +70,26 @@ static u64 blklock_reap_delay_ns(const struct blklock_space *ls)
 	       NSEC_PER_MSEC;
 }
 
+/**
+ * blklock_rec_impossible() - contents blklock never writes
+ * @ls:		lockspace
+ * @r:		a record that decoded (checksum, magic, index, padding)
+ *
+ * Return: NULL for a record blklock could have written, else what is
+ * impossible about it: such a record is damaged.
+ */
+const char *blklock_rec_impossible(const struct blklock_space *ls,
+				   const struct blklock_rec *r)
+{
+	if (r->owner > ls->hdr.max_node_id)
+		return "an owner above the lockspace's node ids";
+	if (r->owner && !r->owner_incarnation)
+		return "an owner but no incarnation";
+	if (r->generation >= BLKLOCK_GENERATION_LIMIT)
+		return "a generation beyond any blklock hands out";
+	return NULL;
+}
+
 /*
  * Decode a lock record block into lk->cached.  A record blklock cannot
  * have written (a bad checksum, impossible contents, an owner above the
@@ -80,15 +100,17 @@ int blklock_decode_found(struct blklock_space *ls, struct blklock_lock *lk,
 			 const void *blk)
 {
 	u64 lba = ls->lba_offset + blklock_lock_lba(ls, lk->index);
+	const char *why;
 	int ret;
 
 	lk->cached_valid = false;
 	ret = blklock_rec_decode(blk, ls->block_size, lk->index, &lk->cached);
-	if (!ret && lk->cached.owner > ls->hdr.max_node_id) {
+	why = ret ? NULL : blklock_rec_impossible(ls, &lk->cached);
+	if (why) {
 		if (blklock_may_report(ls))
-			pr_err("%s: disk block %llu names node %u as the owner of lock %u, above the lockspace's %u node ids: damaged, not touching it (blklockctl break repairs it)\n",
-			       ls->name, lba, lk->cached.owner, lk->index,
-			       ls->hdr.max_node_id);
+			pr_err("%s: disk block %llu holds lock %u with %s (owner %u, generation %llu): damaged, not touching it (blklockctl break repairs it)\n",
+			       ls->name, lba, lk->index, why, lk->cached.owner,
+			       lk->cached.generation);
 		atomic64_inc(&ls->stats.corrupt);
 		return -EUCLEAN;
 	}

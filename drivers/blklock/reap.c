@@ -138,12 +138,15 @@ void blklock_reap_workfn(struct work_struct *work)
 				   msecs_to_jiffies(ls->hdr.hb_interval_ms));
 }
 
-/* A generation above any a damaged record could have held. */
+/* A generation above any blklock handed out for a damaged record. */
 static u64 blklock_repair_generation(const struct blklock_rec *r, bool readable)
 {
 	u64 gen = ktime_get_real_ns();
 
-	return readable && r->generation >= gen ? r->generation + 1 : gen;
+	if (readable && r->generation >= gen &&
+	    r->generation + 1 < BLKLOCK_GENERATION_LIMIT)
+		return r->generation + 1;
+	return gen;
 }
 
 /*
@@ -189,7 +192,7 @@ static int blklock_break_locked(struct blklock_space *ls, struct blklock_lock *l
 	lockdep_assert_held(&lk->mutex);
 	ret = blklock_rec_decode(op->buf, ls->block_size, lk->index, &raw);
 	readable = !ret;
-	if (readable && raw.owner > ls->hdr.max_node_id)
+	if (readable && blklock_rec_impossible(ls, &raw))
 		ret = -EUCLEAN;
 	lk->cached = raw;
 	lk->cached_valid = !ret;

@@ -148,7 +148,7 @@ mark_dmesg
 $N1 acquire 20 --nowait release 20 > "$OUT/dmg" 2>&1
 check damaged-refused [ $? -eq 3 ]
 check damaged-euclean grep -q EUCLEAN "$OUT/dmg"
-check damaged-dmesg has_dmesg "names node 99 as the owner of lock 20, above the lockspace's 8 node ids: damaged"
+check damaged-dmesg has_dmesg "holds lock 20 with an owner above the lockspace's node ids (owner 99, generation 7): damaged"
 check damaged-untouched [ "$(rec $((LL + 20)) owner)" = 99 ]
 now_s=$(date +%s)
 blklockctl break 20 > "$OUT/brk20" 2>&1
