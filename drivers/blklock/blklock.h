@@ -46,7 +46,7 @@
  * near 2^63 (the year 2262).  A record at or above it is damaged, so a
  * generation never wraps.
  */
-#define BLKLOCK_GENERATION_LIMIT	(1ULL << 63)
+#define BLKLOCK_GENERATION_LIMIT	BIT_ULL(63)
 
 /* Bytes at the start of a disk that format inspects for other owners. */
 #define BLKLOCK_SIGNATURE_SCAN_BYTES	(72 * 1024)

@@ -531,7 +531,7 @@ static bool fuzz_disk_same_but(struct fake *f, const u8 *copy, u32 index)
  * generation + 1, or -EBUSY for the live owner with nothing written.
  */
 /* Generations at or above 2^63 are damage (disk-format.rst). */
-#define FZ_GENERATION_LIMIT	(1ULL << 63)
+#define FZ_GENERATION_LIMIT	BIT_ULL(63)
 
 static void fuzz_lock_run(struct kunit *test, const u8 *img, const char *what)
 {
