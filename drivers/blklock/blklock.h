@@ -22,6 +22,7 @@
 #define _BLKLOCK_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/hrtimer.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
