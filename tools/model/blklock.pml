@@ -181,6 +181,14 @@ byte granted[NL];
 byte marked[NL];
 byte cmax[NL];
 
+#ifdef TMAX
+byte tnow;			/* ticks so far: runs are cut at TMAX ticks */
+#define TICK_BOUND	(tnow < TMAX)
+#define TICK_COUNT	tnow++
+#else
+#define TICK_BOUND	true
+#define TICK_COUNT	skip
+#endif
 byte crashes = CRASHES;
 byte freezes = FREEZES;
 byte cuts = CUTS;
@@ -389,7 +397,7 @@ restart:
 	{
 end_hb:
 	do
-	:: { /* blklock_lease_claim: attach again after a crash */
+	:: atomic { /* blklock_lease_claim: attach again after a crash */
 		atomic { st[n] == DOWN && !killhb[n] && !killus[n] && NOQ(n) ->
 			busy[n] = 1; submit(n, K_READ, n, 0, 0) };
 		await(n, IO_TMO);
@@ -439,7 +447,7 @@ end_hb:
 claim_out:
 		atomic { busy[n] = 0; nxt = 0; sc = 0; sst = 0; how = 0; res = 0; val = 0; age = 0; sres = 0; q = 0; b = 0; fresh = 0; ok = 0; j = 0 }
 	   }
-	:: { /* blklock_lease_renew */
+	:: atomic { /* blklock_lease_renew */
 		atomic { (st[n] == LIVE || st[n] == FENCED) && due[n] ->
 			due[n] = 0;
 			hbmoved[n] = 0;
@@ -582,7 +590,7 @@ restart:
 	{
 end_user:
 	do
-	:: { /* blklock_acquire_disk */
+	:: atomic { /* blklock_acquire_disk */
 		atomic {
 			PICK(ACQ_OK);
 #ifdef LIVENESS
@@ -698,9 +706,12 @@ acq_wrote:
 #else
 			lost[I(n, l)] = acqmoved[n];	/* the snapshot's epoch */
 #endif
-			/* property 3: no generation granted twice */
-			assert(RGEN(mn) > marked[l]);
-			marked[l] = RGEN(mn);
+			/* property 3: no generation granted twice (an acquire that
+			 * completes after a fence is lost at once: not a grant) */
+			if
+			:: !lost[I(n, l)] -> assert(RGEN(mn) > marked[l]); marked[l] = RGEN(mn)
+			:: else
+			fi;
 #ifdef LIVENESS
 			waiting[n] = 0;
 #endif
@@ -721,7 +732,7 @@ acq_out:
 			l = 0; si = 0; r = 0; cmpi = 0; mn = 0; m = 0; sres = 0; res = 0; val = 0; age = 0; b = 0; g = 0;
 			ok = 0; gone = 0; ripe = 0 }
 	   }
-	:: { /* blklock_release_disk */
+	:: atomic { /* blklock_release_disk */
 		atomic {
 			PICK(REL_OK);
 			if
@@ -770,7 +781,7 @@ rel_out:
 		atomic { busy[NN + n] = 0; l = 0; mn = 0; sres = 0; res = 0; val = 0; age = 0; g = 0 }
 	   }
 #ifndef NO_VALIDATE
-	:: { /* blklock_validate: CAW(mine -> mine) */
+	:: atomic { /* blklock_validate: CAW(mine -> mine) */
 		atomic {
 			PICK(VAL_OK);
 			busy[NN + n] = 1;
@@ -808,7 +819,7 @@ rel_out:
 			assert(susp[n])
 		fi;
 		l = 0; g = 0 }
-	:: { /* blklock_reap_work */
+	:: atomic { /* blklock_reap_work */
 		atomic {
 			PICK(REAP_OK);
 			busy[NN + n] = 1;
@@ -929,6 +940,7 @@ inline crash(n) {
 /* One tick of real time: each node's clock advances by 1, or by 0 for a
  * suspended node or the one node (if any) whose clock loses a tick. */
 inline tick(sk) {
+	TICK_COUNT;
 	printf("MSC: tick\n");
 	n = 0;
 	do
@@ -1032,7 +1044,7 @@ active proctype env()
 
 	do
 	:: atomic {
-		TICK_OK ->
+		TICK_OK && TICK_BOUND ->
 		if
 		:: sk = NONE
 		:: lag[0] < DRIFT -> sk = 0
@@ -1042,6 +1054,11 @@ active proctype env()
 #endif
 		fi;
 		d_step { tick(sk); sk = 0 } }
+	:: timeout ->
+		/* property 6: nothing can move before the end of the run */
+		printf("MSC: DEADLOCK\n");
+		assert(!TICK_BOUND);
+		break
 	:: atomic {
 		crashes > 0 ->
 		if
