@@ -11,10 +11,18 @@
  * atomically, at any later moment below LAND_MAX ticks of age, or never),
  * crashes, pauses and suspends nodes.  Runs are cut at TMAX ticks.
  *
- * Configurations (-D):
+ * Configurations (-D; run.sh lists the ones checked):
+ *   TMAX      ticks per run
  *   SUSPEND   the freeze is a suspension (clock stopped), property 2
  *   HEALTHY   no certain failures, no crash (timeouts and late landing
  *             stay): property 5
+ *   FREEZES CRASHES FAILS   budgets of pauses (or suspensions), crashes
+ *             and certain failures per run
+ *   TMOS LATES   budgets of timeouts (of commands that could still be
+ *             answered) and of ticks that pass over unanswered commands;
+ *             otherwise a command is answered before the next tick
+ *   DRIFT     ticks one node's clock may lose
+ *   ACQS RELS acquire attempts and releases per node
  * Known-bug variants (-D):
  *   MUT_NONATOMIC_CAW    the target compares, then writes later
  *   MUT_SIGHT_AT_SUBMIT  the watcher dates a first sighting at the READ's
