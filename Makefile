@@ -11,6 +11,7 @@
 #                        the cluster)
 #   make cluster-test    only the cluster: 3 node VMs + an iSCSI target VM
 #   make bench           the benchmark (not part of check): out/bench/
+#   make model           check the Promela model of the protocol with spin
 
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 
@@ -52,4 +53,6 @@ bench:
 static:
 	tools/testing/static.sh
 
-.PHONY: all module tools clean setup demo check kunit vmtest cluster-test bench static
+.PHONY: all module tools clean setup demo check kunit vmtest cluster-test bench static model
+
+model: ; tools/model/run.sh

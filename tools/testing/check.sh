@@ -64,6 +64,7 @@ else
 	stage tools make -s -C "$TOP/tools/blklockctl" check TESTOUT="$OUTDIR/blklockctl-test"
 	stage static "$HERE/static.sh"
 	stage docs docs
+	stage model "$HERE/../model/run.sh"
 	stage kunit "$HERE/kunit/run.sh"
 	stage vm "$HERE/vm/run.sh"
 	stage cluster "$HERE/cluster/run.sh"

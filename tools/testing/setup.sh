@@ -8,7 +8,7 @@
 #   - packages (apt-get): QEMU, busybox-static, Debian's kernel headers
 #     for 6.1 and 6.12, sg3-utils, sparse, linux-source-6.12 and the UML
 #     build tools, gcc-multilib (32-bit ABI test), Sphinx, and
-#     the script linter
+#     the script linter, and spin (the protocol model, tools/model)
 #   - Debian's own kernel images matching those headers, fetched with
 #     apt-get download and unpacked (never installed) under $BLKLOCK_CACHE
 #   - the linux-source-6.12 tree, extracted under $BLKLOCK_CACHE
@@ -23,7 +23,7 @@ PKGS=(
 	linux-headers-amd64 linux-headers-6.12-amd64
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev python3
 	gcc make libc6-dev gcc-multilib sparse sg3-utils groff-base
-	python3-sphinx shellcheck
+	python3-sphinx shellcheck spin
 )
 
 log() { echo "setup: $*" >&2; }

@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Checks tools/model/blklock.pml with spin: each configuration of the real
+# protocol must have no counterexample (exhaustive search), each known-bug
+# variant must have one.  Prints PASS/FAIL lines and "figure" lines;
+# work files and trails go to out/model/.  Two runs at a time.
+#
+#   run.sh [NAME...]    only these configurations/variants
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../testing/lib.sh"
+
+OUT=$OUTDIR/model
+mkdir -p "$OUT"
+PML=$HERE/blklock.pml
+
+# name | expect (ok: no error, bug: a counterexample) | -D flags
+PAUSE="-DTMAX=6 -DDRIFT=1 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
+FAULTS="-DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DCRASHES=0 -DFAILS=0 -DTMOS=1 -DLATES=1"
+SUSP="-DSUSPEND -DTMAX=6 -DDRIFT=0 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
+HEALTHY="-DHEALTHY -DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DTMOS=2 -DLATES=1"
+CRASH="-DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DCRASHES=1 -DFAILS=1 -DTMOS=0 -DLATES=0"
+CONFIGS=(
+	"pause|ok|$PAUSE"
+	"faults|ok|$FAULTS"
+	"crash|ok|$CRASH"
+	"suspend|ok|$SUSP"
+	"healthy|ok|$HEALTHY"
+	"mutant-nonatomic-caw|bug|$FAULTS -DMUT_NONATOMIC_CAW"
+	"mutant-epoch-after-caw|bug|$PAUSE -DMUT_EPOCH_AFTER_CAW"
+	"mutant-live-old-inc|bug|$PAUSE -DMUT_LIVE_OLD_INC"
+	"mutant-no-evict|bug|$SUSP -DMUT_NO_EVICT"
+	"mutant-sight-at-submit|bug|$PAUSE -DMUT_SIGHT_AT_SUBMIT"
+	"mutant-watch-after-read-no-evict|bug|$PAUSE -DMUT_WATCH_AFTER_READ -DMUT_NO_EVICT"
+)
+DEPTH=200000
+
+# check NAME EXPECT FLAGS: prints the result lines into $OUT/NAME.res
+check() {
+	local name=$1 expect=$2 flags=$3 dir=$OUT/$1 t0 t1 errs states depth mem secs what
+	local -a fl
+	read -r -a fl <<< "$flags"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$PML" "$dir/"
+	{
+		if ! (cd "$dir" && spin -a "${fl[@]}" blklock.pml > spin.log 2>&1 &&
+			gcc -O2 -DSAFETY -DHC4 -DMEMLIM=2048 -o pan pan.c > gcc.log 2>&1); then
+			fail "model/$name" "spin or gcc failed: $(tail -n1 "$dir"/*.log | tr '\n' ' ')"
+			return 0
+		fi
+		t0=$(date +%s.%N)
+		# -E: a run cut at TMAX may stop in the middle of an operation;
+		# property 6 is the assertion in env() instead
+		(cd "$dir" && ./pan -E -m"$DEPTH" > pan.log 2>&1) || true
+		t1=$(date +%s.%N)
+		secs=$(echo "$t1 - $t0" | bc | awk '{ printf "%.1f", $1 }')
+		errs=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log" | tail -n1)
+		states=$(awk '/states, stored/ { print $1 }' "$dir/pan.log" | tail -n1)
+		depth=$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$dir/pan.log" | tail -n1)
+		mem=$(awk '/total actual memory usage/ { print $1 }' "$dir/pan.log" | tail -n1)
+		what=$(grep -m1 -E 'assertion violated|invalid end state|acceptance cycle' "$dir/pan.log" |
+			sed 's/^pan:[0-9]*: *//; s/ (at depth.*//' || true)
+		if [ -z "$errs" ]; then
+			fail "model/$name" "pan did not finish: $(tail -n2 "$dir/pan.log" | tr '\n' ' ')"
+			return 0
+		fi
+		if grep -q 'max search depth too small' "$dir/pan.log"; then
+			fail "model/$name" "search cut at depth $DEPTH: not exhaustive"
+			return 0
+		fi
+		if grep -q 'MEMLIM' "$dir/pan.log" || grep -q 'out of memory' "$dir/pan.log"; then
+			fail "model/$name" "out of memory: not exhaustive"
+			return 0
+		fi
+		if [ "$errs" != 0 ]; then
+			(cd "$dir" && spin -t -p "${fl[@]}" blklock.pml > "$OUT/$name.trail.txt" 2>&1) || true
+			grep -E '^ *t=[0-9]+ ' "$OUT/$name.trail.txt" | sed 's/^ *//' > "$OUT/$name.steps.txt" || true
+		fi
+		case $expect/$errs in
+		ok/0) pass "model/$name" ;;
+		ok/*) fail "model/$name" "${what:-error} (trail: out/model/$name.trail.txt)" ;;
+		bug/0) fail "model/$name" "no counterexample" ;;
+		bug/*) pass "model/$name: counterexample found (${what:-error})" ;;
+		esac
+		echo "figure model/$name: $states states, depth $depth, $mem MB, $secs s"
+	} > "$OUT/$name.res"
+}
+
+want=("$@")
+selected() {
+	local w
+	((${#want[@]} == 0)) && return 0
+	for w in "${want[@]}"; do
+		[ "$w" = "$1" ] && return 0
+	done
+	return 1
+}
+
+command -v spin > /dev/null || { fail model "spin is not installed (tools/testing/setup.sh installs it)"; exit 1; }
+start=$(date +%s)
+names=()
+running=0
+for c in "${CONFIGS[@]}"; do
+	IFS='|' read -r name expect flags <<< "$c"
+	selected "$name" || continue
+	names+=("$name")
+	check "$name" "$expect" "$flags" &
+	running=$((running + 1))
+	if ((running >= 2)); then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait || true
+rc=0
+for name in "${names[@]}"; do
+	cat "$OUT/$name.res"
+	grep -q '^FAIL' "$OUT/$name.res" && rc=1
+done
+echo "figure model/total: $(($(date +%s) - start)) s"
+exit $rc
