@@ -260,7 +260,8 @@ struct blklock_nodes {
  * @flags:	must be 0
  * @owner:	out: the node id the record named (0 if free or damaged)
  * @result:	out: BLKLOCK_BREAK_*
- * @old_generation: out: the generation the record held (0 if damaged)
+ * @old_generation: out: the generation the record held (0 if it did not
+ *		decode at all)
  * @generation:	out: the generation of the free record written
  * @reserved:	must be 0
  *
