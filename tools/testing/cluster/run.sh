@@ -513,6 +513,14 @@ stranded() {
 	echo "$s: lock $l $(($(ms) - t0)) ms after the check began: $o"
 	check "$s-no-stranded-record" [ $ok = yes ]
 }
+# all_live SCENARIO: every node's heartbeat is live again (bounded): a
+# scenario that fenced a node must not leave it fenced for the next one.
+all_live() {
+	local n
+	for n in 1 2 3; do
+		check "$1-node$n-live-after" on "node$n" 30 'i=0; while [ "$(cat /sys/kernel/blklock/sda/heartbeat)" != live ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; [ "$(cat /sys/kernel/blklock/sda/heartbeat)" = live ]'
+	done
+}
 FS=$((LL + 67))		# the fencing consumer of the suspend scenario
 on node1 10 "dd if=/dev/zero of=/dev/sda bs=$BS seek=$FS count=1 oflag=direct 2>/dev/null"
 for n in 1 2 3; do on "node$n" 5 'dmesg -c > /dev/null'; done
@@ -592,6 +600,7 @@ HOLD=10			# > io_timeout 8 s, < the 15 s libiscsi's NOPs take to reconnect
 BOUND=15		# io_timeout 8 s + interval 1 s + slack
 
 if want late-watch; then
+all_live before-late-watch
 # Node 3 waits for a lock that healthy node 1 holds; node 3's traffic is
 # held for 10 s and then delivered.  Node 3 must not take the lock.
 WL=21
@@ -622,6 +631,7 @@ on node3 10 'killall blklockctl 2>/dev/null; sleep 0.3' > /dev/null
 fi
 
 if want late-renew; then
+all_live before-late-renew
 # Node 2 holds a lock and renews its heartbeat; its traffic is held for
 # 10 s and then delivered: its renewals land late, after node 1 took the
 # lock over.  Node 2 must hear of the loss, must not be stopped as a
@@ -656,6 +666,7 @@ on node1 10 'killall blklockctl 2>/dev/null; sleep 0.3' > /dev/null
 fi
 
 if want late-release; then
+all_live before-late-release
 # Node 3 releases a lock while its traffic is held for 10 s (the release
 # lands late); node 1 waits for the lock meanwhile.  Afterwards the lock
 # has at most one owner, and the record ends free or held.
@@ -679,6 +690,7 @@ on node1 10 'killall blklockctl 2>/dev/null; sleep 0.3' > /dev/null
 fi
 
 if want late-acquire; then
+all_live before-late-acquire
 # Node 2 acquires a free lock while its traffic is held for 10 s (the
 # COMPARE AND WRITE lands after the initiator's 8 s timeout).  The record
 # it may leave naming node 2 must not stay without a holder longer than
@@ -705,6 +717,9 @@ on node2 10 'dmesg -c' > "$D/late-acquire-dmesg2"
 fi
 
 # ---- node 3 is killed (kill -9 of its QEMU) while it holds the lock --------
+
+# The fault scenarios may have fenced a node that rejoins only now.
+all_live before-kill
 
 KL=9
 on node3 5 "blklockctl acquire $KL > /tmp/k 2>&1 &"
