@@ -518,7 +518,7 @@ stranded() {
 all_live() {
 	local n
 	for n in 1 2 3; do
-		check "$1-node$n-live-after" on "node$n" 30 'i=0; while [ "$(cat /sys/kernel/blklock/sda/heartbeat)" != live ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; [ "$(cat /sys/kernel/blklock/sda/heartbeat)" = live ]'
+		check "$1-node$n-live" on "node$n" 30 'i=0; while [ "$(cat /sys/kernel/blklock/sda/heartbeat)" != live ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; [ "$(cat /sys/kernel/blklock/sda/heartbeat)" = live ]'
 	done
 }
 FS=$((LL + 67))		# the fencing consumer of the suspend scenario
