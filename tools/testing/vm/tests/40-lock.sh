@@ -145,6 +145,20 @@ check run-env grep -q "gen=2 lock=8" "$OUT/run"
 $N1 run 8 -- sh -c "blklock-disk record $DISK_B $((LL + 8))" > "$OUT/run2" 2>&1
 check run-holds-lock grep -q "owner 1 generation 3 " "$OUT/run2"
 check run-releases [ "$(rec $((LL + 8)) owner)" = 0 ]
+# CMD inherits the open file: killing blklockctl alone leaves the lock
+# held until CMD ends, as with flock(1).
+rm -f "$OUT/go" "$OUT/started"
+$N1 run 8 -- sh -c "touch $OUT/started; while [ ! -e $OUT/go ]; do sleep 0.1; done" > "$OUT/run3" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] && [ ! -e "$OUT/started" ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+check run-parent-killed-lock-held [ "$(rec $((LL + 8)) owner)" = 1 ]
+touch "$OUT/go"
+i=0
+while [ $i -lt 50 ] && [ "$(rec $((LL + 8)) owner)" != 0 ]; do sleep 0.1; i=$((i + 1)); done
+check run-cmd-end-frees-lock [ "$(rec $((LL + 8)) owner)" = 0 ]
 
 # ---- ABI ------------------------------------------------------------------
 
