@@ -6,8 +6,9 @@
 # PASS/FAIL/SKIP line per guest check, named vm-<kernel>-<profile>/...
 #
 #   run.sh [--kernel 6.1|6.12|debug|all] [--profile scsi_debug|lio|all]
-#          [--tests GLOB] [--timeout SECONDS] [--script FILE]
+#          [--tests 'GLOB...'] [--timeout SECONDS] [--script FILE]
 #
+# --tests takes one or more globs of test file names, separated by spaces.
 # --script runs FILE in the guest instead of the tests and prints its
 # output (make demo uses it).
 #
@@ -45,7 +46,7 @@ G=$OUTDIR/guest
 
 # Build the initramfs for kernel $1 (version) and profile $2, named $4.
 make_initrd() {
-	local kver=$1 profile=$2 kimg=$3 k=$4 root f t
+	local kver=$1 profile=$2 kimg=$3 k=$4 root f t g picked
 	root=$OUTDIR/vmroot-$k
 	busybox_root "$root"
 	mkdir -p "$root/tests"
@@ -71,8 +72,14 @@ make_initrd() {
 	fi
 	for t in "$HERE"/tests/[0-9]*.sh; do
 		f=$(basename "$t")
-		# shellcheck disable=SC2254
-		case $f in $glob) ;; *) continue ;; esac
+		picked=no
+		set -f	# the globs are for the names below, not for the cwd
+		for g in $glob; do
+			# shellcheck disable=SC2254
+			case $f in $g) picked=yes ;; esac
+		done
+		set +f
+		[ "$picked" = yes ] || continue
 		if grep -q '^# profiles:' "$t" && ! grep '^# profiles:' "$t" | grep -qw "$profile"; then
 			continue
 		fi
