@@ -27,7 +27,8 @@
 #                   evictions, fences, reaped records, refused stale
 #                   writes, the rate, the faults by kind
 #   summary.json    the same for machines
-#   violations.txt  every violation with the events around it
+#   violations.txt  every violation, the workers and guest times involved,
+#                   and the faults
 #   faults.log      every fault (host time), progress.log, nodeN/ (each
 #                   node's events, progress, dmesg), vm-*.log (consoles)
 # Exit status: 0 if the target was reached without a violation; 1 on a
@@ -42,7 +43,7 @@
 # and the start of the next, 30; 0: no faults), SOAK_FAULTS (the kinds
 # to draw from, "freeze suspend late cut"), SOAK_THINK_MS (a worker's
 # longest pause outside the lock, 10), SOAK_SEED (random if unset):
-#   make soak SOAK_TARGET=5000 SOAK_FAULT_EVERY=20
+#   make soak SOAK_TARGET=5000 SOAK_FAULT_EVERY=5
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
