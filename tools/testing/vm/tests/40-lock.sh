@@ -187,14 +187,22 @@ hold "$N2" 12
 sup0=$(stat_a reports_suppressed)
 mark_dmesg
 i=0
+t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
 while [ $i -lt 30 ]; do
 	$N1 acquire 12 --nowait >/dev/null 2>&1
 	i=$((i + 1))
 done
+el=$(($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0))
 lines=$(new_dmesg | grep -c "atomic test and set of disk block $((LL + 12))")
 # Burst of 10 per 5 s: 30 tries in at most two windows print at most 20.
-check ratelimit-bounded [ "$lines" -le 20 ]
-check ratelimit-counted [ $(($(stat_a reports_suppressed) - sup0)) -ge 10 ]
+# On a slow kernel (the debug one) the tries may span more windows, and
+# the bound then says nothing: that is a skip, not a pass.
+if [ "$el" -lt 500 ]; then
+	check ratelimit-bounded [ "$lines" -le 20 ]
+	check ratelimit-counted [ $(($(stat_a reports_suppressed) - sup0)) -ge 10 ]
+else
+	skip ratelimit-bounded "30 tries took $((el / 100)) s, more than one 5 s window"
+fi
 unhold 12
 
 # ---- shared-counter storm ---------------------------------------------------
