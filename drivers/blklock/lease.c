@@ -430,8 +430,11 @@ static int blklock_claim_watch(struct blklock_space *ls,
 		if (msleep_interruptible(ls->hdr.hb_interval_ms / 2))
 			return -EINTR;
 		ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, &now);
-		if (ret)
+		if (ret) {
+			pr_err("%s: cannot read the heartbeat slot of node %u (error %d)\n",
+			       ls->name, ls->node_id, ret);
 			return ret;
+		}
 		if (blklock_hb_same_renewal(&now, cur)) {
 			*cur = now;	/* evicted meanwhile: still nobody */
 			continue;
