@@ -8,6 +8,8 @@
 #   docs    Documentation/ reStructuredText and the man page, warning-free
 #   kunit   KUnit suites on UML (linux-source-6.12)
 #   vm      the guest tests on both kernels, scsi_debug and LIO
+#   debug   the guest tests on the debug kernel (KASAN, lockdep, kmemleak,
+#           UBSAN, debug objects, fault injection): any report fails
 #   cluster 3 node VMs sharing a LUN that a target VM serves over iSCSI
 # and ends with one line: N passed, N failed, N skipped.
 set -uo pipefail
@@ -67,6 +69,7 @@ else
 	stage model "$HERE/../model/run.sh"
 	stage kunit "$HERE/kunit/run.sh"
 	stage vm "$HERE/vm/run.sh"
+	stage debug "$HERE/vm/run.sh" --kernel debug
 	stage cluster "$HERE/cluster/run.sh"
 fi
 
