@@ -57,6 +57,12 @@ since_mark() {
 }
 owner_gen() { echo "$(rec $((LL + $1)) owner)/$(rec $((LL + $1)) generation)"; }
 count_dmesg() { new_dmesg | grep -cF -- "$1"; }
+# said_once LINE: dmesg holds LINE once, or the rate limit held it back
+# and said so (reports that come at the same instant contend for it).
+said_once() {
+	n=$(count_dmesg "$1")
+	[ "$n" = 1 ] || { [ "$n" = 0 ] && has_dmesg "reports suppressed by rate limiting"; }
+}
 
 # scsi_debug's global injection, on every command of both paths:
 # sd_inject OPTS EVERY_NTH (4: the command is dropped and times out;
@@ -191,11 +197,11 @@ told=$?
 sd_clear
 check timeout-acquire-fails [ $rc2 -eq 3 ]
 check timeout-acquire-etime grep -q "acquire lock 2: .*(ETIME)" "$OUT/t2"
-check timeout-acquire-dmesg has_dmesg "$A: acquire of lock 2: compare and write of disk block $((LL + 2)) failed (host status 0x03 (errno -62)) and may still execute later; the lock is not this file's, and the reaper frees what it may leave"
-check timeout-acquire-one-line [ "$(count_dmesg 'of lock 2:')" = 1 ]
+check timeout-acquire-dmesg said_once "$A: acquire of lock 2: compare and write of disk block $((LL + 2)) failed (host status 0x03 (errno -62)) and may still execute later; the lock is not this file's, and the reaper frees what it may leave"
+check timeout-acquire-one-line [ "$(count_dmesg 'of lock 2:')" -le 1 ]
 check timeout-release-enolck grep -q "release lock 3: .*(ENOLCK)" "$OUT/hold.3"
-check timeout-release-dmesg has_dmesg "$A: release of lock 3: compare and write of disk block $((LL + 3)) failed (host status 0x03 (errno -62)) and may still execute later"
-check timeout-release-one-line [ "$(count_dmesg 'of lock 3:')" = 1 ]
+check timeout-release-dmesg said_once "$A: release of lock 3: compare and write of disk block $((LL + 3)) failed (host status 0x03 (errno -62)) and may still execute later"
+check timeout-release-one-line [ "$(count_dmesg 'of lock 3:')" -le 1 ]
 check timeout-attach-fails sh -c "[ $rca -eq 3 ] && grep -q '(ETIME)' $OUT/tatt"
 check timeout-attach-dmesg has_dmesg "cannot attach $DISK_B: reading its header failed: host status 0x03 (errno -62)"
 check timeout-fenced [ $fenced -eq 0 ]
@@ -290,7 +296,9 @@ t1=$(ms_now)
 sd_clear
 check detach-outage-rmmod [ $rc -eq 0 ]
 figure "rmmod while every command times out: $((t1 - t0)) ms"
-check detach-outage-bounded [ $((t1 - t0)) -le 5000 ]
+# A renewal in flight, then the COMPARE AND WRITE that marks the slot
+# left: two commands and their READs, each timing out.
+check detach-outage-bounded [ $((t1 - t0)) -le 8000 ]
 check detach-outage-dmesg has_dmesg "$A: could not mark the heartbeat slot of node 1 as left (fate unknown); the next attach of this node id waits one lease"
 check detach-outage-detached has_dmesg "$A: detached node 1"
 check detach-outage-slot-not-left [ "$(blklock-disk hb "$DISK_B" 1 | awk '{ print $8 }')" = 0 ]
