@@ -149,12 +149,13 @@ static bool blklock_hb_is_evicted(const struct blklock_hbrec *found,
 /*
  * COMPARE AND WRITE of this node's slot from @cur to @next, with the
  * preallocated buffer.  Returns the fate; *found is what the slot held
- * afterwards when the fate is CHANGED.
+ * afterwards when the fate is CHANGED; *err, unless @err is NULL, the
+ * errno of a command that did not write (blklock_fate_errno()).
  */
 static enum blklock_fate blklock_hb_write(struct blklock_space *ls,
 					  const struct blklock_hbrec *cur,
 					  const struct blklock_hbrec *next,
-					  struct blklock_hbrec *found)
+					  struct blklock_hbrec *found, int *err)
 {
 	struct blklock_caw op = {
 		.lba = blklock_hb_lba(ls, ls->node_id),
@@ -172,6 +173,8 @@ static enum blklock_fate blklock_hb_write(struct blklock_space *ls,
 	    blklock_hb_decode(blklock_caw_found(ls, &op), ls->block_size,
 			      ls->node_id, found))
 		memset(found, 0, sizeof(*found));
+	if (err)
+		*err = blklock_fate_errno(&op, fate);
 	return fate;
 }
 
@@ -410,7 +413,7 @@ void blklock_lease_renew(struct blklock_space *ls)
 	if (blklock_hb_plan(ls, &cur, &next, &next_epoch, &last, &submit) ==
 	    BLKLOCK_HB_STOPPED)
 		return;
-	fate = blklock_hb_write(ls, &cur, &next, &found);
+	fate = blklock_hb_write(ls, &cur, &next, &found, NULL);
 	blklock_hb_settle(ls, fate, &cur, &next, next_epoch, &found, submit,
 			  last);
 }
@@ -430,8 +433,11 @@ static int blklock_claim_watch(struct blklock_space *ls,
 		if (msleep_interruptible(ls->hdr.hb_interval_ms / 2))
 			return -EINTR;
 		ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, &now);
-		if (ret)
+		if (ret) {
+			pr_err("%s: cannot read the heartbeat slot of node %u (error %d)\n",
+			       ls->name, ls->node_id, ret);
 			return ret;
+		}
 		if (blklock_hb_same_renewal(&now, cur)) {
 			*cur = now;	/* evicted meanwhile: still nobody */
 			continue;
@@ -483,7 +489,7 @@ int blklock_lease_claim(struct blklock_space *ls)
 		.timestamp = ktime_get_real_ns(),
 	};
 	submit = ls->ops->now_ns(ls);
-	fate = blklock_hb_write(ls, &cur, &next, &found);
+	fate = blklock_hb_write(ls, &cur, &next, &found, &ret);
 	if (fate == BLKLOCK_FATE_CHANGED) {
 		pr_err("node id %u is in use by another host: its slot on %s changed while this node took it (found incarnation %016llx counter %llu)\n",
 		       ls->node_id, ls->name, found.incarnation, found.counter);
@@ -492,7 +498,7 @@ int blklock_lease_claim(struct blklock_space *ls)
 	if (fate != BLKLOCK_FATE_WROTE) {
 		pr_err("%s: cannot write the heartbeat slot of node %u (%s)\n",
 		       ls->name, ls->node_id, blklock_fate_name(fate));
-		return fate == BLKLOCK_FATE_UNKNOWN ? -ETIME : -EIO;
+		return ret;
 	}
 	ls->hb = next;
 	ls->hb_epoch = atomic_read(&ls->loss_epoch);
@@ -518,7 +524,7 @@ void blklock_lease_leave(struct blklock_space *ls)
 	next.counter++;
 	next.timestamp = ktime_get_real_ns();
 	next.flags = BLKLOCK_HB_DETACHED;
-	fate = blklock_hb_write(ls, &ls->hb, &next, &found);
+	fate = blklock_hb_write(ls, &ls->hb, &next, &found, NULL);
 	if (fate != BLKLOCK_FATE_WROTE)
 		pr_warn("%s: could not mark the heartbeat slot of node %u as left (%s); the next attach of this node id waits one lease\n",
 			ls->name, ls->node_id, blklock_fate_name(fate));

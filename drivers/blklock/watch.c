@@ -176,9 +176,14 @@ int blklock_lease_owner_stale(struct blklock_space *ls,
 	ret = blklock_read_hb(ls, rec->owner, buf, &hb);
 	done = ls->ops->now_ns(ls);
 	kfree(buf);
-	if ((ret == -EBADMSG || ret == -EUCLEAN) && blklock_may_report(ls))
-		pr_err("%s: the heartbeat slot of node %u is damaged: the locks it holds cannot be judged (blklockctl dump shows it)\n",
-		       ls->name, rec->owner);
+	if (ret && blklock_may_report(ls)) {
+		if (ret == -EBADMSG || ret == -EUCLEAN)
+			pr_err("%s: the heartbeat slot of node %u is damaged: the locks it holds cannot be judged (blklockctl dump shows it)\n",
+			       ls->name, rec->owner);
+		else
+			pr_err("%s: cannot read the heartbeat slot of node %u (error %d): the locks it holds cannot be judged\n",
+			       ls->name, rec->owner, ret);
+	}
 	if (ret)
 		return ret;
 	if (!hb.incarnation || hb.incarnation != rec->owner_incarnation ||
