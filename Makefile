@@ -12,6 +12,8 @@
 #   make cluster-test    only the cluster: 3 node VMs + an iSCSI target VM
 #   make bench           the benchmark (not part of check): out/bench/
 #   make model           check the Promela model of the protocol with spin
+#   make fuzz            the ioctl fuzzer, 600 s per kernel (not part of
+#                        check; BLKLOCK_FUZZ_SECS=, BLKLOCK_FUZZ_SEED=)
 
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 
@@ -53,6 +55,8 @@ bench:
 static:
 	tools/testing/static.sh
 
-.PHONY: all module tools clean setup demo check kunit vmtest cluster-test bench static model
+.PHONY: all module tools clean setup demo check kunit vmtest cluster-test bench static model fuzz
 
 model: ; tools/model/run.sh
+
+fuzz: ; tools/testing/fuzz/run.sh

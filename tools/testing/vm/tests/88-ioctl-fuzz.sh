@@ -63,6 +63,10 @@ fuzz() {
 	grep '^locks:' "$OUT/$name-dump" | sed "s/^/$name: dump: /"
 }
 
+# The fuzzer's messages push the earlier tests' out of the ring buffer,
+# whose tail guest-init prints at the end: keep them in the log.
+dmesg | sed 's/^/dmesg before the fuzzer: /'
+
 load_blklock
 blklockctl format "$DISK_A" --locks 64 --max-nodes 8 --force > "$OUT/fmt" 2>&1
 check fuzz-format [ $? -eq 0 ]
