@@ -61,7 +61,7 @@ else
 fi
 for src in "$TOP"/tools/testing/vm/helpers/*.c "$TOP"/tools/bench/blklock-bench.c; do
 	h=$(basename "$src" .c)
-	if ! gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -static -o "$G/$h" "$src" \
+	if ! gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -pthread -static -o "$G/$h" "$src" \
 		"$TOP/tools/lib/sgcaw.c" "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 		fail "build/$h" "$(tail -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
 		rc=1
@@ -82,7 +82,7 @@ for bits in 64 32; do
 	fi
 done
 # The ABI checker again as a 32-bit program: the compat_ioctl path.
-if gcc "${CFLAGS_STRICT[@]}" -m32 -static -o "$G/blklock-abi32" \
+if gcc "${CFLAGS_STRICT[@]}" -m32 -pthread -static -o "$G/blklock-abi32" \
 	"$TOP/tools/testing/vm/helpers/blklock-abi.c" -I"$TOP/tools/lib" \
 	"$TOP/tools/lib/sgcaw.c" "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 	pass build/blklock-abi32
