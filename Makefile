@@ -15,6 +15,8 @@
 #                        SOAK_TIME=, ...: tools/testing/cluster/soak.sh)
 #   make bench           the benchmark (not part of check): out/bench/
 #   make model           check the Promela model of the protocol with spin
+#   make fuzz            the ioctl fuzzer, 600 s per kernel (not part of
+#                        check; BLKLOCK_FUZZ_SECS=, BLKLOCK_FUZZ_SEED=)
 
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 
@@ -59,6 +61,8 @@ bench:
 static:
 	tools/testing/static.sh
 
-.PHONY: all module tools clean setup demo check kunit vmtest cluster-test soak bench static model
+.PHONY: all module tools clean setup demo check kunit vmtest cluster-test soak bench static model fuzz
 
 model: ; tools/model/run.sh
+
+fuzz: ; tools/testing/fuzz/run.sh

@@ -21,6 +21,9 @@
 # kernel of tools/testing/debug-kernel/.  After every boot the guest's
 # dmesg is searched for kernel reports (kernel_reports below) and, where
 # kmemleak exists, its scan after the last rmmod for leaks of blklock.
+#
+# BLKLOCK_FUZZ_SECS and BLKLOCK_FUZZ_SEED reach the ioctl fuzzer's test
+# (88-ioctl-fuzz) through the kernel command line.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
@@ -40,6 +43,11 @@ while (($#)); do
 done
 [ "$kernels" = all ] && kernels="6.1 6.12"
 [ "$profiles" = all ] && profiles="scsi_debug lio"
+
+# The ioctl fuzzer's time and seed, for the guest (88-ioctl-fuzz.sh).
+fuzz_args=
+[ -z "${BLKLOCK_FUZZ_SECS:-}" ] || fuzz_args+=" blklock.fuzz_secs=$BLKLOCK_FUZZ_SECS"
+[ -z "${BLKLOCK_FUZZ_SEED:-}" ] || fuzz_args+=" blklock.fuzz_seed=$BLKLOCK_FUZZ_SEED"
 
 MODS="sd_mod sg scsi_debug loop target_core_mod target_core_file tcm_loop libcrc32c crc32c_generic configfs"
 G=$OUTDIR/guest
@@ -152,7 +160,7 @@ for k in $kernels; do
 			-m "$mem" -smp 2 -nographic -no-reboot \
 			-kernel "$kimg/boot/vmlinuz-$kver" \
 			-initrd "$OUTDIR/initrd-$k-$p.gz" \
-			-append "console=ttyS0 loglevel=1 panic=-1 log_buf_len=16M blklock.profile=$p" \
+			-append "console=ttyS0 loglevel=1 panic=-1 log_buf_len=16M blklock.profile=$p$fuzz_args" \
 			< /dev/null > "$log" 2>&1
 		qrc=$?
 		set -e
