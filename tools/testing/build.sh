@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Builds blklock.ko for Debian's 6.1 and 6.12 kernels with W=1 (any
-# warning fails), blklockctl, and the static binaries the test VMs run.
+# Builds blklock.ko for Debian's 6.1 and 6.12 kernels and for the debug
+# kernel (tools/testing/debug-kernel/) with W=1 (any warning fails),
+# blklockctl, and the static binaries the test VMs run.
 #   out/<kver>/blklock.ko     the module, from a copy of the sources
 #   out/<kver>/blklock-test.ko   the same with the test hooks (lease tests)
 #   out/guest/                blklockctl, test helpers and the ioctl
@@ -12,18 +13,17 @@ set -euo pipefail
 load_env
 
 build_module() {
-	local kver=$1 kdir=$2 name
+	local kver=$1 kdir=$2 k=$3 name=build/$3
 	local dir=$OUTDIR/$kver
-	name=build/$(kshort "$kver")
 	rm -rf "$dir/src"
 	mkdir -p "$dir/src"
 	cp -r "$TOP/Kbuild" "$TOP/drivers" "$TOP/include" "$dir/src/"
-	if ! make -C "$kdir" M="$dir/src" W=1 modules > "$LOGDIR/$(kshort "$kver")-build.log" 2>&1; then
-		fail "$name" "build failed: $(grep -m1 -E 'error|Error' "$LOGDIR/$(kshort "$kver")-build.log")"
+	if ! make -C "$kdir" M="$dir/src" W=1 modules > "$LOGDIR/$k-build.log" 2>&1; then
+		fail "$name" "build failed: $(grep -m1 -E 'error|Error' "$LOGDIR/$k-build.log")"
 		return 1
 	fi
-	if grep -q 'warning:' "$LOGDIR/$(kshort "$kver")-build.log"; then
-		fail "$name" "$(grep -c 'warning:' "$LOGDIR/$(kshort "$kver")-build.log") warning(s), first: $(grep -m1 'warning:' "$LOGDIR/$(kshort "$kver")-build.log")"
+	if grep -q 'warning:' "$LOGDIR/$k-build.log"; then
+		fail "$name" "$(grep -c 'warning:' "$LOGDIR/$k-build.log") warning(s), first: $(grep -m1 'warning:' "$LOGDIR/$k-build.log")"
 		return 1
 	fi
 	cp "$dir/src/blklock.ko" "$dir/blklock.ko"
@@ -33,19 +33,25 @@ build_module() {
 	mkdir -p "$dir/test-src"
 	cp -r "$TOP/Kbuild" "$TOP/drivers" "$TOP/include" "$dir/test-src/"
 	if make -C "$kdir" M="$dir/test-src" W=1 BLKLOCK_TEST_HOOKS=y modules \
-		> "$LOGDIR/$(kshort "$kver")-build-test.log" 2>&1 &&
-	   ! grep -q 'warning:' "$LOGDIR/$(kshort "$kver")-build-test.log"; then
+		> "$LOGDIR/$k-build-test.log" 2>&1 &&
+	   ! grep -q 'warning:' "$LOGDIR/$k-build-test.log"; then
 		cp "$dir/test-src/blklock.ko" "$dir/blklock-test.ko"
 		pass "$name-test-hooks"
 	else
-		fail "$name-test-hooks" "see $LOGDIR/$(kshort "$kver")-build-test.log"
+		fail "$name-test-hooks" "see $LOGDIR/$k-build-test.log"
 		return 1
 	fi
 }
 
 rc=0
-build_module "$KVER_61" "$KDIR_61" || rc=1
-build_module "$KVER_612" "$KDIR_612" || rc=1
+build_module "$KVER_61" "$KDIR_61" 6.1 || rc=1
+build_module "$KVER_612" "$KDIR_612" 6.12 || rc=1
+if [ -n "${KVER_DBG:-}" ]; then
+	build_module "$KVER_DBG" "$KDIR_DBG" debug || rc=1
+else
+	fail build/debug "no debug kernel: tools/testing/debug-kernel/build.sh (make setup) did not run"
+	rc=1
+fi
 
 # User space: warning-free C11.
 G=$OUTDIR/guest
@@ -53,7 +59,8 @@ mkdir -p "$G"
 CFLAGS_STRICT=(-std=c11 -Wall -Wextra -Werror -O2 -I"$TOP/include/uapi")
 if make -s -C "$TOP/tools/blklockctl" CFLAGS="-O2 -Werror" > "$LOGDIR/tools-build.log" 2>&1 &&
    gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -static -o "$G/blklockctl" \
-	"$TOP"/tools/blklockctl/{blklockctl,report,ondisk}.c "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
+	"$TOP"/tools/blklockctl/{blklockctl,cmd,ops,admin,run,errors,json,report,dump,ondisk}.c \
+	"$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 	pass build/blklockctl
 else
 	fail build/blklockctl "$(head -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"

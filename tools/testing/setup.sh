@@ -13,6 +13,8 @@
 #     apt-get download and unpacked (never installed) under $BLKLOCK_CACHE
 #   - the linux-source-6.12 tree, extracted under $BLKLOCK_CACHE
 #   - $BLKLOCK_CACHE/env.sh, which the other scripts source
+#   - the debug kernel (KASAN, lockdep, kmemleak...) built from that tree
+#     by debug-kernel/build.sh, once (about NN minutes on 2 cores)
 set -euo pipefail
 
 CACHE=${BLKLOCK_CACHE:-/var/cache/blklock}
@@ -95,4 +97,5 @@ KIMG_612=$CACHE/kernels/$KVER_612
 KSRC=$KSRC
 ENV
 mv "$CACHE/env.sh.new" "$CACHE/env.sh"
-log "ready: kernels $KVER_61 and $KVER_612, cache $CACHE"
+"$(dirname "$0")/debug-kernel/build.sh"
+log "ready: kernels $KVER_61, $KVER_612 and $(sed -n 's/^KVER_DBG=//p' "$CACHE/env.sh"), cache $CACHE"

@@ -21,9 +21,15 @@ load_env
 BUILD=$CACHE/debug-build
 FRAG=$HERE/debug.config
 stamp="$(sha256sum "$FRAG" | cut -c1-16) $(cat "$CACHE/src/.version" 2>/dev/null)"
+# put_env: the debug kernel's lines of env.sh (setup.sh rewrites that file)
+put_env() {
+	sed -i '/^K\(VER\|DIR\|IMG\)_DBG=/d' "$CACHE/env.sh"
+	cat "$BUILD/env" >> "$CACHE/env.sh"
+}
 if [ -f "$BUILD/.blklock-ready" ] && [ "$(cat "$BUILD/.blklock-ready")" = "$stamp" ] &&
-	grep -q '^KVER_DBG=' "$CACHE/env.sh"; then
-	echo "debug kernel: up to date ($(sed -n 's/^KVER_DBG=//p' "$CACHE/env.sh"))" >&2
+	[ -f "$BUILD/env" ]; then
+	put_env
+	echo "debug kernel: up to date ($(sed -n 's/^KVER_DBG=//p' "$BUILD/env"))" >&2
 	exit 0
 fi
 
@@ -55,11 +61,11 @@ cp "$BUILD/arch/x86/boot/bzImage" "$img/boot/vmlinuz-$kver"
 kmake INSTALL_MOD_PATH="$img" modules_install > /dev/null
 rm -f "$img/lib/modules/$kver/build" "$img/lib/modules/$kver/source"
 
-sed -i '/^K\(VER\|DIR\|IMG\)_DBG=/d' "$CACHE/env.sh"
-cat >> "$CACHE/env.sh" <<ENV
+cat > "$BUILD/env" <<ENV
 KVER_DBG=$kver
 KDIR_DBG=$BUILD
 KIMG_DBG=$img
 ENV
+put_env
 echo "$stamp" > "$BUILD/.blklock-ready"
 echo "debug kernel: built $kver in $(($(date +%s) - t0)) s" >&2

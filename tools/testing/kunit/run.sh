@@ -6,6 +6,9 @@
 # tools/testing/kunit/kunit.py builds and runs them on UML.  The build
 # directory stays in $BLKLOCK_CACHE/kunit-build, so a rerun only
 # recompiles what changed.  Prints PASS/FAIL/SKIP kunit/<suite>.<case>.
+# The UML kernel has KASAN, lockdep (PROVE_LOCKING), DEBUG_ATOMIC_SLEEP,
+# DEBUG_LIST and UBSAN (blklock.kunitconfig); a report of any of them in
+# the kernel's log fails kunit/kernel-reports even if every case passed.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
@@ -40,6 +43,7 @@ if [ ! -s "$JSON" ]; then
 	fail kunit/build "kunit.py exited $krc without results: $(grep -m1 -E 'error|ERROR' "$LOG" || tail -n 1 "$LOG")"
 	exit 1
 fi
+set +e
 python3 - "$JSON" <<'PY'
 import json, sys
 
@@ -71,3 +75,17 @@ if count == 0:
     failed += 1
 sys.exit(1 if failed else 0)
 PY
+prc=$?
+set -e
+REPORTS='BUG: |WARNING: |Oops|UBSAN:|ODEBUG:|list_(add|del) corruption|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|possible deadlock'
+# kunit.py keeps the kernel's whole output in the build directory.
+if ! grep -q '^CONFIG_KASAN=y' "$BUILD/.config" || ! grep -q '^CONFIG_PROVE_LOCKING=y' "$BUILD/.config"; then
+	fail kunit/kernel-reports "the UML kernel was built without KASAN or lockdep"
+	exit 1
+fi
+if grep -E -A 20 "$REPORTS" "$BUILD/test.log" > "$LOGDIR/kunit.reports.txt"; then
+	fail kunit/kernel-reports "$(grep -m1 -E "$REPORTS" "$BUILD/test.log"); see $LOGDIR/kunit.reports.txt"
+	exit 1
+fi
+pass kunit/kernel-reports
+exit $prc

@@ -5,9 +5,10 @@
 # files, one boot per (kernel, LUN profile), and prints one
 # PASS/FAIL/SKIP line per guest check, named vm-<kernel>-<profile>/...
 #
-#   run.sh [--kernel 6.1|6.12|all] [--profile scsi_debug|lio|all]
-#          [--tests GLOB] [--timeout SECONDS] [--script FILE]
+#   run.sh [--kernel 6.1|6.12|debug|all] [--profile scsi_debug|lio|all]
+#          [--tests 'GLOB...'] [--timeout SECONDS] [--script FILE]
 #
+# --tests takes one or more globs of test file names, separated by spaces.
 # --script runs FILE in the guest instead of the tests and prints its
 # output (make demo uses it).
 #
@@ -17,6 +18,11 @@
 # out/logs/.  BLKLOCK_VM_ACCEL=kvm opts into KVM (it hangs here).
 # BLKLOCK_FUZZ_SECS and BLKLOCK_FUZZ_SEED reach the ioctl fuzzer's test
 # (88-ioctl-fuzz) through the kernel command line.
+#
+# "all" is Debian's two kernels; "debug" is the KASAN/lockdep/kmemleak
+# kernel of tools/testing/debug-kernel/.  After every boot the guest's
+# dmesg is searched for kernel reports (kernel_reports below) and, where
+# kmemleak exists, its scan after the last rmmod for leaks of blklock.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
@@ -30,7 +36,7 @@ while (($#)); do
 	--tests) glob=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--script) script=$(realpath "$2"); shift ;;
-	*) echo "usage: $0 [--kernel 6.1|6.12|all] [--profile scsi_debug|lio|all] [--tests GLOB] [--timeout S]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--kernel 6.1|6.12|debug|all] [--profile scsi_debug|lio|all] [--tests GLOB] [--timeout S]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -45,10 +51,10 @@ fuzz_args=
 MODS="sd_mod sg scsi_debug loop target_core_mod target_core_file tcm_loop libcrc32c crc32c_generic configfs"
 G=$OUTDIR/guest
 
-# Build the initramfs for kernel $1 (version) and profile $2.
+# Build the initramfs for kernel $1 (version) and profile $2, named $4.
 make_initrd() {
-	local kver=$1 profile=$2 kimg=$3 root f t
-	root=$OUTDIR/vmroot-$(kshort "$kver")
+	local kver=$1 profile=$2 kimg=$3 k=$4 root f t g picked
+	root=$OUTDIR/vmroot-$k
 	busybox_root "$root"
 	mkdir -p "$root/tests"
 	# shellcheck disable=SC2086 # one word per module
@@ -73,15 +79,50 @@ make_initrd() {
 	fi
 	for t in "$HERE"/tests/[0-9]*.sh; do
 		f=$(basename "$t")
-		# shellcheck disable=SC2254
-		case $f in $glob) ;; *) continue ;; esac
+		picked=no
+		set -f	# the globs are for the names below, not for the cwd
+		for g in $glob; do
+			# shellcheck disable=SC2254
+			case $f in $g) picked=yes ;; esac
+		done
+		set +f
+		[ "$picked" = yes ] || continue
 		if grep -q '^# profiles:' "$t" && ! grep '^# profiles:' "$t" | grep -qw "$profile"; then
 			continue
 		fi
 		echo "$f" >> "$root/tests/run-list"
 	done
-	pack_root "$root" "$OUTDIR/initrd-$(kshort "$kver")-$profile.gz"
+	pack_root "$root" "$OUTDIR/initrd-$k-$profile.gz"
 	[ -s "$root/tests/run-list" ]
+}
+
+# What the kernel's checkers print: KASAN, lockdep, UBSAN, debug objects,
+# list debugging, sleeping in atomic context, and any BUG/WARNING/oops.
+REPORTS='BUG: |WARNING: |Oops|general protection fault|kernel BUG at|UBSAN:|ODEBUG:|list_(add|del) corruption|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|possible deadlock|INFO: task .* blocked for more than'
+
+# kernel_reports STAGE LOG: one PASS or FAIL line for the guest dmesg the
+# console log ends with, and one for kmemleak's scan when it ran; a report
+# is copied into out/logs/STAGE.reports.txt.
+kernel_reports() {
+	local stage=$1 log=$2 out=$LOGDIR/$1.reports.txt n leaks
+	if ! grep -q '^---- dmesg ----' "$log"; then
+		return 0	# the guest did not get there: reported as no end marker
+	fi
+	sed -n '/^---- dmesg ----/,$p' "$log" | grep -E -A 30 "$REPORTS" > "$out" || true
+	n=$(grep -c -E "$REPORTS" "$out" || true)
+	if [ "$n" = 0 ]; then
+		pass "$stage/kernel-reports"
+	else
+		fail "$stage/kernel-reports" "$n report line(s), first: $(grep -m1 -E "$REPORTS" "$out" | sed 's/^\[[ 0-9.]*\] //'); see $out"
+	fi
+	grep -q '^---- kmemleak ----' "$log" || { [ "$n" = 0 ]; return; }
+	leaks=$("$HERE/kmemleak-blklock.py" "$log")
+	if [ -z "$leaks" ]; then
+		pass "$stage/kmemleak"
+	else
+		fail "$stage/kmemleak" "$(echo "$leaks" | wc -l) object(s) allocated by blklock never freed, first: $(echo "$leaks" | head -n1); see $log"
+	fi
+	[ "$n" = 0 ] && [ -z "$leaks" ]
 }
 
 rc=0
@@ -89,8 +130,14 @@ for k in $kernels; do
 	case $k in
 	6.1) kver=$KVER_61 kimg=$KIMG_61 ;;
 	6.12) kver=$KVER_612 kimg=$KIMG_612 ;;
+	debug) kver=${KVER_DBG:-} kimg=${KIMG_DBG:-} ;;
 	*) echo "unknown kernel $k" >&2; exit 2 ;;
 	esac
+	if [ -z "$kver" ]; then
+		fail "vm-$k/kernel" "no debug kernel: tools/testing/debug-kernel/build.sh did not run"
+		rc=1
+		continue
+	fi
 	if [ ! -f "$OUTDIR/$kver/blklock.ko" ]; then
 		fail "vm-$k/module" "no out/$kver/blklock.ko: the build failed or did not run"
 		rc=1
@@ -99,18 +146,20 @@ for k in $kernels; do
 	for p in $profiles; do
 		stage=vm-$k-$p
 		log=$LOGDIR/$stage.console.log
-		if ! make_initrd "$kver" "$p" "$kimg"; then
+		if ! make_initrd "$kver" "$p" "$kimg" "$k"; then
 			echo "$stage: no test selected" >&2
 			continue
 		fi
-		accel=${BLKLOCK_VM_ACCEL:-tcg}
+		accel=${BLKLOCK_VM_ACCEL:-tcg} mem=1G tmo=$timeout
+		# KASAN's shadow, kmemleak's pool and the slower debug kernel
+		[ "$k" = debug ] && mem=2G tmo=$((timeout * 3))
 		start=$(date +%s)
 		set +e
-		timeout --signal=KILL "$timeout" qemu-system-x86_64 -accel "$accel" \
-			-m 1G -smp 2 -nographic -no-reboot \
+		timeout --signal=KILL "$tmo" qemu-system-x86_64 -accel "$accel" \
+			-m "$mem" -smp 2 -nographic -no-reboot \
 			-kernel "$kimg/boot/vmlinuz-$kver" \
 			-initrd "$OUTDIR/initrd-$k-$p.gz" \
-			-append "console=ttyS0 loglevel=1 panic=-1 blklock.profile=$p$fuzz_args" \
+			-append "console=ttyS0 loglevel=1 panic=-1 log_buf_len=16M blklock.profile=$p$fuzz_args" \
 			< /dev/null > "$log" 2>&1
 		qrc=$?
 		set -e
@@ -119,12 +168,13 @@ for k in $kernels; do
 		sed -n 's/^@@BLKTEST@@ \(PASS\|FAIL\|SKIP\) /\1 '"$stage"'\//p' "$log"
 		[ -z "$script" ] || sed -n "s/^\[$(basename "$script")\] //p" "$log"
 		sed -n "s/^@@BLKTEST@@ FIGURE /figure $stage\//p" "$log"
+		kernel_reports "$stage" "$log" || rc=1
 		if grep -q '^@@BLKTEST@@ FAIL' "$log"; then
 			rc=1
 		fi
 		if ! grep -q '^@@BLKTEST@@ END' "$log"; then
 			if [ "$qrc" = 137 ]; then
-				fail "$stage/guest" "killed after ${timeout} s (hang?); see $log"
+				fail "$stage/guest" "killed after ${tmo} s (hang?); see $log"
 			else
 				fail "$stage/guest" "no end marker (panic or crash, qemu exit $qrc); see $log"
 			fi
