@@ -53,7 +53,8 @@
  * The seed is printed at the start: -s SEED replays the calls of every
  * thread (not their interleaving).  The summary at the end counts calls
  * per ioctl, errnos per ioctl, scenarios, module unloads and checks.
- * Exit status: 0 if no check failed, 1 if one did, 2 for a usage error.
+ * Exit status: 0 if no check failed, 1 if one did, 2 for a usage error,
+ * 77 (32-bit only) if the kernel lacks the 32-bit futex system call.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -2504,10 +2505,42 @@ static void dump_tasks(const char *why)
 
 /* ---- the module --------------------------------------------------------------- */
 
+/*
+ * Where kmemleak exists, note the module's address range on the console
+ * before it may go, as the test's rmmod does: the scan at the end of the
+ * boot tells blklock's leaks by it (tools/testing/vm/kmemleak-blklock.py).
+ */
+static void note_range(void)
+{
+	static char last[32];
+	char line[256], addr[32];
+	unsigned long size;
+	FILE *m, *con;
+
+	if (access("/sys/kernel/debug/kmemleak", F_OK))
+		return;
+	m = fopen("/proc/modules", "r");
+	if (!m)
+		return;
+	while (fgets(line, sizeof(line), m))
+		if (sscanf(line, BLKLOCK_MISC_NAME " %lu %*s %*s %*s %31s", &size, addr) == 2 &&
+		    strcmp(addr, last)) {
+			con = fopen("/dev/console", "w");
+			if (con) {
+				fprintf(con, "@@BLKTEST@@ RANGE %s %lu\n", addr, size);
+				fclose(con);
+			}
+			strcpy(last, addr);
+		}
+	fclose(m);
+}
+
 static int unload(void)
 {
-	int e = syscall(SYS_delete_module, BLKLOCK_MISC_NAME, O_NONBLOCK) ? errno : 0;
+	int e;
 
+	note_range();
+	e = syscall(SYS_delete_module, BLKLOCK_MISC_NAME, O_NONBLOCK) ? errno : 0;
 	count(OP_UNLOAD, e);
 	return e;
 }
@@ -2945,6 +2978,15 @@ int main(int argc, char **argv)
 			 (uint64_t)now.tv_nsec ^ (uint64_t)getpid() << 32;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/*
+	 * A 32-bit glibc's threads need the 32-bit time system calls
+	 * (futex): a kernel without CONFIG_COMPAT_32BIT_TIME lacks them.
+	 */
+	if (sizeof(long) == 4 && syscall(SYS_futex, &opt, 1 /* FUTEX_WAKE */, 1,
+					 NULL, NULL, 0) < 0 && errno == ENOSYS) {
+		printf("skip: this kernel has no 32-bit futex (CONFIG_COMPAT_32BIT_TIME), which a 32-bit program's threads need\n");
+		return 77;
+	}
 	printf("seed 0x%016" PRIx64 " seconds %u processes %u threads %u abi %zu-bit%s (replay: -s 0x%016" PRIx64 ")\n",
 	       o_seed, o_secs, o_procs, o_threads, sizeof(long) * 8,
 	       o_module ? " unloading" : "", o_seed);
