@@ -10,8 +10,13 @@
 #   make check           run every test (builds, static checks, KUnit, VMs,
 #                        the cluster)
 #   make cluster-test    only the cluster: 3 node VMs + an iSCSI target VM
+#   make soak            the cluster under random faults until 1,000,000
+#                        acquisitions (not part of check; SOAK_TARGET=,
+#                        SOAK_TIME=, ...: tools/testing/cluster/soak.sh)
 #   make bench           the benchmark (not part of check): out/bench/
 #   make model           check the Promela model of the protocol with spin
+#   make fuzz            the ioctl fuzzer, 600 s per kernel (not part of
+#                        check; BLKLOCK_FUZZ_SECS=, BLKLOCK_FUZZ_SEED=)
 
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 
@@ -47,12 +52,17 @@ vmtest:
 cluster-test:
 	tools/testing/cluster/run.sh
 
+soak:
+	tools/testing/cluster/soak.sh
+
 bench:
 	tools/bench/run.sh
 
 static:
 	tools/testing/static.sh
 
-.PHONY: all module tools clean setup demo check kunit vmtest cluster-test bench static model
+.PHONY: all module tools clean setup demo check kunit vmtest cluster-test soak bench static model fuzz
 
 model: ; tools/model/run.sh
+
+fuzz: ; tools/testing/fuzz/run.sh

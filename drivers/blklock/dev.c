@@ -278,7 +278,9 @@ static int blklock_ioc_acquire(struct blklock_file *f, void __user *argp)
 		atomic_inc(&f->held);
 		a.generation = gen;
 		if (copy_to_user(argp, &a, sizeof(a))) {
-			if (!blklock_release(ls, a.lock, f))
+			/* As RELEASE: ENOLCK drops the lock too. */
+			ret = blklock_release(ls, a.lock, f);
+			if (!ret || ret == -ENOLCK)
 				atomic_dec(&f->held);
 			ret = -EFAULT;
 		}

@@ -499,14 +499,30 @@ void blklock_space_use(struct blklock_space *ls)
 void blklock_space_put(struct blklock_space *ls)
 {
 	mutex_lock(&blklock_spaces_mutex);
+	if (ls->users > 1) {
+		ls->users--;
+		mutex_unlock(&blklock_spaces_mutex);
+		return;
+	}
+	mutex_unlock(&blklock_spaces_mutex);
+
+	/*
+	 * The last use, unless an attach shares it meanwhile.  Hold the
+	 * attach mutex from before the lockspace leaves the list until its
+	 * disk is closed: an attach of the same disk then either shares it
+	 * or waits until it is gone, and never finds the disk still open
+	 * (EBUSY) or the node id still heartbeating (EADDRINUSE).
+	 */
+	mutex_lock(&blklock_attach_mutex);
+	mutex_lock(&blklock_spaces_mutex);
 	if (--ls->users) {
 		mutex_unlock(&blklock_spaces_mutex);
+		mutex_unlock(&blklock_attach_mutex);
 		return;
 	}
 	list_del(&ls->list);
 	mutex_unlock(&blklock_spaces_mutex);
 
-	mutex_lock(&blklock_attach_mutex);
 	blklock_hooks_remove(ls);
 	kobject_del(&ls->kobj);
 	blklock_lease_leave(ls);

@@ -1,7 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* blklockctl: what its source files share. */
+/*
+ * blklockctl: what its source files share.
+ *
+ *   blklockctl.c  main: global options, the command list run in order,
+ *                 holding the locks left at its end
+ *   cmd.c         the command table: parsing the list into steps, --help
+ *   ops.c         the commands on /dev/blklock, and the locks this file holds
+ *   run.c         run: the command under the lock; signals and waiting
+ *   errors.c      error messages, errno hints and exit codes
+ *   json.c        the --json writer
+ *   report.c      status without LOCK (the whole lockspace)
+ *   dump.c        dump DISK (the raw blocks, without the module)
+ *   ondisk.c      reading a lockspace's blocks from user space
+ */
 #ifndef BLKLOCKCTL_H
 #define BLKLOCKCTL_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 enum {
 	EXIT_OK = 0,
@@ -10,10 +29,114 @@ enum {
 	EXIT_SYSTEM = 3,	/* any other error */
 	EXIT_INTERRUPTED = 4,	/* SIGINT/SIGTERM before the list was done */
 	EXIT_LOST = 5,		/* a held lock was lost (ENOLCK, poll) */
+	/*
+	 * Internal, never an exit status: a conflict (EXIT_BUSY's cases),
+	 * which main() turns into -E's code (EXIT_BUSY by default).  Above
+	 * 255, so that it cannot be the status of run's command.
+	 */
+	EXIT_CONFLICT = 256,
 };
 
+/* What failed, to choose the exit code and the hint of an errno. */
+enum op {
+	OP_OPEN,
+	OP_ATTACH,
+	OP_FORMAT,
+	OP_INFO,
+	OP_ACQUIRE,
+	OP_RELEASE,
+	OP_STATUS,
+	OP_VALIDATE,
+	OP_BREAK,
+	OP_OTHER,
+};
+
+/* The global options and the open control file. */
+struct blc {
+	const char *control;	/* path of the control device */
+	int ctl;		/* its open file, or -1 */
+	bool quiet;		/* -q: errors only */
+	bool json;		/* -J: one JSON object per line on stdout */
+	int conflict_code;	/* -E: exit status of a conflict */
+};
+extern struct blc blc;
+extern volatile sig_atomic_t got_signal;
+
+/* One command of the list, parsed (cmd.c) before anything runs. */
+struct step {
+	const struct cmd *cmd;
+	bool has_lock;		/* status: LOCK given */
+	uint32_t lock;
+	uint32_t ms;		/* sleep */
+	bool nowait;		/* acquire, run */
+	uint32_t timeout_ms;	/* acquire, run: 0 waits until a signal */
+	uint32_t kill_after_ms;	/* run: SIGKILL this long after SIGTERM */
+	char **argv;		/* run: CMD [ARG]..., NULL-terminated */
+	const char *disk;	/* format, dump */
+	bool no_wait;		/* dump */
+	bool force;		/* format */
+	uint8_t uuid[16];	/* format */
+	uint32_t locks, max_nodes, heartbeat_ms, lease_ms;	/* format */
+};
+
+/* Default grace between SIGTERM and SIGKILL when run's lock is lost. */
+#define RUN_KILL_AFTER_MS 5000U
+
+/* cmd.c */
+int parse_list(int argc, char **argv, struct step **steps, size_t *nr);
+void print_usage_lines(FILE *f);
+void print_commands(FILE *f);
+bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+bool cmd_alone(const struct step *s);
+const char *cmd_name(const struct step *s);
+int cmd_exec(const struct step *s);
+
+/* errors.c */
+const char *errno_name(int e);
+int exit_code(enum op op, int e);
+int fail(enum op op, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int fail_hint(enum op op, int err, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ops.c */
+int open_control(void);
+int do_attach(const char *disk, uint32_t node);
+int do_acquire(uint32_t lock, bool nowait, uint32_t timeout_ms,
+	       uint64_t *generation);
+int release_all(void);
+size_t nr_held_locks(void);
+uint32_t held_lock(size_t i);
+int cmd_acquire(const struct step *s);
+int cmd_release(const struct step *s);
+int cmd_status(const struct step *s);
+int cmd_validate(const struct step *s);
+int cmd_break(const struct step *s);
+int cmd_info(const struct step *s);
+int cmd_sleep(const struct step *s);
+int cmd_format(const struct step *s);
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* run.c */
+void install_signals(void);
+void block_signals(sigset_t *old);
+int64_t now_ms(void);
+int wait_for(struct pollfd *fds, nfds_t n, int64_t ms,
+	     const sigset_t *mask);
+bool revents_lost(const struct pollfd *p);
+int cmd_run(const struct step *s);
+
 /* report.c */
-int lockspace_status(int ctl, const char **what);
-int cmd_dump(int argc, char **argv);
+int cmd_space_status(const struct step *s);
+const char *node_state_name(uint32_t s);
+const char *hb_state_name(uint32_t s);
+const char *fmt_ms(uint64_t ms, char *buf, size_t len);
+const char *fmt_wall(uint64_t ns, char *buf, size_t len);
+const char *fmt_uuid(const uint8_t *u, char buf[37]);
+const char *fmt_hex64(uint64_t v, char buf[17]);
+
+/* dump.c */
+int cmd_dump(const struct step *s);
 
 #endif

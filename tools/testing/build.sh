@@ -6,7 +6,8 @@
 # blklockctl, and the static binaries the test VMs run.
 #   out/<kver>/blklock.ko     the module, from a copy of the sources
 #   out/<kver>/blklock-test.ko   the same with the test hooks (lease tests)
-#   out/guest/                blklockctl and test helpers, static
+#   out/guest/                blklockctl, test helpers and the ioctl
+#                             fuzzer, static
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 load_env
@@ -58,7 +59,8 @@ mkdir -p "$G"
 CFLAGS_STRICT=(-std=c11 -Wall -Wextra -Werror -O2 -I"$TOP/include/uapi")
 if make -s -C "$TOP/tools/blklockctl" CFLAGS="-O2 -Werror" > "$LOGDIR/tools-build.log" 2>&1 &&
    gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -static -o "$G/blklockctl" \
-	"$TOP"/tools/blklockctl/{blklockctl,report,ondisk}.c "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
+	"$TOP"/tools/blklockctl/{blklockctl,cmd,ops,admin,run,errors,json,report,dump,ondisk}.c \
+	"$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 	pass build/blklockctl
 else
 	fail build/blklockctl "$(head -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
@@ -66,7 +68,7 @@ else
 fi
 for src in "$TOP"/tools/testing/vm/helpers/*.c "$TOP"/tools/bench/blklock-bench.c; do
 	h=$(basename "$src" .c)
-	if ! gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -static -o "$G/$h" "$src" \
+	if ! gcc "${CFLAGS_STRICT[@]}" -I"$TOP/tools/lib" -pthread -static -o "$G/$h" "$src" \
 		"$TOP/tools/lib/sgcaw.c" "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 		fail "build/$h" "$(tail -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
 		rc=1
@@ -74,8 +76,20 @@ for src in "$TOP"/tools/testing/vm/helpers/*.c "$TOP"/tools/bench/blklock-bench.
 	fi
 	pass "build/$h"
 done
+# The ioctl fuzzer, 64-bit and 32-bit (the compat_ioctl path).
+for bits in 64 32; do
+	name=blklock-ioctl-fuzz
+	[ $bits = 64 ] || name=$name$bits
+	if gcc "${CFLAGS_STRICT[@]}" -m$bits -pthread -static -o "$G/$name" \
+		"$TOP/tools/testing/fuzz/blklock-ioctl-fuzz.c" 2>> "$LOGDIR/tools-build.log"; then
+		pass "build/$name"
+	else
+		fail "build/$name" "$(tail -n 3 "$LOGDIR/tools-build.log" | tr '\n' ' ')"
+		rc=1
+	fi
+done
 # The ABI checker again as a 32-bit program: the compat_ioctl path.
-if gcc "${CFLAGS_STRICT[@]}" -m32 -static -o "$G/blklock-abi32" \
+if gcc "${CFLAGS_STRICT[@]}" -m32 -pthread -static -o "$G/blklock-abi32" \
 	"$TOP/tools/testing/vm/helpers/blklock-abi.c" -I"$TOP/tools/lib" \
 	"$TOP/tools/lib/sgcaw.c" "$TOP/tools/lib/crc32c.c" 2>> "$LOGDIR/tools-build.log"; then
 	pass build/blklock-abi32

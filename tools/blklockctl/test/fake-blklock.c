@@ -40,6 +40,11 @@
  *  - $FAKE_BLKLOCK_NO_ADMIN=1: ATTACH, FORMAT and BREAK fail with EPERM,
  *    as without CAP_SYS_ADMIN;
  *  - $FAKE_BLKLOCK_FORMAT_ERRNO=E: FORMAT fails with errno E;
+ *  - a lock belongs to the open control file, as in the module: the
+ *    flock()ed descriptors are close-on-exec exactly when the control
+ *    descriptor is (fcntl(F_SETFD) on it is applied to them too), so a
+ *    child that inherits the control file across exec keeps the locks
+ *    alive after the process that took them is gone;
  *  - every ioctl appends a line describing its argument to
  *    $FAKE_BLKLOCK_DIR/log, and nonzero reserved fields or unknown
  *    flags fail with EINVAL, as in the module.
@@ -73,6 +78,8 @@ static bool attached;
 static int lock_fds[MAX_FAKE_HELD];	/* flock()ed descriptor + 1, 0: not held */
 static uint64_t lock_gen[MAX_FAKE_HELD];
 static int64_t lose_at = -1;		/* ms, CLOCK_MONOTONIC */
+static bool ctl_inherited;		/* control fd not close-on-exec */
+static int (*real_fcntl)(int, int, ...);
 
 static int64_t now_ms(void)
 {
@@ -235,6 +242,13 @@ static int check_index(uint32_t lock)
 	return lock < nr_locks() ? 0 : -EINVAL;
 }
 
+static void set_cloexec(int fd, bool on)
+{
+	if (!real_fcntl)
+		real_fcntl = (int (*)(int, int, ...))dlsym(RTLD_NEXT, "fcntl");
+	real_fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0);
+}
+
 static int fake_acquire(struct blklock_acquire *a)
 {
 	unsigned long forced = env_num("FAKE_BLKLOCK_ACQUIRE_ERRNO", 0);
@@ -293,6 +307,8 @@ static int fake_acquire(struct blklock_acquire *a)
 	write_rec(fd, node_id, gen);
 	lock_fds[a->lock] = fd + 1;
 	lock_gen[a->lock] = gen;
+	if (ctl_inherited)
+		set_cloexec(fd, false);
 	a->generation = gen;
 	if (lose_at < 0 && getenv("FAKE_BLKLOCK_LOSE_AFTER_MS"))
 		lose_at = now_ms() + (int64_t)env_num("FAKE_BLKLOCK_LOSE_AFTER_MS", 0);
@@ -624,6 +640,39 @@ int name(const char *path, int flags, ...)				\
 
 OPEN_WRAPPER(open)
 OPEN_WRAPPER(open64)
+
+/* F_SETFD on the control descriptor applies to the held locks' too. */
+static void fake_setfd(int fd, int cmd, long arg)
+{
+	uint32_t i;
+
+	if (fd < 0 || fd != fake_fd || cmd != F_SETFD)
+		return;
+	ctl_inherited = !(arg & FD_CLOEXEC);
+	logf_("SETFD cloexec=%d", !ctl_inherited);
+	for (i = 0; i < MAX_FAKE_HELD; i++)
+		if (lock_fds[i])
+			set_cloexec(lock_fds[i] - 1, !ctl_inherited);
+}
+
+#define FCNTL_WRAPPER(name)						\
+int name(int fd, int cmd, ...)						\
+{									\
+	static int (*real)(int, int, ...);				\
+	va_list ap;							\
+	long arg;							\
+									\
+	va_start(ap, cmd);						\
+	arg = va_arg(ap, long);						\
+	va_end(ap);							\
+	if (!real)							\
+		real = (int (*)(int, int, ...))dlsym(RTLD_NEXT, #name);	\
+	fake_setfd(fd, cmd, arg);					\
+	return real(fd, cmd, arg);					\
+}
+
+FCNTL_WRAPPER(fcntl)
+FCNTL_WRAPPER(fcntl64)
 
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	  const sigset_t *mask)

@@ -5,9 +5,12 @@
 # exit codes, the missing /dev/blklock, dump of lockspace images written
 # by mkimage, and, through fake-blklock.so (an LD_PRELOAD stand-in for the
 # device), command lists, holding until a signal or end of input,
-# contention between processes, run, lost locks, status of the whole
-# lockspace, break and format over a lockspace; plus the man page through
-# groff and the 64/32-bit uapi layout.
+# contention between processes, run (the command inherits the file and
+# keeps the lock; SIGTERM then SIGKILL on a lost lock), lost locks, -E,
+# status of one lock and of the whole lockspace, --json (every line
+# through python3 -m json.tool, fields compared exactly), break and format
+# over a lockspace; plus the man page through groff and the 64/32-bit uapi
+# layout.
 #
 #   run.sh OUTDIR SRCDIR     (make check builds OUTDIR's programs first)
 #
@@ -68,6 +71,27 @@ check_result() {
 	pass "$name"
 }
 
+# jcheck NAME FILE PY-EXPR: every line of FILE is a JSON object (checked
+# with python3 -m json.tool --json-lines) and PY-EXPR is true, L being the
+# list of the objects and E the environment.
+jcheck() {
+	local name=$1 file=$2 expr=$3 err
+	if ! command -v python3 > /dev/null; then
+		skip "$name" "no python3"
+		return
+	fi
+	if ! err=$(python3 -m json.tool --json-lines < "$file" 2>&1 > /dev/null); then
+		fail "$name" "not JSON lines ($err): $(head -c 300 "$file" | tr '\n' '|')"
+	elif python3 -c 'import json, os, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+E = os.environ
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$file" "$expr"; then
+		pass "$name"
+	else
+		fail "$name" "not true: $expr: $(head -c 400 "$file" | tr '\n' '|')"
+	fi
+}
+
 # The fake device: every call gets a fresh environment of its own.
 export FAKE_BLKLOCK_DIR=$T/dev
 mkdir -p "$FAKE_BLKLOCK_DIR"
@@ -95,6 +119,21 @@ t help-short 0 '^Usage: blklockctl' -- -h
 t help-break 0 '^  break LOCK  +free a record nobody can release' 'break refused' -- --help
 t version 0 '^blklockctl [0-9.]+ \(on-disk format [0-9]+\)$' -- --version
 if [ -s "$T/err" ]; then fail help-stderr "help wrote to stderr"; fi
+# --help comes from the command table: every command, its options, the globals.
+t help-table 0 '^  acquire LOCK \[--nowait \| --timeout=MS\] +take a lock \(waits by default\)$' \
+	'^  status \[LOCK\] +LOCK: one line: its owner, whether that node$' \
+	'^  run LOCK \[--nowait \| --timeout=MS\] \[--kill-after=MS\] -- CMD \[ARG\]\.\.\.$' \
+	'^ {43}SIGKILL after --kill-after \(default 5000 ms\)$' \
+	'^  format DISK \[--locks=N\] \[--force\] \[--uuid=UUID\] \[--max-nodes=N\]$' \
+	'^  dump DISK \[--no-wait\] +show the raw blocks' \
+	'^       blklockctl \[OPTIONS\] dump DISK \[--no-wait\]$' \
+	'^  -E, --conflict-exit-code N  exit status \(0\.\.255, default 1\)' \
+	'^  -J, --json +print one JSON object per line' -- --help
+missing=
+for c in acquire release status validate break info sleep run format dump; do
+	grep -qE "^  $c( |$)" "$T/out" || missing="$missing $c"
+done
+[ -z "$missing" ] && pass help-lists-every-command || fail help-lists-every-command "no line for:$missing"
 
 U=(-c /nonexistent/blklock)	# a usage error must not even open the device
 t usage-no-command 2 'no command given' -- "${U[@]}"
@@ -117,11 +156,32 @@ t usage-break-before-status 2 '^blklockctl: break needs a LOCK$' -- "${U[@]}" st
 t usage-timeout-zero 2 '--timeout needs a number of ms from 1 to 86400000' -- "${U[@]}" acquire 1 --timeout 0
 t usage-timeout-too-big 2 '--timeout needs' -- "${U[@]}" acquire 1 --timeout 86400001
 t usage-timeout-missing 2 '--timeout needs' -- "${U[@]}" acquire 1 --timeout
+# Options of a command: --opt=VALUE as well as --opt VALUE.
+t usage-timeout-eq-zero 2 '^blklockctl: --timeout needs a number of ms from 1 to 86400000$' -- "${U[@]}" acquire 1 --timeout=0
+t usage-timeout-eq-empty 2 '^blklockctl: --timeout needs a number of ms' -- "${U[@]}" acquire 1 --timeout=
+t usage-timeout-eq-ok-parse 3 'ENOENT' -- "${U[@]}" acquire 1 --timeout=5 run 2 --timeout=86400000 --kill-after=0 -- true
+t usage-nowait-value 2 '^blklockctl: --nowait takes no value$' -- "${U[@]}" acquire 1 --nowait=1
+t usage-nowait-timeout-eq 2 'exclude each other' -- "${U[@]}" acquire 1 --timeout=5 --nowait
+t usage-command-unknown-option 2 "^blklockctl: acquire: unknown option '--bogus' \(blklockctl's own options go before the commands\)$" -- "${U[@]}" acquire 1 --bogus
+t usage-global-after-command 2 "^blklockctl: status: unknown option '--json' " -- "${U[@]}" status --json
+t usage-option-of-other-command 2 "^blklockctl: release: unknown option '--timeout=5' " -- "${U[@]}" release 1 --timeout=5
+t usage-kill-after-bad 2 '^blklockctl: --kill-after needs a number of ms from 0 to 86400000$' -- "${U[@]}" run 1 --kill-after=x -- true
+t usage-kill-after-missing 2 '^blklockctl: --kill-after needs' -- "${U[@]}" run 1 --kill-after
+t usage-run-kill-after-no-cmd 2 '^blklockctl: run needs LOCK \[--nowait \| --timeout=MS\] \[--kill-after=MS\] -- CMD' -- "${U[@]}" run 1 --kill-after=5
+t usage-format-locks-eq 2 '^blklockctl: --locks needs a number from 1 to 1048576$' -- "${U[@]}" format /dev/a --locks=0
+t usage-format-uuid-eq 2 '^blklockctl: --uuid needs a uuid' -- "${U[@]}" format --uuid=xyz /dev/a
+t usage-format-force-value 2 '^blklockctl: --force takes no value$' -- "${U[@]}" format /dev/a --force=yes
+# -E/--conflict-exit-code N, 0..255 as in flock(1).
+t usage-conflict-code-too-big 2 '^blklockctl: --conflict-exit-code needs a number from 0 to 255$' -- "${U[@]}" -E 256 acquire 1
+t usage-conflict-code-not-number 2 '^blklockctl: --conflict-exit-code needs' -- "${U[@]}" --conflict-exit-code=x acquire 1
+t usage-conflict-code-usage-unchanged 2 'lock number' -- "${U[@]}" -E 9 acquire x
+t usage-conflict-code-error-unchanged 3 'ENOENT' -- "${U[@]}" -E 9 acquire 1
 
 # dump reads the disk itself, without the module.
-t dump-usage-no-disk 2 'usage: dump DISK' -- dump
-t dump-usage-bad-option 2 'usage: dump DISK' -- dump /dev/null --bogus
-t dump-with-device 2 'dump reads its DISK directly' -- --device /dev/sda --node 1 dump /dev/sda
+t dump-usage-no-disk 2 '^blklockctl: dump needs a DISK$' -- dump
+t dump-usage-bad-option 2 "^blklockctl: dump: unknown option '--bogus'" -- dump /dev/null --bogus
+t dump-usage-two-disks 2 '^blklockctl: dump takes one DISK$' -- dump /dev/null /dev/zero
+t dump-with-device 2 '^blklockctl: dump takes its DISK as an argument, not --device$' -- --device /dev/sda --node 1 dump /dev/sda
 t dump-in-list 2 'dump must be the only command' -- "${U[@]}" info dump /dev/sda
 t dump-missing 3 'blklockctl: /nonexistent/disk: No such file or directory' -- dump /nonexistent/disk
 t dump-char-device 3 'not a block device or an image file' -- dump /dev/null
@@ -235,12 +295,15 @@ if [ ! -f "$SHIM" ] || ! LD_PRELOAD=$SHIM true 2>/dev/null; then
 	skip fake "no $SHIM"
 else
 
-f list 0 '^acquired lock 3 generation 1$' \
-	'^lock 3: owner 1 generation 1 held-by-this-file yes held-by-this-node yes$' \
-	'^released lock 3$' \
-	'^lock 3: owner 0 generation 1 held-by-this-file no held-by-this-node no$' \
-	-- acquire 3 status 3 release 3 status 3
-if [ "$(wc -l < "$T/out")" = 4 ] && [ ! -s "$T/err" ]; then pass list-exact; else fail list-exact "$(tr '\n' '|' < "$T/out")"; fi
+# status LOCK of a lock this file holds names this process.
+"${FAKE[@]}" acquire 3 status 3 release 3 status 3 > "$T/out" 2> "$T/err" < /dev/null &
+pid=$!
+wait $pid; rc=$?
+printf '%s\n' 'acquired lock 3 generation 1' \
+	"lock 3: owner 1 generation 1 held-by-this-file yes held-by-this-node yes; node 1 is this node (heartbeat live): held by this blklockctl (pid $pid)" \
+	'released lock 3' \
+	'lock 3: owner 0 generation 1 held-by-this-file no held-by-this-node no; free' > "$T/want"
+if [ $rc = 0 ] && cmp -s "$T/out" "$T/want" && [ ! -s "$T/err" ]; then pass list-exact; else fail list-exact "exit $rc: $(tr '\n' '|' < "$T/out")"; fi
 f generation-grows 0 '^acquired lock 3 generation 2$' -- acquire 3 release 3
 f quiet 0 -- -q acquire 3 status 3 release 3 info
 if [ ! -s "$T/out" ]; then pass quiet-silent; else fail quiet-silent "stdout: $(head -n 1 "$T/out")"; fi
@@ -342,7 +405,7 @@ t1=$(ms)
 if [ $((t1 - t0)) -ge 300 ]; then pass busy-timeout-waited; else fail busy-timeout-waited "$((t1 - t0)) ms"; fi
 grep -q 'ACQUIRE lock=5 flags=1 timeout_ms=0' "$FAKE_BLKLOCK_DIR/log" && grep -q 'ACQUIRE lock=5 flags=0 timeout_ms=300' "$FAKE_BLKLOCK_DIR/log" &&
 	pass ioctl-args-nowait-timeout || fail ioctl-args-nowait-timeout "not in the log"
-f busy-status 0 '^lock 5: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node yes$' -- status 5
+f busy-status 0 '^lock 5: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node yes; node 1 is this node \(heartbeat live\): held by another open file of this node \(the kernel does not report which process\)$' -- status 5
 f busy-run-nowait 1 'EBUSY' -- run 5 --nowait -- sh -c "touch $T/ran"
 if [ ! -e "$T/ran" ]; then pass busy-run-not-run; else fail busy-run-not-run "CMD ran without the lock"; fi
 
@@ -394,7 +457,10 @@ gen=$(sed -n 's/^acquired lock 6 generation //p' "$T/out")
 if grep -q "^gen=$gen lock=6$" "$T/out"; then pass run-env-generation-matches; else fail run-env-generation-matches "$(tr '\n' '|' < "$T/out")"; fi
 f run-holds-lock 0 'lock 6: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node yes' -- \
 	run 6 -- sh -c "LD_PRELOAD=$SHIM $BLC -c /fake/blklock status 6"
-f run-no-inherited-fd 0 -- run 6 -- sh -c "ls -l /proc/\$\$/fd/ | grep -q '$FAKE_BLKLOCK_DIR/control' && exit 9; exit 0"
+# CMD inherits the open control file, as flock(1)'s command does, at BLKLOCK_FD.
+: > "$FAKE_BLKLOCK_DIR/log"
+f run-inherits-fd 0 "^fd=[0-9]+ $FAKE_BLKLOCK_DIR/control\$" -- run 6 -- sh -c 'echo "fd=$BLKLOCK_FD $(readlink /proc/$$/fd/$BLKLOCK_FD)"'
+grep -qx 'SETFD cloexec=0' "$FAKE_BLKLOCK_DIR/log" && pass run-inherits-fd-setfd || fail run-inherits-fd-setfd "$(tr '\n' '|' < "$FAKE_BLKLOCK_DIR/log")"
 f run-not-found 127 'cannot run /nonexistent/cmd: No such file or directory' '^released lock 6$' -- run 6 -- /nonexistent/cmd
 printf 'echo hi\n' > "$T/noexec"; chmod 644 "$T/noexec"
 f run-not-executable 126 "cannot run $T/noexec: Permission denied \\(EACCES\\)" -- run 6 -- "$T/noexec"
@@ -416,7 +482,7 @@ FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-while-holding 5 '^holding lock 7 until SIG
 t1=$(ms)
 if [ $((t1 - t0)) -ge 300 ] && [ $((t1 - t0)) -lt 5000 ]; then pass lost-noticed-promptly; else fail lost-noticed-promptly "$((t1 - t0)) ms"; fi
 FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-two-locks 5 'a held lock is lost' 'release lock 3: .*ENOLCK' 'release lock 2: .*ENOLCK' -- acquire 2 acquire 3
-FAKE_BLKLOCK_LOSE_AFTER_MS=200 f lost-status-validate 5 '^lock 7: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node no lost$' \
+FAKE_BLKLOCK_LOSE_AFTER_MS=200 f lost-status-validate 5 '^lock 7: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node no lost; node 1 is this node \(heartbeat live\): this file lost it$' \
 	'validate lock 7: No locks available \(ENOLCK\)' -- acquire 7 sleep 400 status 7 validate 7
 mkfifo "$T/fifo2"
 FAKE_BLKLOCK_LOSE_AFTER_MS=300 "${FAKE[@]}" -e acquire 7 < "$T/fifo2" > "$T/losteof" 2>&1 &
@@ -426,7 +492,7 @@ wait $pid; rc=$?
 exec 8>&-
 if [ $rc = 5 ] && grep -q 'a held lock is lost' "$T/losteof"; then pass lost-until-eof; else fail lost-until-eof "exit $rc: $(tr '\n' '|' < "$T/losteof")"; fi
 t0=$(ms)
-FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-during-run 5 'a held lock is lost .*: stopping sleep with SIGTERM' -- run 7 -- sleep 20
+FAKE_BLKLOCK_LOSE_AFTER_MS=300 f lost-during-run 5 'a held lock is lost .*: stopping sleep with SIGTERM \(SIGKILL in 5000 ms\)$' -- run 7 -- sleep 20
 t1=$(ms)
 if [ $((t1 - t0)) -lt 5000 ]; then pass lost-run-stopped-promptly; else fail lost-run-stopped-promptly "$((t1 - t0)) ms"; fi
 FAKE_BLKLOCK_LOSE_AFTER_MS=100 f lost-release-in-run 5 'release lock 7: .*ENOLCK' -- run 7 -- sh -c 'trap "" TERM; sleep 0.5'
@@ -525,6 +591,164 @@ FAKE_BLKLOCK_FORMAT_ERRNO=17 f format-exists-space 3 \
 if ! grep -q checking "$T/out"; then pass format-no-force-no-check; else fail format-no-force-no-check "$(head -n 1 "$T/out")"; fi
 FAKE_BLKLOCK_FORMAT_ERRNO=17 f format-exists-other 3 "EEXIST\); the disk carries another signature; --force overwrites it$" -- format "$T/zero.img"
 FAKE_BLKLOCK_NO_ADMIN=1 f format-eperm 3 '^blklockctl: format /dev/null: Operation not permitted \(EPERM\); needs CAP_SYS_ADMIN$' -- format /dev/null
+
+# ---- run: CMD holds the lock through the inherited file ---------------------
+
+# Killing blklockctl alone (the OOM killer) does not free the lock while
+# CMD runs: CMD has the open file.  Once CMD ends, the lock is free.
+rm -f "$T/go" "$T/started"
+"${FAKE[@]}" run 6 -- sh -c "touch '$T/started'; while [ ! -e '$T/go' ]; do sleep 0.05; done" > "$T/runkill" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] && [ ! -e "$T/started" ]; do sleep 0.05; i=$((i + 1)); done
+kill -KILL $pid; wait $pid 2>/dev/null
+f run-parent-killed-lock-held 1 '^blklockctl: acquire lock 6: Device or resource busy \(EBUSY\)' -- acquire 6 --nowait
+f run-parent-killed-status 0 '^lock 6: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node yes; node 1 is this node \(heartbeat live\): held by another open file of this node' -- status 6
+touch "$T/go"
+i=0
+while [ $i -lt 50 ] && ! "${FAKE[@]}" -q acquire 6 --nowait release 6 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
+[ $i -lt 50 ] && pass run-cmd-end-frees-lock || fail run-cmd-end-frees-lock "lock 6 still held 5 s after CMD was told to end"
+
+# A lost lock: SIGTERM, then SIGKILL after --kill-after if CMD still runs.
+t0=$(ms)
+FAKE_BLKLOCK_LOSE_AFTER_MS=100 f lost-run-kill-after 5 \
+	'^blklockctl: a held lock is lost \(the kernel reported it through poll\): stopping sh with SIGTERM \(SIGKILL in 300 ms\)$' \
+	'^blklockctl: sh still runs 300 ms after SIGTERM: sending SIGKILL$' -- \
+	run 7 --kill-after=300 -- sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+t1=$(ms)
+if [ $((t1 - t0)) -ge 400 ] && [ $((t1 - t0)) -lt 4000 ]; then pass lost-run-killed-after-grace; else fail lost-run-killed-after-grace "$((t1 - t0)) ms"; fi
+t0=$(ms)
+FAKE_BLKLOCK_LOSE_AFTER_MS=100 f lost-run-kill-after-0 5 'stopping sh with SIGKILL$' -- \
+	run 7 --kill-after 0 -- sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+t1=$(ms)
+if [ $((t1 - t0)) -lt 2000 ] && ! grep -q 'SIGTERM' "$T/err"; then pass lost-run-sigkill-at-once; else fail lost-run-sigkill-at-once "$((t1 - t0)) ms: $(tr '\n' '|' < "$T/err")"; fi
+FAKE_BLKLOCK_LOSE_AFTER_MS=100 f lost-run-term-obeyed 5 'SIGKILL in 3000 ms' -- run 7 --kill-after=3000 -- sleep 20
+if ! grep -q 'still runs' "$T/err"; then pass lost-run-no-sigkill-needed; else fail lost-run-no-sigkill-needed "$(tr '\n' '|' < "$T/err")"; fi
+
+# ---- the command list is parsed once, before anything is sent ---------------
+
+: > "$L/log"
+f usage-late-nothing-sent 2 "unknown command 'bogus'" -- acquire 1 status 1 bogus
+[ ! -s "$L/log" ] && pass usage-late-no-ioctl || fail usage-late-no-ioctl "$(tr '\n' '|' < "$L/log")"
+: > "$L/log"
+f option-eq-forms 0 '^acquired lock 4 ' '^a$' -- acquire 4 --timeout=250 acquire 5 --timeout 260 run 6 --timeout=270 --kill-after=10 -- echo a
+grep -q 'ACQUIRE lock=4 flags=0 timeout_ms=250' "$L/log" && grep -q 'ACQUIRE lock=5 flags=0 timeout_ms=260' "$L/log" &&
+	grep -q 'ACQUIRE lock=6 flags=0 timeout_ms=270' "$L/log" && pass ioctl-args-option-eq || fail ioctl-args-option-eq "$(grep ACQUIRE "$L/log" | tr '\n' '|')"
+: > "$L/log"
+f format-option-eq 0 '^formatted /dev/null: 256 locks$' -- format --locks=256 /dev/null --force \
+	--uuid=0F8A1122-3344-4566-8788-99aabbccddee --max-nodes=8 --heartbeat=500 --lease 3000
+grep -q 'FORMAT path=/dev/null nr_locks=256 flags=1 uuid=0f8a112233444566878899aabbccddee max_node_id=8 hb_interval_ms=500 lease_timeout_ms=3000' \
+	"$L/log" && pass ioctl-args-format-eq || fail ioctl-args-format-eq "$(grep FORMAT "$L/log")"
+
+# errno names come from the C library (strerrorname_np), not a table.
+FAKE_BLKLOCK_ACQUIRE_ERRNO=108 f errno-name-from-libc 3 '^blklockctl: acquire lock 1: Cannot send after transport endpoint shutdown \(ESHUTDOWN\)$' -- acquire 1
+FAKE_BLKLOCK_ACQUIRE_ERRNO=133 f errno-name-ehwpoison 3 '\(EHWPOISON\)$' -- acquire 1
+
+# ---- -E/--conflict-exit-code ------------------------------------------------
+
+"${FAKE[@]}" acquire 5 > "$T/eholder" 2>&1 &
+eholder=$!
+wait_for "$T/eholder" 'holding lock 5'
+f conflict-nowait 9 'acquire lock 5: .*\(EBUSY\)' -- -E 9 acquire 5 --nowait
+f conflict-timeout 9 'acquire lock 5: .*\(ETIMEDOUT\)' -- --conflict-exit-code=9 acquire 5 --timeout=200
+rm -f "$T/ran"
+f conflict-run 9 'EBUSY' -- --conflict-exit-code 9 run 5 --nowait -- touch "$T/ran"
+[ ! -e "$T/ran" ] && pass conflict-run-not-run || fail conflict-run-not-run "CMD ran without the lock"
+f conflict-run-cmd-status-kept 1 '^released lock 6$' -- -E 9 run 6 -- sh -c 'exit 1'
+f conflict-break 9 'break lock 5: .*\(EBUSY\); a file on this node' -- -E 9 break 5
+: > "$L/log"
+f conflict-zero-stops-list 0 'EBUSY' -- -E 0 acquire 5 --nowait release 5
+! grep -q RELEASE "$L/log" && pass conflict-zero-list-stopped || fail conflict-zero-list-stopped "$(tr '\n' '|' < "$L/log")"
+f conflict-other-error 3 'EPERM' -- -E 9 release 7
+kill -TERM $eholder; wait $eholder
+
+# ---- status LOCK: owner, liveness, holder in one line ------------------------
+
+echo "2 30" > "$L/lock.7"
+: > "$L/log"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f status-lock-live 0 '^lock 7: owner 2 generation 30 held-by-this-file no held-by-this-node no; node 2 is live$' -- status 7
+grep -qx 'NODES first=2 count=1 flags=1' "$L/log" && pass ioctl-args-status-lock-nodes || fail ioctl-args-status-lock-nodes "$(tr '\n' '|' < "$L/log")"
+echo "3 12" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f status-lock-evicted 0 '^lock 7: owner 3 generation 12 held-by-this-file no held-by-this-node no; node 3 is evicted: the lock may be broken$' -- status 7
+echo "4 21" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f status-lock-left 0 '; node 4 left \(detached cleanly\): the next acquire takes the lock over$' -- status 7
+echo "5 20" > "$L/lock.7"
+FAKE_BLKLOCK_NODES="5:stale:555:70:9000" f status-lock-stale 0 '; node 5 is stale \(heartbeat unchanged for 9000 ms\): dead or cut off, the next acquire breaks the lock$' -- status 7
+FAKE_BLKLOCK_NODES="5:watching:555:70:2500" f status-lock-not-renewing 0 '; node 5 is not renewing its heartbeat \(unchanged for 2500 ms, less than a lease\)$' -- status 7
+f status-lock-unused-slot 0 "; node 5's heartbeat slot is unused: liveness unknown$" -- status 7
+echo "6 9" > "$L/lock.7"
+: > "$L/log"
+FAKE_BLKLOCK_MAX_NODES=4 f status-lock-no-slot 0 '; node 6 has no heartbeat slot \(the lockspace has 4\): stale$' -- status 7
+! grep -q NODES "$L/log" && pass status-lock-no-slot-no-read || fail status-lock-no-slot-no-read "$(tr '\n' '|' < "$L/log")"
+# This node's locks are answered from INFO: no read of heartbeat slots.
+: > "$L/log"
+f status-lock-self 0 '; node 1 is this node \(heartbeat live\): held by this blklockctl \(pid [0-9]+\)$' -- acquire 3 status 3 release 3
+! grep -q NODES "$L/log" && pass status-lock-self-no-nodes-read || fail status-lock-self-no-nodes-read "$(tr '\n' '|' < "$L/log")"
+echo "0 4" > "$L/lock.7"
+
+# ---- --json -----------------------------------------------------------------
+
+"${FAKE[@]}" -J acquire 3 status 3 validate 3 release 3 status 3 > "$T/j.events" 2> "$T/err" < /dev/null &
+pid=$!
+wait $pid; rc=$?
+[ $rc = 0 ] && [ ! -s "$T/err" ] && pass json-events-exit || fail json-events-exit "exit $rc: $(head -c 300 "$T/err")"
+PID=$pid jcheck json-events "$T/j.events" 'len(L) == 5 and L[0] == {"type": "acquired", "lock": 3, "generation": L[0]["generation"]} and L[0]["generation"] > 0 and
+L[1] == {"type": "lock", "lock": 3, "owner": 1, "generation": L[0]["generation"], "held_by_this_file": True, "held_by_this_node": True, "lost": False, "owner_is_this_node": True, "owner_heartbeat": "live", "holder_pid": int(E["PID"])} and
+L[2] == {"type": "valid", "lock": 3, "generation": L[0]["generation"]} and L[3] == {"type": "released", "lock": 3} and
+L[4] == {"type": "lock", "lock": 3, "owner": 0, "generation": L[0]["generation"], "held_by_this_file": False, "held_by_this_node": False, "lost": False, "owner_is_this_node": False, "owner_heartbeat": None, "holder_pid": None}'
+f json-info 0 -- --json info
+jcheck json-info "$T/out" 'L == [{"type": "info", "node": 1, "disk": "fake0", "format": 2, "block_size": 512, "locks": 16, "lock_lba": 2001, "uuid": "0f8a1122-3344-4566-8788-99aabbccddee", "node_slots": 8, "heartbeat_ms": 1000, "lease_ms": 6000, "heartbeat": "live", "incarnation": "0000000000001111"}]'
+echo "2 30" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f json-status-lock-other 0 -- -J status 7
+jcheck json-status-lock-other "$T/out" 'L == [{"type": "lock", "lock": 7, "owner": 2, "generation": 30, "held_by_this_file": False, "held_by_this_node": False, "lost": False, "owner_is_this_node": False, "owner_heartbeat": "live", "owner_unchanged_ms": 400, "holder_pid": None}]'
+FAKE_BLKLOCK_LOSE_AFTER_MS=200 f json-status-lock-lost 5 -- -J acquire 7 sleep 400 status 7
+jcheck json-status-lock-lost "$T/out" 'len(L) == 3 and L[2]["type"] == "holding" and L[1]["lost"] is True and L[1]["held_by_this_file"] is False and L[1]["holder_pid"] is None'
+echo "3 12" > "$L/lock.7"
+FAKE_BLKLOCK_NODES=$NODES_SPEC f json-break 0 -- -J break 7
+jcheck json-break "$T/out" 'L == [{"type": "break", "lock": 7, "result": "freed", "owner": 3, "owner_state": "evicted", "old_generation": 12, "generation": 12}]'
+f json-break-was-free 0 -- -J break 7
+jcheck json-break-was-free "$T/out" 'L == [{"type": "break", "lock": 7, "result": "was-free", "owner": 0, "owner_state": None, "old_generation": 12, "generation": 12}]'
+"${FAKE[@]}" -J acquire 2 acquire 4 > "$T/j.hold" 2>&1 &
+pid=$!
+wait_for "$T/j.hold" '"type":"holding"'
+kill -TERM $pid; wait $pid; rc=$?
+[ $rc = 0 ] && pass json-holding-exit || fail json-holding-exit "exit $rc"
+jcheck json-holding "$T/j.hold" 'L[2:] == [{"type": "holding", "locks": [2, 4], "until": "signal"}, {"type": "released", "lock": 4}, {"type": "released", "lock": 2}]'
+f json-errors-on-stderr 3 '^blklockctl: release lock 7: Operation not permitted \(EPERM\)' -- -J release 7
+[ ! -s "$T/out" ] && pass json-errors-stdout-empty || fail json-errors-stdout-empty "$(head -c 200 "$T/out")"
+f json-quiet 0 -- -J -q acquire 3 status 3 release 3 info
+[ ! -s "$T/out" ] && pass json-quiet-silent || fail json-quiet-silent "$(head -c 200 "$T/out")"
+cp "$IMG" "$T/jspace.img"
+f json-format 0 -- -J format "$T/jspace.img" --force
+P=$T/jspace.img jcheck json-format "$T/out" 'L == [{"type": "format-check", "disk": E["P"], "node_slots": 8, "lease_ms": 400, "wait_ms": 500}, {"type": "formatted", "disk": E["P"], "locks": 1024}]'
+FAKE_BLKLOCK_IMAGE=$IMG FAKE_BLKLOCK_NODES=$NODES_SPEC f json-status-space 0 -- --json status
+jcheck json-status-space "$T/out" 'len(L) == 1 and L[0]["type"] == "lockspace" and L[0]["disk"] == "fake0" and L[0]["uuid"] == "0f8a1122-3344-4566-8788-99aabbccddee" and
+L[0]["node"] == 1 and L[0]["heartbeat"] == "live" and L[0]["incarnation"] == "0000000000001111" and L[0]["unused_slots"] == 4 and
+[(n["node"], n["state"], n["counter"], n["unchanged_ms"]) for n in L[0]["nodes"]] == [(1, "self", 900, 300), (2, "live", 10, 400), (3, "evicted", 41, 7500), (4, "left", 5, 0)] and
+[(r["lock"], r["owner"], r["generation"], r["incarnation"], r["verdict"]) for r in L[0]["records"]] == [(7, 3, 12, "0000000000000333", "evicted"), (8, 3, 4, "0000000000000300", "restarted"), (9, 2, 3, "0000000000000222", "live"), (10, 4, 2, "0000000000000444", "left")] and
+(L[0]["held"], L[0]["free"], L[0]["damaged"], L[0]["highest_generation"]) == (4, 12, 0, 12) and "error" not in L[0]'
+FAKE_BLKLOCK_NODES=$NODES_SPEC f json-status-space-no-disk 3 'read the lock records' -- --json status
+jcheck json-status-space-error-closed "$T/out" 'len(L) == 1 and L[0]["error"] == "read the lock records" and len(L[0]["nodes"]) == 4'
+
+# dump --json, without the module.
+t json-dump 0 -- -J dump --no-wait "$IMG"
+P=$IMG jcheck json-dump "$T/out" 'len(L) == 1 and L[0]["type"] == "dump" and L[0]["path"] == E["P"] and L[0]["format"] == 2 and
+(L[0]["node_slots"], L[0]["locks"], L[0]["heartbeat_ms"], L[0]["lease_ms"], L[0]["sampled_ms"]) == (8, 16, 100, 400, None) and
+[(n["node"], n["incarnation"], n["counter"], n["flags"], n["state"]) for n in L[0]["nodes"]] == [(2, "0000000000000222", 10, 0, "not-sampled"), (3, "0000000000000333", 41, 2, "evicted"), (4, "0000000000000444", 5, 1, "left")] and
+[(r["lock"], r["owner"], r["generation"], r["verdict"]) for r in L[0]["records"]] == [(7, 3, 12, "evicted"), (8, 3, 4, "restarted"), (9, 2, 3, "not-sampled"), (10, 4, 2, "left")] and
+(L[0]["held"], L[0]["free"], L[0]["damaged"], L[0]["highest_generation"]) == (4, 12, 0, 12)'
+t json-dump-sampled 0 -- --json dump "$IMG"
+jcheck json-dump-sampled "$T/out" 'len(L) == 1 and L[0]["sampled_ms"] >= 150 and [n["state"] for n in L[0]["nodes"]] == ["not-renewing", "evicted", "left"] and
+[r["verdict"] for r in L[0]["records"]] == ["evicted", "restarted", "not-renewing", "left"]'
+t json-dump-damaged 3 -- -J dump --no-wait "$T/damaged.img"
+jcheck json-dump-damaged "$T/out" 'len(L) == 1 and L[0]["records"] == [{"lock": 5, "lba": 14, "damaged": "checksum mismatch (torn or damaged block)"}] and L[0]["damaged"] == 1'
+t json-dump-damaged-slot 0 -- -J dump --no-wait "$T/badflag.img"
+jcheck json-dump-damaged-slot "$T/out" 'L[0]["nodes"][0] == {"node": 2, "incarnation": "0000000000000222", "counter": 1, "flags": 3, "state": "evicted", "timestamp_ns": L[0]["nodes"][0]["timestamp_ns"]} and L[0]["nodes"][1] == {"node": 3, "damaged": "checksum ok but impossible fields"}'
+# Strings are escaped: a path with a quote, a backslash, a tab and a newline.
+weird=$T/$'we"ird\\na\tme\n.img'
+cp "$IMG" "$weird"
+t json-escape 0 -- -J dump --no-wait "$weird"
+P=$weird jcheck json-escape "$T/out" 'len(L) == 1 and L[0]["path"] == E["P"]'
 
 fi # fake
 

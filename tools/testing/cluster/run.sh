@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# Commands in single quotes are expanded by the guest's sh (SC2016):
+# shellcheck source-path=SCRIPTDIR disable=SC2016
 #
 # make cluster-test: three blklock nodes in three QEMU VMs share one LUN
 # that a fourth VM serves over iSCSI (LIO).  Each node's QEMU is the
@@ -50,233 +52,36 @@
 # Prints one PASS/FAIL line per check (cluster/<scenario>-<check>), the
 # measured figures, and leaves the consoles in out/logs/cluster-* and the
 # relays' logs (what was held and when it was delivered) in
-# out/cluster/proxyN.log.
+# out/cluster/proxyN.log.  The VMs, their agents and the lockspace are
+# set up by lib.sh (cluster_up), which make soak (soak.sh) shares.
 #
 #   run.sh [--keep]     --keep leaves the VMs running at the end (debug)
 #   BLKLOCK_CLUSTER_ONLY="suspend late-renew" run.sh   only those scenarios
 #                       (and kill, always last): a debugging aid
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh
 . "$HERE/../lib.sh"
 load_env
 
 D=$OUTDIR/cluster
-G=$OUTDIR/guest
-IQN=iqn.2026-11.org.blklock:cluster
-KEEP=0
 [ "${1:-}" = --keep ] && KEEP=1
-rm -rf "$D"
-mkdir -p "$D"
-pids=()
-failures=0
-SEQ=0
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+cluster_init
 
 # BLKLOCK_CLUSTER_ONLY="suspend late-renew ..." runs only those scenarios
 # (a debugging aid; kill always runs last).
 want() { [ -z "${BLKLOCK_CLUSTER_ONLY:-}" ] || [[ " $BLKLOCK_CLUSTER_ONLY " == *" $1 "* ]]; }
 
-check() {
-	local name=$1
-	shift
-	if "$@"; then pass "cluster/$name"; else fail "cluster/$name" "$*"; failures=$((failures + 1)); fi
-}
+# ---- the cluster and its lockspace (lib.sh) ---------------------------------
 
-cleanup() {
-	local p
-	[ "$KEEP" = 1 ] && return
-	for p in "${pids[@]}"; do
-		kill -CONT "$p" 2>/dev/null || true
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.2
-		done
-	done
-}
-trap cleanup EXIT
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# ---- initramfs trees -------------------------------------------------------
-
-make_root() {	# make_root NAME KVER KIMG ROLE
-	local name=$1 kver=$2 kimg=$3 role=$4 root=$D/root-$1 f
-	busybox_root "$root"
-	if [ "$role" = target ]; then
-		copy_modules "$root" "$kver" "$kimg" virtio_pci virtio_net configfs \
-			target_core_mod target_core_file iscsi_target_mod \
-			crc32c_generic libcrc32c
-	else
-		copy_modules "$root" "$kver" "$kimg" sd_mod sg virtio_pci virtio_scsi \
-			libcrc32c crc32c_generic
-		cp "$OUTDIR/$kver/blklock.ko" "$root/lib/modules/$kver/extra/"
-		cp "$G"/* "$root/usr/bin/"
-		for f in sg_compare_and_write sg_raw; do
-			copy_prog "$root" "$f"
-		done
-	fi
-	depmod -b "$root" "$kver"
-	cp "$HERE/guest-init" "$root/init"
-	chmod +x "$root/init"
-	pack_root "$root" "$D/initrd-$name.gz"
-}
-
-# ---- VMs and their agents --------------------------------------------------
-
-declare -A AGENT_IN AGENT_OUT QPID
-
-# boot NAME KVER KIMG MEM APPEND QEMU-ARGS...
-boot() {
-	local name=$1 kver=$2 kimg=$3 mem=$4 append=$5
-	shift 5
-	mkfifo "$D/$name.in" "$D/$name.out"
-	(
-		# The other VMs' agent pipes stay with this script.
-		for fd in "${AGENT_IN[@]}" "${AGENT_OUT[@]}"; do
-			eval "exec $fd>&-"
-		done
-		exec qemu-system-x86_64 -accel "${BLKLOCK_VM_ACCEL:-tcg}" -m "$mem" -smp 1 \
-			-display none -no-reboot -nodefaults \
-			-kernel "$kimg/boot/vmlinuz-$kver" -initrd "$D/initrd-$name.gz" \
-			-append "console=ttyS0 loglevel=4 panic=-1 $append" \
-			-serial "file:$LOGDIR/cluster-$name.console.log" \
-			-serial "pipe:$D/$name" "$@"
-	) > "$LOGDIR/cluster-$name.qemu.log" 2>&1 &
-	QPID[$name]=$!
-	pids+=("$!")
-	disown	# no "Killed" line from bash when a scenario kills it
-	exec {fd}<>"$D/$name.in"
-	AGENT_IN[$name]=$fd
-	exec {fd}<>"$D/$name.out"
-	AGENT_OUT[$name]=$fd
-}
-
-# on NAME TIMEOUT COMMAND: run COMMAND (one line of sh) in the guest,
-# print its output, return its status (124 on timeout).
-on() {
-	local name=$1 t=$2 id line deadline
-	shift 2
-	SEQ=$((SEQ + 1))
-	id=$SEQ
-	echo "$id $*" >&"${AGENT_IN[$name]}"
-	deadline=$((SECONDS + t))
-	while [ $SECONDS -lt $deadline ]; do
-		IFS= read -r -t 1 line <&"${AGENT_OUT[$name]}" || continue
-		case $line in
-		"@@O $id "*) printf '%s\n' "${line#"@@O $id "}" ;;
-		"@@E $id "*) return "${line#"@@E $id "}" ;;
-		esac
-	done
-	echo "($name: no answer to '$*' within $t s)" >&2
-	return 124
-}
-
-# wait_agent NAME TIMEOUT: until the guest's agent answers (it may miss
-# what is sent before it runs, so ask again every 3 s).
-wait_agent() {
-	local deadline=$((SECONDS + $2))
-	while [ $SECONDS -lt $deadline ]; do
-		on "$1" 3 true 2> /dev/null && return 0
-		kill -0 "${QPID[$1]}" 2> /dev/null || return 1
-	done
-	return 1
-}
-
-ms() { date +%s%3N; }
-
-# ---- the cluster -----------------------------------------------------------
-
-make_root target "$KVER_612" "$KIMG_612" target
-make_root n612 "$KVER_612" "$KIMG_612" node
-make_root n61 "$KVER_61" "$KIMG_61" node
-for n in node1 node2; do ln -sf initrd-n612.gz "$D/initrd-$n.gz"; done
-ln -sf initrd-n61.gz "$D/initrd-node3.gz"
-
-tport=$(free_port)
-t0=$(ms)
-boot target "$KVER_612" "$KIMG_612" 512M "blklock.role=target" \
-	-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$tport-:3260" \
-	-device virtio-net-pci,netdev=n0
-if ! wait_agent target 180; then
-	fail cluster/target-up "the target VM did not come up; see $LOGDIR/cluster-target.console.log"
-	exit 1
-fi
-pass cluster/target-up
-echo "target VM up in $(($(ms) - t0)) ms, iSCSI portal 127.0.0.1:$tport"
-
-declare -A PPORT PPID_OF
-for n in 1 2 3; do
-	PPORT[$n]=$(free_port)
-	python3 "$HERE/iscsi-relay.py" "${PPORT[$n]}" "$tport" "$D/relay$n.ctl" > "$D/proxy$n.log" 2>&1 &
-	PPID_OF[$n]=$!
-	pids+=("$!")
-	disown
-done
-sleep 0.5
-# boot_node N: QEMU logs in to the target before the guest starts; a
-# login that fails (seen when several start at once) ends QEMU at once,
-# so such a start is tried again, at most three times.
-boot_node() {
-	local n=$1 kv=$KVER_612 ki=$KIMG_612 try
-	[ "$n" = 3 ] && kv=$KVER_61 ki=$KIMG_61
-	for try in 1 2 3; do
-		[ "$try" = 1 ] || { rm -f "$D/node$n.in" "$D/node$n.out"; sleep 1; }
-		boot "node$n" "$kv" "$ki" 384M "blklock.role=node blklock.node=$n" \
-			-iscsi "initiator-name=iqn.2026-11.org.blklock:node$n" \
-			-drive "file=iscsi://127.0.0.1:${PPORT[$n]}/$IQN/0,if=none,id=lun,format=raw,cache=none" \
-			-device virtio-scsi-pci,id=scsi0 -device scsi-block,drive=lun,bus=scsi0.0 \
-			-monitor "unix:$D/node$n.mon,server=on,wait=off"
-		sleep 3
-		kill -0 "${QPID[node$n]}" 2> /dev/null && return 0
-		echo "node $n: QEMU could not log in: $(head -c 300 "$LOGDIR/cluster-node$n.qemu.log")" >&2
-	done
-	return 1
-}
-
-t0=$(ms)
-for n in 1 2 3; do
-	boot_node $n || true
-done
-up=0
-for n in 1 2 3; do
-	if wait_agent "node$n" 240; then up=$((up + 1)); else
-		fail "cluster/node$n-up" "no agent; see $LOGDIR/cluster-node$n.console.log"
-	fi
-done
-[ $up = 3 ] || exit 1
-pass cluster/nodes-up
-echo "3 node VMs up in $(($(ms) - t0)) ms"
-
-# The LUN as each node sees it: LIO through iSCSI.
-for n in 1 2 3; do
-	check "node$n-sees-lio" on "node$n" 10 'grep -q LIO-ORG /sys/block/sda/device/vendor'
-done
-
-# ---- lockspace ---------------------------------------------------------------
-
-# From here on every outcome is checked explicitly: a command that fails
-# on purpose (an acquire that must time out) must not end the script.
-set +e
-
-check format on node1 60 'insmod /lib/modules/$(uname -r)/extra/blklock.ko && blklockctl format /dev/sda --locks 64 --max-nodes 8 --force && rmmod blklock'
-for n in 1 2 3; do
-	check "node$n-attach" on "node$n" 60 "insmod /lib/modules/\$(uname -r)/extra/blklock.ko dev=/dev/sda node_id=$n"
-done
-LL=$(on node1 10 'cat /sys/kernel/blklock/sda/lock_lba')
-BS=$(on node1 10 'cat /sys/block/sda/queue/logical_block_size')
-echo "lockspace: lock 0 at LBA $LL, $BS-byte blocks"
+cluster_up
 CA=$((LL + 64))		# counter of the contention scenario
 CB=$((LL + 65))		# counter of the kill scenario
 FB=$((LL + 66))		# the fencing consumer's block
 for b in $CA $CB $FB; do
 	on node1 10 "dd if=/dev/zero of=/dev/sda bs=$BS seek=$b count=1 oflag=direct 2>/dev/null"
-done
-for n in 1 2 3; do
-	check "node$n-live" on "node$n" 10 '[ "$(cat /sys/kernel/blklock/sda/heartbeat)" = live ]'
 done
 
 # ---- contention: 3 nodes x 2 workers on one lock and one counter ------------
@@ -424,37 +229,6 @@ fi
 
 # ---- fault scenarios of issue 9: a suspended holder, late I/O -----------------
 
-# hmp NODE COMMAND: one command on the node's QEMU monitor (HMP).
-hmp() {
-	python3 - "$D/$1.mon" "$2" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(2)
-s.sendall(sys.argv[2].encode() + b"\n")
-time.sleep(0.3)
-try:
-    s.recv(65536)
-except OSError:
-    pass
-s.close()
-PY
-}
-# relay N LINE: a control line to node N's relay (see iscsi-relay.py).
-relay() { echo "$2" > "$D/relay$1.ctl"; }
-SYS=/sys/kernel/blklock/sda
-sysval() { on "node$1" 10 "cat $SYS/$2 2>/dev/null || echo none"; }
-# grew BEFORE AFTER: a counter that exists grew.
-grew() { [ "$2" != none ] && [ "$1" != none ] && [ "$2" -gt "$1" ]; }
-# wait_for NODE SECONDS FILE PATTERN: until FILE in the guest has PATTERN;
-# prints the file.
-wait_for() {
-	on "$1" $(($2 + 10)) "i=0; while ! grep -q '$4' $3 2>/dev/null && [ \$i -lt $(($2 * 20)) ]; do sleep 0.05; i=\$((i + 1)); done; cat $3"
-}
-# wait_live N SECONDS: until node N's heartbeat is live; prints its state.
-wait_live() {
-	on "node$1" $(($2 + 10)) "i=0; while [ \"\$(cat $SYS/heartbeat)\" != live ] && [ \$i -lt $(($2 * 10)) ]; do sleep 0.1; i=\$((i + 1)); done; cat $SYS/heartbeat"
-}
 disk_owner() { on node1 10 "blklock-disk record /dev/sda $((LL + $1))" | awk '{ print $2 }'; }
 # owners LOCK N:FILE...: which nodes believe they hold LOCK (a holder's
 # output FILE on node N says it acquired LOCK and was not told of a loss
@@ -485,6 +259,7 @@ trace_check() {
 	echo "$1: node $2 heartbeat: $(awk 'NF == 3 { printf "%s %s %s; ", $1, $2, substr($3, 1, 8) }' "$D/$1-hbtrace")"
 	check "$1-node$2-no-old-incarnation-after-fence" no_old_incarnation "$D/$1-hbtrace"
 }
+# shellcheck disable=SC2317 # run by check
 no_old_incarnation() {
 	awk 'NF != 3 { next }
 		$2 != "live" { fenced = 1; next }
@@ -575,27 +350,6 @@ on node3 10 'killall blklock-abi 2>/dev/null; sleep 0.3' > /dev/null
 on node1 10 'killall blklockctl 2>/dev/null; sleep 0.3' > /dev/null
 fi
 
-# hold_start N MODE: hold node N's traffic (see iscsi-relay.py);
-# hold_end N: deliver it and print what the relay held and delivered.
-hold_start() {
-	HOLD_FROM=$(wc -l < "$D/proxy$1.log")
-	relay "$1" "hold $2"
-}
-hold_end() {
-	relay "$1" release
-	for _ in $(seq 50); do
-		tail -n +$((HOLD_FROM + 1)) "$D/proxy$1.log" | grep -q ' released$' && break
-		sleep 0.2
-	done
-	tail -n +$((HOLD_FROM + 1)) "$D/proxy$1.log"
-}
-# hold_window N MODE SECONDS: hold node N's traffic for SECONDS, then
-# deliver it.
-hold_window() {
-	hold_start "$1" "$2"
-	sleep "$3"
-	hold_end "$1"
-}
 HOLD=10			# > io_timeout 8 s, < the 15 s libiscsi's NOPs take to reconnect
 BOUND=15		# io_timeout 8 s + interval 1 s + slack
 

@@ -6,8 +6,9 @@
 # PASS/FAIL/SKIP line per guest check, named vm-<kernel>-<profile>/...
 #
 #   run.sh [--kernel 6.1|6.12|debug|all] [--profile scsi_debug|lio|all]
-#          [--tests GLOB] [--timeout SECONDS] [--script FILE]
+#          [--tests 'GLOB...'] [--timeout SECONDS] [--script FILE]
 #
+# --tests takes one or more globs of test file names, separated by spaces.
 # --script runs FILE in the guest instead of the tests and prints its
 # output (make demo uses it).
 #
@@ -20,6 +21,9 @@
 # kernel of tools/testing/debug-kernel/.  After every boot the guest's
 # dmesg is searched for kernel reports (kernel_reports below) and, where
 # kmemleak exists, its scan after the last rmmod for leaks of blklock.
+#
+# BLKLOCK_FUZZ_SECS and BLKLOCK_FUZZ_SEED reach the ioctl fuzzer's test
+# (88-ioctl-fuzz) through the kernel command line.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
@@ -40,12 +44,17 @@ done
 [ "$kernels" = all ] && kernels="6.1 6.12"
 [ "$profiles" = all ] && profiles="scsi_debug lio"
 
+# The ioctl fuzzer's time and seed, for the guest (88-ioctl-fuzz.sh).
+fuzz_args=
+[ -z "${BLKLOCK_FUZZ_SECS:-}" ] || fuzz_args+=" blklock.fuzz_secs=$BLKLOCK_FUZZ_SECS"
+[ -z "${BLKLOCK_FUZZ_SEED:-}" ] || fuzz_args+=" blklock.fuzz_seed=$BLKLOCK_FUZZ_SEED"
+
 MODS="sd_mod sg scsi_debug loop target_core_mod target_core_file tcm_loop libcrc32c crc32c_generic configfs"
 G=$OUTDIR/guest
 
 # Build the initramfs for kernel $1 (version) and profile $2, named $4.
 make_initrd() {
-	local kver=$1 profile=$2 kimg=$3 k=$4 root f t
+	local kver=$1 profile=$2 kimg=$3 k=$4 root f t g picked
 	root=$OUTDIR/vmroot-$k
 	busybox_root "$root"
 	mkdir -p "$root/tests"
@@ -71,8 +80,14 @@ make_initrd() {
 	fi
 	for t in "$HERE"/tests/[0-9]*.sh; do
 		f=$(basename "$t")
-		# shellcheck disable=SC2254
-		case $f in $glob) ;; *) continue ;; esac
+		picked=no
+		set -f	# the globs are for the names below, not for the cwd
+		for g in $glob; do
+			# shellcheck disable=SC2254
+			case $f in $g) picked=yes ;; esac
+		done
+		set +f
+		[ "$picked" = yes ] || continue
 		if grep -q '^# profiles:' "$t" && ! grep '^# profiles:' "$t" | grep -qw "$profile"; then
 			continue
 		fi
@@ -145,7 +160,7 @@ for k in $kernels; do
 			-m "$mem" -smp 2 -nographic -no-reboot \
 			-kernel "$kimg/boot/vmlinuz-$kver" \
 			-initrd "$OUTDIR/initrd-$k-$p.gz" \
-			-append "console=ttyS0 loglevel=1 panic=-1 log_buf_len=16M blklock.profile=$p" \
+			-append "console=ttyS0 loglevel=1 panic=-1 log_buf_len=16M blklock.profile=$p$fuzz_args" \
 			< /dev/null > "$log" 2>&1
 		qrc=$?
 		set -e

@@ -10,6 +10,14 @@
  *			  acquire LOCK, then poll() the file; when the kernel
  *			  reports the loss, check VALIDATE says ENOLCK.
  *			  Exit 0 only if the loss was reported in time.
+ *   blklock-abi efault-after-loss LOCK LATE_LOCK_MS_HOOK
+ *			  (test build) ACQUIRE LOCK into a page that
+ *			  userfaultfd write-protects; while the kernel waits
+ *			  to write the result back, arm the hook so that the
+ *			  release that follows lands late (ENOLCK), and unmap
+ *			  the page: ACQUIRE must fail with EFAULT, the file
+ *			  must hold no lock, and ATTACH to its own lockspace
+ *			  must succeed (not EBUSY: the file holds no lock).
  *
  * Built both as a 64-bit and as a 32-bit (-m32) binary, so the same
  * checks prove the compat_ioctl path.  Prints "ok NAME" or
@@ -20,13 +28,17 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/blklock.h>
+#include <linux/userfaultfd.h>
 
 static int failures;
 
@@ -238,6 +250,95 @@ static int hold_poll(int fd, unsigned int lock, unsigned int seconds)
 	return failures ? 1 : 0;
 }
 
+struct blocked_acquire {
+	int fd;
+	struct blklock_acquire *a;
+	int err;
+};
+
+static void *acquire_thread(void *arg)
+{
+	struct blocked_acquire *b = arg;
+
+	b->err = ioctl(b->fd, BLKLOCK_IOC_ACQUIRE, b->a) ? errno : 0;
+	return NULL;
+}
+
+static int efault_after_loss(int fd, unsigned int lock, const char *hook)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	struct blocked_acquire b = { .fd = fd };
+	struct blklock_status st = { .lock = lock };
+	struct blklock_info info;
+	struct blklock_attach at;
+	struct uffdio_range range;
+	struct uffd_msg msg;
+	struct pollfd p;
+	char path[64];
+	pthread_t th;
+	FILE *h;
+	void *page;
+	int uffd;
+
+	if (ioctl(fd, BLKLOCK_IOC_INFO, &info)) {
+		perror("info");
+		return 1;
+	}
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (page == MAP_FAILED || uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+		perror("userfaultfd");
+		return 1;
+	}
+	b.a = page;
+	b.a->lock = lock;
+	b.a->flags = BLKLOCK_ACQUIRE_NOWAIT;
+	range.start = (uintptr_t)page;
+	range.len = 4096;
+	reg.range = range;
+	wp.range = range;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) {
+		perror("userfaultfd write-protect");
+		return 1;
+	}
+	if (pthread_create(&th, NULL, acquire_thread, &b))
+		return 1;
+	/* The kernel took the lock and waits to write the result back. */
+	p = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	if (poll(&p, 1, 20000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT ||
+	    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
+		fprintf(stderr, "no write-protect fault from ACQUIRE\n");
+		return 1;
+	}
+	h = fopen(hook, "w");
+	if (!h || fprintf(h, "2000\n") < 0 || fclose(h)) {
+		perror(hook);
+		return 1;
+	}
+	/* Nothing there any more: the write back fails, EFAULT. */
+	munmap(page, 4096);
+	if (ioctl(uffd, UFFDIO_WAKE, &range)) {
+		perror("UFFDIO_WAKE");
+		return 1;
+	}
+	pthread_join(th, NULL);
+	errno = b.err;
+	expect("acquire-efault", b.err ? -1 : 0, EFAULT);
+	expect("status-after-efault", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
+	check("status-not-held", !(st.state & BLKLOCK_STATE_HELD_BY_FILE),
+	      "the file still holds the lock");
+	snprintf(path, sizeof(path), "/dev/%s", info.disk);
+	at = (struct blklock_attach){ .path = (uintptr_t)path,
+				      .node_id = info.node_id };
+	expect("attach-after-efault", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), 0);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -262,6 +363,9 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "hold-poll"))
 		return hold_poll(fd, strtoul(argv[2], NULL, 0),
 				 strtoul(argv[3], NULL, 0));
-	fprintf(stderr, "usage: %s reject | cycle LOCK | hold-poll LOCK SECONDS\n", argv[0]);
+	if (argc == 4 && !strcmp(argv[1], "efault-after-loss"))
+		return efault_after_loss(fd, strtoul(argv[2], NULL, 0), argv[3]);
+	fprintf(stderr, "usage: %s reject | cycle LOCK | hold-poll LOCK SECONDS | efault-after-loss LOCK HOOK\n",
+		argv[0]);
 	return 2;
 }

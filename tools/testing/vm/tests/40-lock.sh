@@ -145,6 +145,20 @@ check run-env grep -q "gen=2 lock=8" "$OUT/run"
 $N1 run 8 -- sh -c "blklock-disk record $DISK_B $((LL + 8))" > "$OUT/run2" 2>&1
 check run-holds-lock grep -q "owner 1 generation 3 " "$OUT/run2"
 check run-releases [ "$(rec $((LL + 8)) owner)" = 0 ]
+# CMD inherits the open file: killing blklockctl alone leaves the lock
+# held until CMD ends, as with flock(1).
+rm -f "$OUT/go" "$OUT/started"
+$N1 run 8 -- sh -c "touch $OUT/started; while [ ! -e $OUT/go ]; do sleep 0.1; done" > "$OUT/run3" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] && [ ! -e "$OUT/started" ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+check run-parent-killed-lock-held [ "$(rec $((LL + 8)) owner)" = 1 ]
+touch "$OUT/go"
+i=0
+while [ $i -lt 50 ] && [ "$(rec $((LL + 8)) owner)" != 0 ]; do sleep 0.1; i=$((i + 1)); done
+check run-cmd-end-frees-lock [ "$(rec $((LL + 8)) owner)" = 0 ]
 
 # ---- ABI ------------------------------------------------------------------
 
@@ -173,14 +187,22 @@ hold "$N2" 12
 sup0=$(stat_a reports_suppressed)
 mark_dmesg
 i=0
+t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
 while [ $i -lt 30 ]; do
 	$N1 acquire 12 --nowait >/dev/null 2>&1
 	i=$((i + 1))
 done
+el=$(($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0))
 lines=$(new_dmesg | grep -c "atomic test and set of disk block $((LL + 12))")
 # Burst of 10 per 5 s: 30 tries in at most two windows print at most 20.
-check ratelimit-bounded [ "$lines" -le 20 ]
-check ratelimit-counted [ $(($(stat_a reports_suppressed) - sup0)) -ge 10 ]
+# On a slow kernel (the debug one) the tries may span more windows, and
+# the bound then says nothing: that is a skip, not a pass.
+if [ "$el" -lt 500 ]; then
+	check ratelimit-bounded [ "$lines" -le 20 ]
+	check ratelimit-counted [ $(($(stat_a reports_suppressed) - sup0)) -ge 10 ]
+else
+	skip ratelimit-bounded "30 tries took $((el / 100)) s, more than one 5 s window"
+fi
 unhold 12
 
 # ---- shared-counter storm ---------------------------------------------------

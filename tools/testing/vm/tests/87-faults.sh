@@ -9,7 +9,8 @@
 #   - an acquire whose command times out and lands later: the stranded
 #     record is freed by the reaper;
 #   - a release whose command times out and lands later: the file no
-#     longer holds the lock, so nobody holds it twice;
+#     longer holds the lock, so nobody holds it twice; also when it is
+#     the release of an acquire whose result could not be written back;
 #   - a renewal whose command lands late: not a duplicate node id;
 #   - damaged records refused and repaired by break; break refuses a
 #     live owner;
@@ -123,6 +124,20 @@ check late-release-one-owner [ "$(rec $((LL + 13)) owner)/$(rec $((LL + 13)) gen
 sleep $(((REAP_MS + 2000) / 1000))
 check late-release-reaper-left-it [ "$(rec $((LL + 13)) owner)" = 2 ]
 unhold 13
+
+# ---- an acquire whose result cannot be written back, and whose release -----
+# ---- lands late -------------------------------------------------------------
+# The kernel takes lock 15, then cannot write the result back (the page
+# is write-protected with userfaultfd, then unmapped) and releases it;
+# that release lands late (ENOLCK).  The file must hold nothing after
+# the EFAULT: ATTACH of its own lockspace succeeds.
+mark_dmesg
+blklock-abi efault-after-loss 15 $H/late_lock_ms > "$OUT/efault" 2>&1
+check efault-after-loss [ $? -eq 0 ]
+sed 's/^/efault: /' "$OUT/efault"
+check efault-release-late has_dmesg "release of lock 15: compare and write of disk block"
+wait_until 6 owner_is 15 0
+check efault-record-freed [ $? -eq 0 ]
 
 # ---- a renewal that lands late, before and after the next one --------------
 blklock-abi hold-poll 14 12 > "$OUT/poll14" 2>&1 &

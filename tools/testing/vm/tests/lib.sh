@@ -19,6 +19,18 @@ check() {
 	if "$@"; then pass "$_name"; else fail "$_name" "$*"; fi
 }
 
+# rmmod: where kmemleak exists, blklock's address range is noted first
+# (on the console), so that the scan at the end of the boot can tell
+# blklock's leaks, whose backtraces are bare addresses once the module is
+# gone, from other modules' (vm/kmemleak-blklock.py).  A function, as
+# busybox sh runs its own applets before looking at PATH.
+rmmod() {
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		awk '$1 == "blklock" { print "@@BLKTEST@@ RANGE", $6, $2 }' /proc/modules > /dev/console
+	fi
+	command rmmod "$@"
+}
+
 load_blklock() {
 	modprobe crc32c_generic 2>/dev/null
 	modprobe libcrc32c 2>/dev/null
