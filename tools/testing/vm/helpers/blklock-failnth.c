@@ -374,7 +374,7 @@ static void expect_detached(unsigned int n, bool may_be_unclean)
 		       op_name, n, ms_now() - t0);
 	close(f);
 	if (space_in_sysfs() || !slot_left())
-		bad(n, "the lockspace stays attached, or its slot unmarked, after its last file closed");
+		bad(n, "still attached, or the slot unmarked, after the close");
 }
 
 /* Raw record of @lock through DISK2. */
