@@ -83,8 +83,11 @@ if ! grep -q '^CONFIG_KASAN=y' "$BUILD/.config" || ! grep -q '^CONFIG_PROVE_LOCK
 	fail kunit/kernel-reports "the UML kernel was built without KASAN or lockdep"
 	exit 1
 fi
-if grep -E -A 20 "$REPORTS" "$BUILD/test.log" > "$LOGDIR/kunit.reports.txt"; then
-	fail kunit/kernel-reports "$(grep -m1 -E "$REPORTS" "$BUILD/test.log"); see $LOGDIR/kunit.reports.txt"
+# From the first suite on: UML's own boot warns about its virtual PCI
+# (arch/um/drivers/virt-pci.c) when no device is configured.
+sed -n '/KTAP version/,$p' "$BUILD/test.log" > "$LOGDIR/kunit.tests.log"
+if grep -E -A 20 "$REPORTS" "$LOGDIR/kunit.tests.log" > "$LOGDIR/kunit.reports.txt"; then
+	fail kunit/kernel-reports "$(grep -m1 -E "$REPORTS" "$LOGDIR/kunit.tests.log"); see $LOGDIR/kunit.reports.txt"
 	exit 1
 fi
 pass kunit/kernel-reports
