@@ -52,6 +52,14 @@
 /* Bytes at the start of a disk that format inspects for other owners. */
 #define BLKLOCK_SIGNATURE_SCAN_BYTES	(72 * 1024)
 
+/*
+ * A READ racing a COMPARE AND WRITE of the same block may return it half
+ * written on some targets (LIO fileio): a lock record or heartbeat slot
+ * that fails its checksum is read this many times more before it is
+ * called damaged.
+ */
+#define BLKLOCK_TORN_REREADS	2
+
 /**
  * struct blklock_header - decoded lockspace header (block 0)
  * @version:	on-disk format version

@@ -669,6 +669,10 @@ static void fake_read(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
 	    FAKE_HB_LBA + slot - 1 < lba + nr)
 		fake_hb_bump(f, slot);
 	memcpy(buf, f->blocks[lba], nr * FAKE_BS);
+	if (f->torn_reads) {
+		f->torn_reads--;
+		((u8 *)buf)[20] ^= 0xff;
+	}
 	blklock_decode_result(0, 0, NULL, 0, res);
 	/* A READ that completes late: the clock moved while it was queued. */
 	res->duration_ns = (u64)f->read_delay_ms * NSEC_PER_MSEC;
@@ -1066,6 +1070,42 @@ static void lock_corrupt_record(struct kunit *test)
 					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
 			-EBADMSG);
 	KUNIT_EXPECT_EQ(test, f->caws, 0);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.corrupt), 1);
+}
+
+/*
+ * A READ that raced a COMPARE AND WRITE of the block may return it half
+ * written (LIO fileio does): a record or slot that fails its checksum
+ * is read again before it is called damaged.  Found by the ioctl fuzzer
+ * (a STATUS said EBADMSG on 6.1 with LIO).
+ */
+static void lock_torn_read(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_status st = {};
+	struct blklock_hbrec hb;
+	u8 buf[FAKE_BS];
+	u64 gen = 0;
+
+	f->torn_reads = BLKLOCK_TORN_REREADS;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
+	KUNIT_EXPECT_EQ(test, f->reads, BLKLOCK_TORN_REREADS + 1);
+	KUNIT_EXPECT_EQ(test, f->caws, 1);
+
+	f->torn_reads = 1;
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.owner, (u32)FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.corrupt), 0);
+
+	fake_hb_set(f, OTHER_NODE, OTHER_INC, 3, 0);
+	f->torn_reads = 1;
+	KUNIT_EXPECT_EQ(test, blklock_read_hb(&f->ls, OTHER_NODE, buf, &hb), 0);
+	KUNIT_EXPECT_EQ(test, hb.counter, 3ULL);
+
+	/* Damage that stays is damage. */
+	f->torn_reads = BLKLOCK_TORN_REREADS + 1;
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 2, HOLDER_A, &st), -EBADMSG);
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.corrupt), 1);
 }
 
@@ -1486,6 +1526,7 @@ static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_taken_while_held),
 	KUNIT_CASE(lock_reclaim_own_leftover),
 	KUNIT_CASE(lock_corrupt_record),
+	KUNIT_CASE(lock_torn_read),
 	KUNIT_CASE(lock_release_all),
 	KUNIT_CASE(lock_fence_during_acquire),
 	KUNIT_CASE(lock_acquire_timeout_reaped),

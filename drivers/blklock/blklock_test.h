@@ -59,6 +59,8 @@ enum fake_fault {
  * @read_delay_ms: the next READ completes this much later (the clock
  *		moves while it is in flight); it samples the disk at once
  * @renewing_node: every READ of this node's slot finds it renewed
+ * @torn_reads:	the next READs return their first block with a byte
+ *		flipped, as a READ that raced a write may find it
  * @late_valid:	a FAKE_LATE command waits for fake_land()
  * @late_lba:	its block
  * @late:	its images
@@ -76,6 +78,7 @@ struct fake {
 	u8 last_caw[2][FAKE_BS];
 	u32 read_delay_ms;
 	u32 renewing_node;
+	int torn_reads;
 	bool late_valid;
 	u64 late_lba;
 	u8 late[2][FAKE_BS];

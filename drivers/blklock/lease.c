@@ -86,17 +86,23 @@ static u64 blklock_new_incarnation(void)
  * @buf:	one block
  * @r:		out: the slot
  *
+ * A slot that fails its checksum is read again (BLKLOCK_TORN_REREADS).
+ *
  * Return: 0, the READ's errno, or the decoder's.
  */
 int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
 		    struct blklock_hbrec *r)
 {
 	struct blklock_cmd_result res;
-	int ret;
+	int ret, tries = 0;
 
-	ret = blklock_read_blocks(ls, blklock_hb_lba(ls, node_id), 1, buf,
-				  blklock_hb_timeout_ms(ls), &res);
-	return ret ?: blklock_hb_decode(buf, ls->block_size, node_id, r);
+	do {
+		ret = blklock_read_blocks(ls, blklock_hb_lba(ls, node_id), 1,
+					  buf, blklock_hb_timeout_ms(ls), &res);
+		if (!ret)
+			ret = blklock_hb_decode(buf, ls->block_size, node_id, r);
+	} while (ret == -EBADMSG && tries++ < BLKLOCK_TORN_REREADS);
+	return ret;
 }
 
 /**

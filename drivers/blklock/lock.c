@@ -133,6 +133,8 @@ int blklock_decode_found(struct blklock_space *ls, struct blklock_lock *lk,
  * @lk:		lock, its mutex held
  * @buf:	one block
  *
+ * A block that fails its checksum is read again (BLKLOCK_TORN_REREADS).
+ *
  * Return: 0; the READ's errno; or -EBADMSG / -EUCLEAN for a damaged
  * record.  On failure lk->cached is invalid.
  */
@@ -141,20 +143,25 @@ int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
 {
 	u64 lba = blklock_lock_lba(ls, lk->index);
 	struct blklock_cmd_result res;
+	struct blklock_rec rec;
+	int ret, tries = 0;
 	char why[64];
-	int ret;
 
 	lockdep_assert_held(&lk->mutex);
 	lk->cached_valid = false;
-	ret = blklock_read_blocks(ls, lba, 1, buf, 0, &res);
-	if (ret) {
-		if (blklock_may_report(ls)) {
-			blklock_describe_result(&res, why, sizeof(why));
-			pr_err("%s: cannot read lock %u at disk block %llu: %s\n",
-			       ls->name, lk->index, ls->lba_offset + lba, why);
+	do {
+		ret = blklock_read_blocks(ls, lba, 1, buf, 0, &res);
+		if (ret) {
+			if (blklock_may_report(ls)) {
+				blklock_describe_result(&res, why, sizeof(why));
+				pr_err("%s: cannot read lock %u at disk block %llu: %s\n",
+				       ls->name, lk->index, ls->lba_offset + lba,
+				       why);
+			}
+			return ret;
 		}
-		return ret;
-	}
+	} while (blklock_rec_decode(buf, ls->block_size, lk->index, &rec) ==
+		 -EBADMSG && tries++ < BLKLOCK_TORN_REREADS);
 	return blklock_decode_found(ls, lk, buf);
 }
 
