@@ -225,7 +225,7 @@ fig = {
     "per_node_acquisitions": {str(n): per_node[n]["A"] for n in (1, 2, 3)},
     "unparsed_lines": bad_lines,
     "check_failures": int(env.get("check_failures", "0") or 0),
-    "settings": {k: env.get(k, "") for k in ("locks", "workers_per_node", "think_ms",
+    "settings": {k: env.get(k, "") for k in ("locks", "workers_per_node", "think_ms", "acquire_timeout_ms",
                                                "fault_every_s", "fault_kinds", "seed",
                                                "time_limit_s", "lease_ms")},
 }

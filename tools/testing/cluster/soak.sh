@@ -36,13 +36,14 @@
 #
 #   soak.sh [--target N] [--time SECONDS] [--locks N] [--workers N]
 #           [--fault-every SECONDS] [--faults "KIND..."] [--think MS]
-#           [--seed N] [--keep]
+#           [--acquire-timeout MS] [--seed N] [--keep]
 # or the same as SOAK_TARGET (default 1000000), SOAK_TIME (time limit of
 # the storm, default 43200 s), SOAK_LOCKS (6; 1-32), SOAK_WORKERS (per
 # node, 2), SOAK_FAULT_EVERY (mean seconds between the end of a fault
 # and the start of the next, 30; 0: no faults), SOAK_FAULTS (the kinds
 # to draw from, "freeze suspend late cut"), SOAK_THINK_MS (a worker's
-# longest pause outside the lock, 10), SOAK_SEED (random if unset):
+# longest pause outside the lock, 10), SOAK_ACQ_TIMEOUT_MS (how long an
+# acquire waits, 30000), SOAK_SEED (random if unset):
 #   make soak SOAK_TARGET=5000 SOAK_FAULT_EVERY=5
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +58,7 @@ WORKERS=${SOAK_WORKERS:-2}
 FAULT_EVERY=${SOAK_FAULT_EVERY:-30}
 FAULTS=${SOAK_FAULTS:-freeze suspend late cut}
 THINK=${SOAK_THINK_MS:-10}
+ACQ_MS=${SOAK_ACQ_TIMEOUT_MS:-30000}
 SEED=${SOAK_SEED:-$(( $(date +%s%N) % 1000000 ))}
 POLL=10			# seconds between two looks at the nodes' progress
 while [ $# -gt 0 ]; do
@@ -68,12 +70,13 @@ while [ $# -gt 0 ]; do
 	--fault-every) FAULT_EVERY=$2; shift 2 ;;
 	--faults) FAULTS=$2; shift 2 ;;
 	--think) THINK=$2; shift 2 ;;
+	--acquire-timeout) ACQ_MS=$2; shift 2 ;;
 	--seed) SEED=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	*) echo "usage: $0 [--target N] [--time SECONDS] [--locks N] [--workers N] [--fault-every SECONDS] [--faults \"freeze suspend late cut\"] [--think MS] [--seed N] [--keep]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--target N] [--time SECONDS] [--locks N] [--workers N] [--fault-every SECONDS] [--faults \"freeze suspend late cut\"] [--think MS] [--acquire-timeout MS] [--seed N] [--keep]" >&2; exit 2 ;;
 	esac
 done
-for v in TARGET LIMIT LOCKS WORKERS FAULT_EVERY THINK SEED; do
+for v in TARGET LIMIT LOCKS WORKERS FAULT_EVERY THINK ACQ_MS SEED; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "soak: $v must be a number, not '${!v}'" >&2; exit 2; }
 done
 if [ "$LOCKS" -lt 1 ] || [ "$LOCKS" -gt 32 ]; then echo "soak: 1-32 locks" >&2; exit 2; fi
@@ -100,7 +103,7 @@ soak_cleanup() {
 }
 trap soak_cleanup EXIT
 
-echo "soak: target $TARGET acquisitions, time limit $LIMIT s, $LOCKS locks, $WORKERS workers per node, think 0-$THINK ms, a fault every ${FAULT_EVERY} s on average (${KINDS[*]}), seed $SEED"
+echo "soak: target $TARGET acquisitions, time limit $LIMIT s, $LOCKS locks, $WORKERS workers per node, think 0-$THINK ms, acquire timeout $ACQ_MS ms, a fault every ${FAULT_EVERY} s on average (${KINDS[*]}), seed $SEED"
 cluster_up
 [ "$failures" = 0 ] || { echo "soak: the cluster did not come up whole" >&2; exit 1; }
 on node1 10 "cat $SYS/lease_timeout_ms $SYS/hb_interval_ms" > "$D/answer"
@@ -192,7 +195,7 @@ driver() {
 # ---- the storm ---------------------------------------------------------------
 
 for n in 1 2 3; do
-	check "node$n-storm-started" on "node$n" 10 "rm -rf /tmp/soak; mkdir -p /tmp/soak && dmesg -c > /tmp/soak/dmesg; (blklock-storm soak --think $THINK /dev/sda $n $WORKERS $BS $((LIMIT + 900)) /tmp/soak$SPEC > /tmp/soak/out 2>&1; echo \$? > /tmp/soak/rc) > /dev/null 2>&1 &"
+	check "node$n-storm-started" on "node$n" 10 "rm -rf /tmp/soak; mkdir -p /tmp/soak && dmesg -c > /tmp/soak/dmesg; (blklock-storm soak --think $THINK --acquire-timeout $ACQ_MS /dev/sda $n $WORKERS $BS $((LIMIT + 900)) /tmp/soak$SPEC > /tmp/soak/out 2>&1; echo \$? > /tmp/soak/rc) > /dev/null 2>&1 &"
 done
 : > "$SOAK/faults.log"
 : > "$SOAK/progress.log"
@@ -280,6 +283,7 @@ time_limit_s=$LIMIT
 locks=$LOCKS
 workers_per_node=$WORKERS
 think_ms=$THINK
+acquire_timeout_ms=$ACQ_MS
 fault_every_s=$FAULT_EVERY
 fault_kinds=${KINDS[*]}
 seed=$SEED

@@ -30,15 +30,17 @@
  *
  * Exit status: 0 if every worker completed, 1 otherwise.
  *
- * blklock-storm soak [--think MS] DISK NODE WORKERS BLOCK_SIZE SECONDS DIR
- *                    LOCK:COUNTER_LBA...
+ * blklock-storm soak [--think MS] [--acquire-timeout MS] DISK NODE WORKERS
+ *                    BLOCK_SIZE SECONDS DIR LOCK:COUNTER_LBA...
  *
  * The soak mode of make soak (tools/testing/cluster/soak.sh): WORKERS
  * processes, each with its own open /dev/blklock bound to DISK as NODE,
  * loop without a bound on the number of iterations: each picks one of
  * the LOCKs at random, acquires it and makes the fenced update of that
  * lock's own counter block (as --fenced does), releases it, and sleeps
- * 0-MS ms (default 10) outside the lock.  Errors do not end a worker: a
+ * 0-MS ms (default 10) outside the lock.  An ACQUIRE waits up to
+ * --acquire-timeout ms (default 30000; a short one sends a worker on to
+ * another lock while the owner of this one is frozen).  Errors do not end a worker: a
  * fenced node (ENOLCK), a timed-out acquire or a failed command is
  * counted and the loop goes on.  They stop after the current attempt on
  * SIGUSR1 to the parent (DIR/pid holds its pid; it passes the signal on
@@ -293,7 +295,7 @@ struct soak_counts {
 
 struct soak {
 	const char *disk, *dir;
-	unsigned int node, workers, bs, think_ms, nlocks;
+	unsigned int node, workers, bs, think_ms, acq_ms, nlocks;
 	unsigned long long deadline;
 	unsigned int lock[SOAK_MAX_LOCKS];
 	uint64_t lba[SOAK_MAX_LOCKS];
@@ -385,7 +387,8 @@ static int soak_worker(const struct soak *sk, int id)
 	}
 	while (!stop && boot_ms() < sk->deadline) {
 		unsigned int k = rand_r(&seed) % sk->nlocks, lock = sk->lock[k];
-		struct blklock_acquire aq = { .lock = lock, .timeout_ms = 30000 };
+		struct blklock_acquire aq = { .lock = lock,
+					      .timeout_ms = sk->acq_ms };
 		struct blklock_release rl = { .lock = lock };
 		struct counter *new = (void *)(buf + sk->bs);
 		unsigned long long now;
@@ -474,7 +477,7 @@ static int soak(int argc, char **argv)
 {
 	static char seen[SOAK_MAX_INC][24];
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
-	struct soak sk = { .think_ms = 10 };
+	struct soak sk = { .think_ms = 10, .acq_ms = 30000 };
 	char hb_path[256], inc_path[256], last_state[32] = "", last_inc[24] = "";
 	uint64_t fences = 0, rejoins = 0, stopped = 0, old_inc = 0;
 	unsigned long long next_report = 0;
@@ -484,14 +487,18 @@ static int soak(int argc, char **argv)
 	FILE *f;
 	int status, failed = 0;
 
-	if (argc > 2 && !strcmp(argv[0], "--think")) {
-		sk.think_ms = strtoul(argv[1], NULL, 0);
+	while (argc > 2 && (!strcmp(argv[0], "--think") ||
+			    !strcmp(argv[0], "--acquire-timeout"))) {
+		if (!strcmp(argv[0], "--think"))
+			sk.think_ms = strtoul(argv[1], NULL, 0);
+		else
+			sk.acq_ms = strtoul(argv[1], NULL, 0);
 		argc -= 2;
 		argv += 2;
 	}
 	if (argc < 7) {
 		fprintf(stderr,
-			"usage: blklock-storm soak [--think MS] DISK NODE WORKERS BLOCK_SIZE SECONDS DIR LOCK:COUNTER_LBA...\n");
+			"usage: blklock-storm soak [--think MS] [--acquire-timeout MS] DISK NODE WORKERS BLOCK_SIZE SECONDS DIR LOCK:COUNTER_LBA...\n");
 		return 2;
 	}
 	sk.disk = argv[0];
