@@ -1292,6 +1292,50 @@ static void lock_acquire_lands_late(struct kunit *test)
 }
 
 /*
+ * An acquire guessed that the live owner let go (its COMPARE AND WRITE
+ * compares the free record the owner's release leaves) and the command
+ * timed out; the read-back shows the owner's record.  The command may
+ * still land, after the owner releases: the image goes to the reaper,
+ * which frees the record nobody on this node holds.  Found by the model
+ * (model.rst, "What the model found").
+ */
+static void lock_guess_lands_after_release(struct kunit *test)
+{
+	struct fake *f = fake_new(test);
+	struct blklock_lock *lk;
+	struct blklock_rec r;
+	u64 gen = 0;
+
+	fake_set(f, 6, OTHER_NODE, 4);
+	f->fault = FAKE_LATE;
+	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 6, HOLDER_A,
+					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen),
+			-EBUSY);
+	lk = fake_lock(test, f, 6);
+	KUNIT_EXPECT_NULL(test, lk->holder);
+	KUNIT_EXPECT_TRUE(test, lk->reap_valid);
+	KUNIT_EXPECT_EQ(test, lk->reap.generation, 5ULL);
+	KUNIT_EXPECT_EQ(test, lk->reap.owner_incarnation, FAKE_INC);
+
+	/* The owner releases; then the late command lands on its image. */
+	r = fake_get(test, f, 6);
+	blklock_rec_free(&r);
+	blklock_rec_encode(&r, f->blocks[FAKE_LOCK_LBA + 6], FAKE_BS);
+	KUNIT_EXPECT_TRUE(test, fake_land(f));
+	r = fake_get(test, f, 6);
+	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
+	KUNIT_EXPECT_EQ(test, r.generation, 5ULL);
+
+	fake_advance_ms(f, FAKE_REAP_MS);
+	blklock_reap_workfn(&f->ls.reap_work.work);
+	r = fake_get(test, f, 6);
+	KUNIT_EXPECT_EQ(test, r.owner, 0U);
+	KUNIT_EXPECT_EQ(test, r.generation, 5ULL);
+	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.reaped), 1);
+	KUNIT_EXPECT_FALSE(test, lk->reap_valid);
+}
+
+/*
  * A release whose command timed out: the file no longer holds the lock
  * (ENOLCK) and the reaper frees the record after the delay.  If the
  * release itself lands late, the reaper finds the block free and drops
@@ -1531,6 +1575,7 @@ static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_fence_during_acquire),
 	KUNIT_CASE(lock_acquire_timeout_reaped),
 	KUNIT_CASE(lock_acquire_lands_late),
+	KUNIT_CASE(lock_guess_lands_after_release),
 	KUNIT_CASE(lock_release_unknown),
 	KUNIT_CASE(lock_own_id_other_host),
 	KUNIT_CASE(lock_owner_above_max),

@@ -9,7 +9,9 @@
  * blklock_fate (blklock_caw_fate() decides it).  A command whose fate is
  * unknown may still land later; since every image carries a generation
  * or a counter that never repeats, it can only land on a block that is
- * still exactly as its sender saw it.
+ * still exactly as its sender saw it, or, for an acquire that guessed
+ * that a live owner let go, on the free record that owner leaves when it
+ * does (lock.c gives such images to the reaper).
  */
 #include <linux/kernel.h>
 #include <linux/string.h>

@@ -260,6 +260,24 @@ static int blklock_acquired(struct blklock_space *ls, struct blklock_lock *lk,
 }
 
 /*
+ * An acquire's command that did not take the lock, yet may still land:
+ * one of unknown fate, on the block as it was seen; or one that timed
+ * out over a guess, whose read-back showed the live owner's record: it
+ * lands if that owner lets go first (the free record it leaves is the
+ * image compared).  Either way the image goes to the reaper.
+ */
+static void blklock_acquire_leftover(struct blklock_space *ls,
+				     struct blklock_lock *lk,
+				     const struct blklock_caw *op,
+				     enum blklock_fate fate,
+				     const struct blklock_rec *mine)
+{
+	if (fate == BLKLOCK_FATE_UNKNOWN ||
+	    (fate == BLKLOCK_FATE_CHANGED && op->uncertain && !op->seen))
+		blklock_reap_note(ls, lk, mine, blklock_reap_delay_ns(ls));
+}
+
+/*
  * One acquire attempt on the disk, with lk->mutex held and no holder on
  * this node.  Returns 0 with lk->mine set, -EBUSY if another node holds
  * the lock (*owner says which), or an errno.
@@ -299,10 +317,8 @@ static int blklock_acquire_disk(struct blklock_space *ls,
 			ret = blklock_acquired(ls, lk, &mine, epoch);
 			break;
 		}
+		blklock_acquire_leftover(ls, lk, &op, fate, &mine);
 		if (fate != BLKLOCK_FATE_CHANGED) {
-			if (fate == BLKLOCK_FATE_UNKNOWN)
-				blklock_reap_note(ls, lk, &mine,
-						  blklock_reap_delay_ns(ls));
 			blklock_report_fate(ls, "acquire", lk->index, &op, fate,
 					    true);
 			ret = blklock_fate_errno(&op, fate);
