@@ -14,6 +14,7 @@
  *   cmd.c     SCSI passthrough commands to the shared disk
  *   space.c   lockspaces: attach, detach, sysfs counters
  *   mkspace.c writing a new lockspace (BLKLOCK_IOC_FORMAT)
+ *   persist.c persistent attaches (BLKLOCK_IOC_DETACH, unload)
  *   hooks.c   fault hooks of the test build (debugfs)
  *   dev.c     /dev/blklock and its ioctls
  *   main.c    module parameters, init and exit
@@ -355,6 +356,9 @@ enum blklock_hb_state {
  * @kobj:	sysfs directory /sys/kernel/blklock/<name>
  * @list:	entry in the list of attached lockspaces
  * @users:	open files bound to it, plus one for the module's own
+ *		(dev=) and one for a persistent attach
+ * @persistent:	attached with BLKLOCK_ATTACH_PERSISTENT; the module holds
+ *		a use of it (persist.c, under its mutex)
  * @name:	device name, used in messages and sysfs
  * @node_id:	this node's id in the lockspace
  * @block_size:	logical block size
@@ -396,6 +400,7 @@ struct blklock_space {
 	struct kobject kobj;
 	struct list_head list;
 	unsigned int users;
+	bool persistent;
 	char name[BDEVNAME_SIZE];
 	u32 node_id;
 	u32 block_size;
@@ -609,6 +614,11 @@ void blklock_space_use(struct blklock_space *ls);
 void blklock_space_put(struct blklock_space *ls);
 int blklock_refuse_attached(struct blklock_disk *d, const char *path,
 			    const void *blk0);
+
+/* persist.c */
+int blklock_persist_add(struct blklock_space *ls);
+int blklock_ioc_detach(void __user *argp);
+void blklock_persist_exit(void);
 
 /* mkspace.c */
 int blklock_format_disk(const char *path, const struct blklock_format *f);

@@ -116,10 +116,13 @@ static char *blklock_user_path(u64 uptr, const char *what)
  * @f:		the open file
  * @argp:	struct blklock_attach
  *
- * Needs CAP_SYS_ADMIN.  The file must hold no locks.
+ * Needs CAP_SYS_ADMIN.  The file must hold no locks.  With
+ * BLKLOCK_ATTACH_PERSISTENT the module keeps a use of the lockspace too,
+ * until BLKLOCK_IOC_DETACH or unload (persist.c).
  *
  * Return: 0, -EPERM, -EFAULT, -EINVAL, -EBUSY (the file holds locks, or
- * the disk is attached with another node id), or an attach errno.
+ * the disk is attached with another node id), -EEXIST (PERSISTENT: it is
+ * persistent already; the file is not rebound), or an attach errno.
  */
 static int blklock_ioc_attach(struct blklock_file *f, void __user *argp)
 {
@@ -133,7 +136,7 @@ static int blklock_ioc_attach(struct blklock_file *f, void __user *argp)
 		return -EPERM;
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags)
+	if (a.flags & ~BLKLOCK_ATTACH_FLAGS)
 		return blklock_reject(what, "unknown flags 0x%x", a.flags);
 	if (!blklock_zero(a.reserved, sizeof(a.reserved)))
 		return blklock_reject(what, "reserved fields must be zero");
@@ -158,6 +161,13 @@ static int blklock_ioc_attach(struct blklock_file *f, void __user *argp)
 	ret = blklock_space_get(path, a.node_id, &ls);
 	if (ret)
 		goto out;
+	if (a.flags & BLKLOCK_ATTACH_PERSISTENT) {
+		ret = blklock_persist_add(ls);
+		if (ret) {
+			blklock_space_put(ls);
+			goto out;
+		}
+	}
 	old = f->ls;
 	f->ls = ls;
 	if (old)
@@ -564,6 +574,9 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case _IOC_NR(BLKLOCK_IOC_BREAK):
 		expected = BLKLOCK_IOC_BREAK;
 		break;
+	case _IOC_NR(BLKLOCK_IOC_DETACH):
+		expected = BLKLOCK_IOC_DETACH;
+		break;
 	default:
 		return -ENOTTY;
 	}
@@ -589,6 +602,8 @@ static long blklock_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return blklock_ioc_nodes(f, argp);
 	case BLKLOCK_IOC_BREAK:
 		return blklock_ioc_break(f, argp);
+	case BLKLOCK_IOC_DETACH:
+		return blklock_ioc_detach(argp);
 	default:
 		return blklock_ioc_status(f, argp);
 	}

@@ -109,6 +109,7 @@ spaces:
 static void __exit blklock_exit(void)
 {
 	blklock_dev_exit();
+	blklock_persist_exit();
 	if (blklock_default_space)
 		blklock_space_put(blklock_default_space);
 	blklock_spaces_exit();

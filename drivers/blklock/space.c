@@ -88,6 +88,7 @@ BLKLOCK_SPACE_ATTR(fence_after_ms, "%u",
 		   blklock_fence_after_ms(ls->hdr.hb_interval_ms,
 					  ls->hdr.lease_timeout_ms));
 BLKLOCK_SPACE_ATTR(incarnation, "%016llx", READ_ONCE(ls->hb.incarnation));
+BLKLOCK_SPACE_ATTR(persistent, "%d", READ_ONCE(ls->persistent));
 
 static const char * const blklock_hb_state_names[] = {
 	[BLKLOCK_HB_LIVE] = "live",
@@ -110,6 +111,7 @@ static struct attribute *blklock_space_attrs[] = {
 	&blklock_attr_lease_timeout_ms.attr,
 	&blklock_attr_fence_after_ms.attr,
 	&blklock_attr_incarnation.attr,
+	&blklock_attr_persistent.attr,
 	&blklock_attr_heartbeat.attr,
 	NULL,
 };

@@ -12,6 +12,9 @@
  *   report.c      status without LOCK (the whole lockspace)
  *   dump.c        dump DISK (the raw blocks, without the module)
  *   ondisk.c      reading a lockspace's blocks from user space
+ *   attach.c      attach, detach, probe, wait-device, start, stop
+ *   config.c      the configuration file of start and stop
+ *   discover.c    finding the disk that carries a lockspace uuid
  */
 #ifndef BLKLOCKCTL_H
 #define BLKLOCKCTL_H
@@ -48,6 +51,7 @@ enum op {
 	OP_STATUS,
 	OP_VALIDATE,
 	OP_BREAK,
+	OP_DETACH,
 	OP_OTHER,
 };
 
@@ -72,12 +76,19 @@ struct step {
 	uint32_t timeout_ms;	/* acquire, run: 0 waits until a signal */
 	uint32_t kill_after_ms;	/* run: SIGKILL this long after SIGTERM */
 	char **argv;		/* run: CMD [ARG]..., NULL-terminated */
-	const char *disk;	/* format, dump */
+	const char *disk;	/* format, dump, attach, detach, probe */
 	bool no_wait;		/* dump */
 	bool force;		/* format */
-	uint8_t uuid[16];	/* format */
+	uint8_t uuid[16];	/* format, attach, detach, wait-device */
+	uint32_t node;		/* attach */
+	bool persistent;	/* attach */
+	uint32_t wait_s;	/* wait-device */
+	const char *config;	/* start, stop */
 	uint32_t locks, max_nodes, heartbeat_ms, lease_ms;	/* format */
 };
+
+/* The configuration file of start and stop. */
+#define CONF_PATH "/etc/blklock.conf"
 
 /* Default grace between SIGTERM and SIGKILL when run's lock is lost. */
 #define RUN_KILL_AFTER_MS 5000U
@@ -87,6 +98,7 @@ int parse_list(int argc, char **argv, struct step **steps, size_t *nr);
 void print_usage_lines(FILE *f);
 void print_commands(FILE *f);
 bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+bool parse_uuid(const char *s, uint8_t *uuid);
 bool cmd_alone(const struct step *s);
 const char *cmd_name(const struct step *s);
 int cmd_exec(const struct step *s);
@@ -138,5 +150,13 @@ const char *fmt_hex64(uint64_t v, char buf[17]);
 
 /* dump.c */
 int cmd_dump(const struct step *s);
+
+/* attach.c */
+int cmd_attach(const struct step *s);
+int cmd_detach(const struct step *s);
+int cmd_probe(const struct step *s);
+int cmd_wait_device(const struct step *s);
+int cmd_start(const struct step *s);
+int cmd_stop(const struct step *s);
 
 #endif

@@ -26,14 +26,15 @@ enum arg_kind {
 	ARG_OPT_LOCK,	/* [LOCK]: absent at the end or before another word */
 	ARG_MS,		/* sleep's MS */
 	ARG_DISK,	/* DISK, anywhere among the options */
+	ARG_OPT_DISK,	/* [DISK]: a path right after the command */
 };
 
-enum opt_type { OPT_FLAG, OPT_U32, OPT_UUID };
+enum opt_type { OPT_FLAG, OPT_U32, OPT_UUID, OPT_STR };
 
 struct cmd_opt {
 	const char *name;	/* without the dashes */
 	enum opt_type type;
-	size_t field;		/* in struct step: bool, uint32_t or uint8_t[16] */
+	size_t field;		/* in struct step: bool, uint32_t, uint8_t[16], char * */
 	uint32_t min, max;
 	const char *what;	/* OPT_U32: "a number of ms", "a number" */
 };
@@ -84,7 +85,66 @@ static const struct cmd_opt dump_opts[] = {
 	{ NULL },
 };
 
+#define UUID(n, f) { n, OPT_UUID, offsetof(struct step, f), 0, 0, NULL }
+
+static const struct cmd_opt attach_opts[] = {
+	UUID("uuid", uuid),
+	NUM("node", node, 1, BLKLOCK_MAX_NODE_ID, "a node id"),
+	FLAG("persistent", persistent),
+	{ NULL },
+};
+
+static const struct cmd_opt detach_opts[] = {
+	UUID("uuid", uuid),
+	{ NULL },
+};
+
+static const struct cmd_opt wait_device_opts[] = {
+	UUID("uuid", uuid),
+	NUM("timeout", wait_s, 0, 86400, "a number of seconds"),
+	{ NULL },
+};
+
+static const struct cmd_opt config_opts[] = {
+	{ "config", OPT_STR, offsetof(struct step, config), 0, 0, NULL },
+	{ NULL },
+};
+
 static const struct cmd_opt no_opts[] = { { NULL } };
+
+static bool has_uuid(const struct step *s)
+{
+	static const uint8_t nil[16];
+
+	return memcmp(s->uuid, nil, sizeof(nil));
+}
+
+/* attach and detach: DISK or --uuid, not both. */
+static int check_disk_or_uuid(const struct step *s)
+{
+	if (!s->disk == !has_uuid(s))
+		return usage_error("%s needs a DISK or --uuid=UUID (%s)", cmd_name(s),
+				   s->disk ? "not both" : "neither was given");
+	if (s->disk && !*s->disk)
+		return usage_error("%s: empty DISK", cmd_name(s));
+	return 0;
+}
+
+static int check_attach(const struct step *s)
+{
+	int ret = check_disk_or_uuid(s);
+
+	if (!ret && !s->node)
+		return usage_error("attach needs --node=N (1..%u)", BLKLOCK_MAX_NODE_ID);
+	return ret;
+}
+
+static int check_wait_device(const struct step *s)
+{
+	if (!has_uuid(s))
+		return usage_error("wait-device needs --uuid=UUID");
+	return 0;
+}
 
 static int check_wait(const struct step *s)
 {
@@ -105,7 +165,7 @@ static int check_format(const struct step *s)
 static int check_dump(const struct step *s)
 {
 	if (!s->disk || !*s->disk)
-		return usage_error("dump needs a DISK");
+		return usage_error("%s needs a DISK", cmd_name(s));
 	return 0;
 }
 
@@ -154,6 +214,30 @@ static const struct cmd commands[] = {
 	  "show the raw blocks without the module: header,\n"
 	  "heartbeats (sampled for 1.5 intervals), held locks",
 	  ARG_DISK, CMD_ALONE, dump_opts, check_dump, cmd_dump },
+	{ "attach", "(DISK | --uuid=UUID) --node=N [--persistent]",
+	  "attach this file to the lockspace (--uuid: on\n"
+	  "the SCSI disk that carries it); --persistent:\n"
+	  "the module keeps it attached until detach\n"
+	  "(CAP_SYS_ADMIN)",
+	  ARG_OPT_DISK, 0, attach_opts, check_attach, cmd_attach },
+	{ "detach", "(DISK | --uuid=UUID)",
+	  "end a persistent attach (CAP_SYS_ADMIN)",
+	  ARG_DISK, CMD_ALONE, detach_opts, check_disk_or_uuid, cmd_detach },
+	{ "probe", "DISK",
+	  "print BLKLOCK_UUID=... lines if DISK carries a\n"
+	  "lockspace, else exit 1 silently (for udev)",
+	  ARG_DISK, CMD_ALONE, no_opts, check_dump, cmd_probe },
+	{ "wait-device", "--uuid=UUID [--timeout=SECONDS]",
+	  "wait (default 90 s) for a SCSI disk carrying\n"
+	  "the lockspace to appear",
+	  ARG_NONE, CMD_ALONE, wait_device_opts, check_wait_device, cmd_wait_device },
+	{ "start", "[--config=FILE]",
+	  "attach every lockspace of FILE (default\n"
+	  CONF_PATH ") persistently",
+	  ARG_NONE, CMD_ALONE, config_opts, NULL, cmd_start },
+	{ "stop", "[--config=FILE]",
+	  "detach every lockspace of FILE",
+	  ARG_NONE, CMD_ALONE, config_opts, NULL, cmd_stop },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -194,7 +278,7 @@ static int hexval(char c)
 }
 
 /* 8-4-4-4-12 hex digits, or 32 hex digits in a row. */
-static bool parse_uuid(const char *s, uint8_t *uuid)
+bool parse_uuid(const char *s, uint8_t *uuid)
 {
 	size_t len = strlen(s);
 
@@ -239,6 +323,11 @@ static int set_opt(const struct cmd_opt *o, struct step *s, const char *val)
 		if (!val || !parse_uuid(val, (uint8_t *)field))
 			return usage_error("--%s needs a uuid: 32 hex digits, dashes as in 8-4-4-4-12 optional",
 					   o->name);
+		return 0;
+	case OPT_STR:
+		if (!val || !*val)
+			return usage_error("--%s needs a value", o->name);
+		*(const char **)field = val;
 		return 0;
 	}
 	return EXIT_USAGE;
@@ -328,6 +417,12 @@ static int parse_arg(const struct cmd *c, struct step *s, int argc,
 			return usage_error("%s needs a LOCK", c->name);
 		++*i;
 		return parse_lock(c->name, w, &s->lock);
+	case ARG_OPT_DISK:
+		if (w && w[0] != '-' && !find_cmd(w)) {
+			s->disk = w;
+			++*i;
+		}
+		return 0;
 	case ARG_MS:
 		*i += !!w;
 		if (!parse_u32(w, 0, BLKLOCK_MAX_TIMEOUT_MS, &s->ms))
@@ -359,6 +454,8 @@ static int parse_step(const struct cmd *c, struct step *s, int argc,
 	s->cmd = c;
 	s->locks = 1024;
 	s->kill_after_ms = RUN_KILL_AFTER_MS;
+	s->wait_s = 90;
+	s->config = CONF_PATH;
 	++*i;
 	ret = parse_arg(c, s, argc, argv, i);
 	if (!ret)

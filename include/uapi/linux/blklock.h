@@ -25,11 +25,18 @@
 
 #define BLKLOCK_IOC_MAGIC	0xB9
 
+/* struct blklock_attach.flags */
+#define BLKLOCK_ATTACH_PERSISTENT 0x1U	/* the module keeps the lockspace
+					 * attached after the file closes,
+					 * until BLKLOCK_IOC_DETACH or unload
+					 */
+#define BLKLOCK_ATTACH_FLAGS	(BLKLOCK_ATTACH_PERSISTENT)
+
 /**
  * struct blklock_attach - bind this open file to a lockspace
  * @path:	user pointer to the NUL-terminated path of the shared disk
  * @node_id:	node id this file acts as (1..BLKLOCK_MAX_NODE_ID)
- * @flags:	must be 0
+ * @flags:	BLKLOCK_ATTACH_*
  * @reserved:	must be 0
  */
 struct blklock_attach {
@@ -282,6 +289,28 @@ struct blklock_break {
 
 #define BLKLOCK_IOC_NODES	_IOWR(BLKLOCK_IOC_MAGIC, 0x08, struct blklock_nodes)
 #define BLKLOCK_IOC_BREAK	_IOWR(BLKLOCK_IOC_MAGIC, 0x09, struct blklock_break)
+
+/**
+ * struct blklock_detach - end a persistent attach (admin)
+ * @path:	user pointer to the NUL-terminated path of the disk it was
+ *		attached through, or 0 to name the lockspace by @uuid
+ * @uuid:	the lockspace uuid when @path is 0; all zero otherwise
+ * @flags:	must be 0
+ * @reserved0:	must be 0
+ * @reserved:	must be 0
+ *
+ * The module drops its use of the lockspace; the lockspace detaches
+ * (its heartbeat slot says left) once no open file uses it either.
+ */
+struct blklock_detach {
+	__u64 path;
+	__u8  uuid[16];
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+#define BLKLOCK_IOC_DETACH	_IOW(BLKLOCK_IOC_MAGIC, 0x0a, struct blklock_detach)
 
 /* ---- on-disk format ---------------------------------------------------- */
 

@@ -80,6 +80,10 @@ int main(int argc, char **argv)
 	F(blklock_break, owner); F(blklock_break, result);
 	F(blklock_break, old_generation); F(blklock_break, generation);
 	F(blklock_break, reserved);
+	S(blklock_detach);
+	F(blklock_detach, path); F(blklock_detach, uuid);
+	F(blklock_detach, flags); F(blklock_detach, reserved0);
+	F(blklock_detach, reserved);
 	S(blklock_disk_header);
 	F(blklock_disk_header, hb_lba); F(blklock_disk_header, crc);
 	S(blklock_disk_hb);
@@ -95,5 +99,6 @@ int main(int argc, char **argv)
 	I(BLKLOCK_IOC_VALIDATE);
 	I(BLKLOCK_IOC_NODES);
 	I(BLKLOCK_IOC_BREAK);
+	I(BLKLOCK_IOC_DETACH);
 	return 0;
 }

@@ -752,5 +752,9 @@ P=$weird jcheck json-escape "$T/out" 'len(L) == 1 and L[0]["path"] == E["P"]'
 
 fi # fake
 
+# attach, detach, probe, wait-device, start, stop without the module.
+# shellcheck source=attach.sh
+. "$SRC/test/attach.sh"
+
 echo "$npass passed, $nfail failed, $nskip skipped"
 [ $nfail = 0 ]

@@ -962,7 +962,8 @@ static void do_attach(struct ctx *c, struct file *f, int fd)
 			  BLKLOCK_MAX_NODE_ID, BLKLOCK_MAX_NODE_ID + 1,
 			  0xffffffffU, 0x80000000U);
 	if (chance(&c->r, 8)) {
-		at.flags = 1U << rnd_below(&c->r, 32);
+		/* Not PERSISTENT (bit 0): it would outlive the scenario. */
+		at.flags = 2U << rnd_below(&c->r, 31);
 		bad = true;
 	}
 	if (chance(&c->r, 8)) {
@@ -1699,6 +1700,7 @@ static const unsigned int good_cmds[] = {
 	0, BLKLOCK_IOC_ATTACH, BLKLOCK_IOC_FORMAT, BLKLOCK_IOC_INFO,
 	BLKLOCK_IOC_ACQUIRE, BLKLOCK_IOC_RELEASE, BLKLOCK_IOC_STATUS,
 	BLKLOCK_IOC_VALIDATE, BLKLOCK_IOC_NODES, BLKLOCK_IOC_BREAK,
+	BLKLOCK_IOC_DETACH,
 };
 
 static void do_badcmd(struct ctx *c, int fd)
@@ -1711,7 +1713,7 @@ static void do_badcmd(struct ctx *c, int fd)
 
 	switch (rnd_below(&c->r, 5)) {
 	case 0:	/* one of ours, with another size or direction */
-		nr = 1 + rnd_below(&c->r, 9);
+		nr = 1 + rnd_below(&c->r, 10);
 		dir = rnd_below(&c->r, 4);
 		size = PICK(&c->r, 0, 1, 8, _IOC_SIZE(good_cmds[nr]) - 8,
 			    _IOC_SIZE(good_cmds[nr]) + 8, _IOC_SIZEMASK,
@@ -1719,12 +1721,12 @@ static void do_badcmd(struct ctx *c, int fd)
 		cmd = _IOC(dir, BLKLOCK_IOC_MAGIC, nr, size);
 		break;
 	case 1:	/* our magic, a number we do not have */
-		nr = PICK(&c->r, 0, 10, 11, 0x7f, 0x80, 0xff);
+		nr = PICK(&c->r, 0, 11, 12, 0x7f, 0x80, 0xff);
 		cmd = _IOC(rnd_below(&c->r, 4), BLKLOCK_IOC_MAGIC, nr,
 			   rnd_below(&c->r, 256));
 		break;
 	case 2:	/* another driver's magic with our numbers */
-		cmd = good_cmds[1 + rnd_below(&c->r, 9)];
+		cmd = good_cmds[1 + rnd_below(&c->r, 10)];
 		cmd = (cmd & ~(_IOC_TYPEMASK << _IOC_TYPESHIFT)) |
 		      (PICK(&c->r, 0xb8, 0xba, 'Z', 0x12, 0xff) << _IOC_TYPESHIFT);
 		break;
@@ -1739,7 +1741,7 @@ static void do_badcmd(struct ctx *c, int fd)
 	}
 	/* Never a real command: it would act on the zeroes it points to. */
 	nr = _IOC_NR(cmd);
-	if (type == BLKLOCK_IOC_MAGIC && nr >= 1 && nr <= 9 &&
+	if (type == BLKLOCK_IOC_MAGIC && nr >= 1 && nr <= 10 &&
 	    cmd == good_cmds[nr])
 		cmd ^= 1U << _IOC_SIZESHIFT;
 	arg = (unsigned long)(chance(&c->r, 50) ? (uintptr_t)(c->a.rw + 64) :
@@ -1747,7 +1749,7 @@ static void do_badcmd(struct ctx *c, int fd)
 	memset(c->a.rw + 64, 0, 256);
 	snprintf(what, sizeof(what), "command 0x%08x", cmd);
 	e = xioctl(OP_BADCMD, fd, cmd, arg);
-	if (type != BLKLOCK_IOC_MAGIC || nr < 1 || nr > 9)
+	if (type != BLKLOCK_IOC_MAGIC || nr < 1 || nr > 10)
 		w = w_only(ENOTTY);
 	else
 		w = w_only(EINVAL);

@@ -74,6 +74,7 @@ static int reject(int fd)
 	struct blklock_status st;
 	struct blklock_attach at;
 	struct blklock_format fm;
+	struct blklock_detach dt;
 	uint32_t nr_locks = 1;
 
 	if (!ioctl(fd, BLKLOCK_IOC_INFO, &info))
@@ -132,6 +133,24 @@ static int reject(int fd)
 	at.flags = 0;
 	at.reserved[0] = 1;
 	expect("attach-reserved", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+
+	memset(&dt, 0, sizeof(dt));
+	dt.uuid[0] = 0x5a;
+	dt.flags = 1;
+	expect("detach-flags", ioctl(fd, BLKLOCK_IOC_DETACH, &dt), EINVAL);
+	dt.flags = 0;
+	dt.reserved0 = 1;
+	expect("detach-reserved0", ioctl(fd, BLKLOCK_IOC_DETACH, &dt), EINVAL);
+	dt.reserved0 = 0;
+	dt.reserved[1] = 1;
+	expect("detach-reserved", ioctl(fd, BLKLOCK_IOC_DETACH, &dt), EINVAL);
+	dt.reserved[1] = 0;
+	dt.path = (uintptr_t)"/dev/null";
+	expect("detach-path-and-uuid", ioctl(fd, BLKLOCK_IOC_DETACH, &dt), EINVAL);
+	memset(&dt, 0, sizeof(dt));
+	expect("detach-neither", ioctl(fd, BLKLOCK_IOC_DETACH, &dt), EINVAL);
+	memset(dt.uuid, 0x5a, sizeof(dt.uuid));
+	expect("detach-not-persistent", ioctl(fd, BLKLOCK_IOC_DETACH, &dt), ENOENT);
 
 	memset(&fm, 0, sizeof(fm));
 	fm.path = (uintptr_t)"/dev/null";
