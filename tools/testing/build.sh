@@ -47,6 +47,9 @@ rc=0
 build_module "$KVER_61" "$KDIR_61" 6.1 || rc=1
 build_module "$KVER_612" "$KDIR_612" 6.12 || rc=1
 if [ -n "${KVER_DBG:-}" ]; then
+	# An older KUnit run left blklock's uapi header in the shared tree,
+	# where it would shadow ours.
+	[ -z "${KSRC:-}" ] || rm -f "$KSRC/include/uapi/linux/blklock.h"
 	build_module "$KVER_DBG" "$KDIR_DBG" debug || rc=1
 else
 	fail build/debug "no debug kernel: tools/testing/debug-kernel/build.sh (make setup) did not run"

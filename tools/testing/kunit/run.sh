@@ -24,7 +24,13 @@ mkdir -p "$KSRC/drivers/blklock"
 cp "$TOP"/drivers/blklock/*.[ch] "$TOP"/drivers/blklock/compat.mk \
 	"$TOP"/drivers/blklock/Kconfig "$TOP"/drivers/blklock/Makefile \
 	"$KSRC/drivers/blklock/"
-cp "$TOP/include/uapi/linux/blklock.h" "$KSRC/include/uapi/linux/blklock.h"
+# The uapi header goes with the sources (drivers/blklock/Makefile adds
+# -I for it), not into the tree's include/uapi: the debug kernel's build
+# shares this tree, and a copy there would shadow the header of the
+# blklock being built against it.
+mkdir -p "$KSRC/drivers/blklock/uapi/linux"
+cp "$TOP/include/uapi/linux/blklock.h" "$KSRC/drivers/blklock/uapi/linux/"
+rm -f "$KSRC/include/uapi/linux/blklock.h"
 grep -q 'drivers/blklock/Kconfig' "$KSRC/drivers/Kconfig" ||
 	sed -i 's|^endmenu|source "drivers/blklock/Kconfig"\n\nendmenu|' "$KSRC/drivers/Kconfig"
 grep -q 'blklock/' "$KSRC/drivers/Makefile" ||
