@@ -15,26 +15,58 @@ OUT=$OUTDIR/model
 mkdir -p "$OUT"
 PML=$HERE/blklock.pml
 
-# name | expect (ok: no error, bug: a counterexample) | -D flags
+# name | expect (ok: no error; bug: a counterexample; seen: the witness
+# event is reached) | -D flags
 PAUSE="-DTMAX=6 -DDRIFT=1 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
 FAULTS="-DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DCRASHES=0 -DFAILS=0 -DTMOS=1 -DLATES=1"
 SUSP="-DSUSPEND -DTMAX=6 -DDRIFT=0 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
 HEALTHY="-DHEALTHY -DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DTMOS=2 -DLATES=1"
 CRASH="-DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DCRASHES=1 -DFAILS=1 -DTMOS=0 -DLATES=0"
+# lock commands that time out and land late (two late ticks), the reaper
+LATE="-DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DCRASHES=0 -DFAILS=0 -DTMOS=1 -DLATES=2 -DACQS=1 -DRELS1=0 -DSTRANDCHK"
+VALIDATE="$SUSP -DVALS=1"
+RESTART="-DTMAX=9 -DDRIFT=0 -DFREEZES=0 -DCRASHES=1 -DRESTARTS=1 -DFAILS=0 -DTMOS=0 -DLATES=1 -DACQS=1 -DRELS=1"
+LIVE="-DLIVENESS -DTMAX=8 -DDRIFT=1 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
+# three nodes, two locks: node 0 may take both, the others lock 0
+THREE="-DNODES=3 -DLOCKS=2 -DROLES -DACQS=2 -DACQS1=2 -DRELS=0 -DRELS1=0 -DTMAX=6 -DDRIFT=0 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
+# the two longest first, so that two at a time end together
 CONFIGS=(
+	"three-suspend|ok|$THREE -DSUSPEND"
+	"three-pause|ok|$THREE"
 	"pause|ok|$PAUSE"
 	"faults|ok|$FAULTS"
 	"crash|ok|$CRASH"
 	"suspend|ok|$SUSP"
 	"healthy|ok|$HEALTHY"
+	"late|ok|$LATE"
+	"validate|ok|$VALIDATE"
+	"restart|ok|$RESTART"
+	"liveness|ok|$LIVE"
 	"mutant-nonatomic-caw|bug|$FAULTS -DMUT_NONATOMIC_CAW"
 	"mutant-epoch-after-caw|bug|$PAUSE -DMUT_EPOCH_AFTER_CAW"
 	"mutant-live-old-inc|bug|$PAUSE -DMUT_LIVE_OLD_INC"
 	"mutant-no-evict|bug|$SUSP -DMUT_NO_EVICT"
 	"mutant-sight-at-submit|bug|$PAUSE -DMUT_SIGHT_AT_SUBMIT"
 	"mutant-watch-after-read-no-evict|bug|$PAUSE -DMUT_WATCH_AFTER_READ -DMUT_NO_EVICT"
+	"mutant-no-guess-reap|bug|$LATE -DMUT_NO_GUESS_REAP"
+	"mutant-reap-early|bug|$LATE -DMUT_REAP_EARLY"
+	"mutant-reap-any|bug|$LATE -DMUT_REAP_ANY"
+	"mutant-reap-slow|bug|$LATE -DMUT_REAP_SLOW"
+	"mutant-attach-old-inc|bug|$RESTART -DMUT_ATTACH_OLD_INC"
+	"mutant-validate-mem|bug|$VALIDATE -DMUT_VALIDATE_MEM"
+	"mutant-watch-forget|bug|$LIVE -DMUT_WATCH_FORGET"
+	"witness-takeover|seen|$PAUSE -DWITNESS=6"
+	"witness-refused|seen|$SUSP -DWITNESS=7"
+	"witness-reap-frees|seen|$LATE -DWITNESS=2"
+	"witness-acquire-lands-late|seen|$LATE -DWITNESS=8"
+	"witness-validate-lost|seen|$VALIDATE -DWITNESS=3"
+	"witness-attach-late|seen|$RESTART -DWITNESS=1"
+	"witness-three-evict-other|seen|$THREE -DWITNESS=5"
+	"witness-three-lose-two|seen|$THREE -DWITNESS=4"
+	"witness-three-takeover|seen|$THREE -DWITNESS=6"
 )
 DEPTH=200000
+PAN_LIMIT=${BLKLOCK_MODEL_LIMIT:-900}	# seconds one search may take
 
 # check NAME EXPECT FLAGS: prints the result lines into $OUT/NAME.res
 check() {
@@ -53,7 +85,7 @@ check() {
 		t0=$(date +%s.%N)
 		# -E: a run cut at TMAX may stop in the middle of an operation;
 		# property 6 is the assertion in env() instead
-		(cd "$dir" && ./pan -E -m"$DEPTH" > pan.log 2>&1) || true
+		(cd "$dir" && timeout "$PAN_LIMIT" ./pan -E -m"$DEPTH" > pan.log 2>&1) || true
 		t1=$(date +%s.%N)
 		secs=$(echo "$t1 - $t0" | bc | awk '{ printf "%.1f", $1 }')
 		errs=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log" | tail -n1)
@@ -63,7 +95,7 @@ check() {
 		what=$(grep -m1 -E 'assertion violated|invalid end state|acceptance cycle' "$dir/pan.log" |
 			sed 's/^pan:[0-9]*: *//; s/ (at depth.*//' || true)
 		if [ -z "$errs" ]; then
-			fail "model/$name" "pan did not finish: $(tail -n2 "$dir/pan.log" | tr '\n' ' ')"
+			fail "model/$name" "pan did not finish (limit $PAN_LIMIT s): $(tail -n2 "$dir/pan.log" | tr '\n' ' ')"
 			return 0
 		fi
 		if grep -q 'max search depth too small' "$dir/pan.log"; then
@@ -83,6 +115,8 @@ check() {
 		ok/*) fail "model/$name" "${what:-error} (trail: out/model/$name.trail.txt)" ;;
 		bug/0) fail "model/$name" "no counterexample" ;;
 		bug/*) pass "model/$name: counterexample found (${what:-error})" ;;
+		seen/0) fail "model/$name" "never reached: the configuration does not cover it" ;;
+		seen/*) pass "model/$name: reached (trail: out/model/$name.steps.txt)" ;;
 		esac
 		echo "figure model/$name: $states states, depth $depth, $mem MB, $secs s"
 	} > "$OUT/$name.res"
