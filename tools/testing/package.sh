@@ -76,6 +76,14 @@ check_dkms_deb() {
 		return 1
 	fi
 	pass package/contents-dkms
+	# DKMS signs only with openssl, which Debian 12's dkms does not pull in.
+	local dep
+	dep=$(dpkg-deb -f "$DKMS_DEB" Depends)
+	if echo "$dep" | grep -qE '(^|, )dkms( |,|$)' && echo "$dep" | grep -qE '(^|, )openssl( |,|$)'; then
+		pass package/depends-dkms
+	else
+		fail package/depends-dkms "Depends: $dep (want dkms and openssl)"
+	fi
 }
 
 check_tools_deb() {

@@ -3,7 +3,8 @@
 #
 # Builds, once, the Debian 12 root filesystem that the systemd boot test
 # of the packages will boot on two nodes (issue 14): systemd as init,
-# udev, open-iscsi, DKMS with Debian's 6.12 kernel image and headers of
+# udev, open-iscsi, DKMS (and openssl, which blklock-dkms needs to sign)
+# with Debian's 6.12 kernel image and headers of
 # the same version as the cached ones ($KVER_612 in env.sh), from the
 # Debian archive that apt uses on this machine.  mmdebstrap builds it
 # (no VM, nothing booted); the result is cached, like the kernel images:
@@ -30,7 +31,7 @@ load_env
 OUT=$CACHE/rootfs-deb12
 PKGS=(
 	systemd systemd-sysv udev dbus kmod iproute2 procps less
-	open-iscsi sg3-utils dkms
+	open-iscsi sg3-utils dkms openssl
 	"linux-image-$KVER_612" "linux-headers-$KVER_612"
 )
 # What the image is made of, besides the packages (changes the stamp);
