@@ -6,6 +6,9 @@
 #   tools   blklockctl's host tests (a fake /dev/blklock, no module)
 #   static  checkpatch --strict, sparse, shellcheck
 #   docs    Documentation/ reStructuredText and the man page, warning-free
+#   package make deb: the contents of blklock-dkms and blklock-tools,
+#           lintian, the unit, DKMS builds for 6.1 and 6.12 (never
+#           installed), make modules_install
 #   kunit   KUnit suites on UML (linux-source-6.12)
 #   vm      the guest tests on both kernels, scsi_debug and LIO
 #   debug   the guest tests on the debug kernel (KASAN, lockdep, kmemleak,
@@ -67,6 +70,7 @@ else
 	stage tools make -s -C "$TOP/tools/blklockctl" check TESTOUT="$OUTDIR/blklockctl-test"
 	stage static "$HERE/static.sh"
 	stage docs docs
+	stage package "$HERE/package.sh"
 	stage model "$HERE/../model/run.sh"
 	stage kunit "$HERE/kunit/run.sh"
 	stage vm "$HERE/vm/run.sh"

@@ -8,7 +8,10 @@
 #   - packages (apt-get): QEMU, busybox-static, Debian's kernel headers
 #     for 6.1 and 6.12, sg3-utils, sparse, linux-source-6.12 and the UML
 #     build tools, gcc-multilib (32-bit ABI test), Sphinx, and
-#     the script linter, and spin (the protocol model, tools/model)
+#     the script linter, spin (the protocol model, tools/model), and
+#     what make deb and the package stage use: debhelper, dh-dkms, dkms,
+#     lintian (dkms is only run with a private tree, never to install),
+#     and mmdebstrap for the Debian 12 root filesystem (rootfs/build.sh)
 #   - Debian's own kernel images matching those headers, fetched with
 #     apt-get download and unpacked (never installed) under $BLKLOCK_CACHE
 #   - the linux-source-6.12 tree, extracted under $BLKLOCK_CACHE
@@ -26,6 +29,7 @@ PKGS=(
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev python3
 	gcc make libc6-dev gcc-multilib sparse sg3-utils groff-base
 	python3-sphinx shellcheck spin
+	dpkg-dev debhelper dh-dkms dkms lintian fakeroot mmdebstrap
 )
 
 log() { echo "setup: $*" >&2; }
