@@ -161,7 +161,7 @@ build_image() {
 	helper_root "$r"
 	cp "$r/boot/vmlinuz-$KV" "$r/boot/initrd.img-$KV" "$n/boot/"
 	used=$(du -sm "$r" | cut -f1)
-	mke2fs -q -t ext4 -L blklock-root -d "$r" "$n/base.ext4" "$((used + 768))M" ||
+	mke2fs -q -t ext4 -L blklock-root -d "$r" "$n/base.ext4" "$((used + 768))M" > /dev/null ||
 		{ fail "$CHECK_PREFIX/image" "mke2fs failed"; return 1; }
 	rm_image_dir "$r" || return 1
 	pass "$CHECK_PREFIX/image"

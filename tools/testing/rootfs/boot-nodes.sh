@@ -127,6 +127,10 @@ nodes_up() {
 		STATE[$n]=$(on "node$n" 400 'systemctl is-system-running --wait')
 	done
 	log "2 systemd nodes booted in $(($(ms) - t0)) ms (${STATE[1]}, ${STATE[2]})"
+	for n in 1 2; do
+		echo "figure boot/node$n-startup: $(on "node$n" 20 'systemd-analyze | head -n 1')"
+		echo "figure boot/node$n-slowest: $(on "node$n" 20 'systemd-analyze blame | head -n 4' | awk '{ $1 = $1; print }' | paste -sd, -)"
+	done
 	stage_done boot
 }
 
@@ -158,6 +162,10 @@ node_checks() {
 		check "node$n-by-blklock-link" on "node$n" 10 "[ \"\$(readlink -f /dev/disk/by-blklock/$U)\" = /dev/${LUN[$n]} ]"
 	done
 	check lun-names-differ lun_names sda sdb
+	for n in 1 2; do
+		on "node$n" 30 'journalctl -b --no-pager -o short-monotonic -u iscsid -u open-iscsi -u blklock; dmesg | grep -i blklock' \
+			> "$CLUSTER_LOGS-node$n.journal.log" 2>&1
+	done
 	stage_done node-checks
 }
 

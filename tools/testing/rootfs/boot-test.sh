@@ -100,7 +100,7 @@ die() {
 # shellcheck source=boot-nodes.sh
 . "$ROOTFS_DIR/boot-nodes.sh"
 
-[ -f "$ROOTFS/root.ext4" ] || die rootfs "no $ROOTFS/root.ext4: run tools/testing/rootfs/build.sh first"
+[ -f "$ROOTFS/.stamp" ] && [ -d "$ROOTFS/root/usr" ] || die rootfs "no $ROOTFS/root: run tools/testing/rootfs/build.sh first"
 for c in debugfs mke2fs dpkg-deb chroot xz; do
 	command -v "$c" > /dev/null || die tools "$c is not installed"
 done
