@@ -51,7 +51,7 @@ if ! command -v shellcheck >/dev/null; then
 	rc=1
 elif (cd "$TOP" && shellcheck -S warning -x tools/testing/*.sh tools/testing/*/*.sh \
 	tools/testing/vm/guest-init tools/testing/vm/tests/*.sh tools/blklockctl/test/run.sh \
-	tools/testing/cluster/guest-init tools/model/*.sh .ci/run) > "$LOGDIR/shellcheck.log" 2>&1; then
+	tools/testing/cluster/guest-init tools/testing/rootfs/test-agent tools/model/*.sh .ci/run) > "$LOGDIR/shellcheck.log" 2>&1; then
 	pass shellcheck/scripts
 else
 	fail shellcheck/scripts "$(grep -m1 -B2 'SC[0-9]' "$LOGDIR/shellcheck.log" | tr '\n' ' ')"
