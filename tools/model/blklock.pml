@@ -38,7 +38,8 @@
  *   ROLES     node 0 may take any lock, the other nodes only lock 0
  *   STRANDCHK a record no file holds is freed by the reaper within its
  *             delay: property 4, bounded
- * Known-bug variants (-D):
+ * Known-bug variants (BLKLOCK_MUT in the environment of pan: the sum of
+ * the M_ values below; MUT_X is M_X):
  *   MUT_NONATOMIC_CAW    the target compares, then writes later
  *   MUT_SIGHT_AT_SUBMIT  the watcher dates a first sighting at the READ's
  *                        submission
@@ -155,12 +156,31 @@
 #define ACQS1 ACQS		/* acquire attempts of the nodes other than node 0 */
 #endif
 
-/* Witnesses: -DWITNESS=k turns event k into an assertion, so that a
+/* Known-bug variants and witnesses are chosen when pan starts, from its
+ * environment: BLKLOCK_MUT, a sum of M_* values; BLKLOCK_WITNESS, a W_*
+ * number (run.sh reads both tables from this file).  One compiled pan
+ * thus checks a configuration, its variants and its witnesses. */
+#define M_NONATOMIC_CAW		1
+#define M_SIGHT_AT_SUBMIT	2
+#define M_WATCH_AFTER_READ	4
+#define M_NO_EVICT		8
+#define M_EPOCH_AFTER_CAW	16
+#define M_LIVE_OLD_INC		32
+#define M_REAP_EARLY		64
+#define M_REAP_ANY		128
+#define M_REAP_NO_INC		256
+#define M_ATTACH_OLD_INC	512
+#define M_VALIDATE_MEM		1024
+#define M_REAP_SLOW		2048
+#define M_WATCH_FORGET		4096
+#define M_NO_GUESS_REAP		8192
+int mut;
+byte wit;
+#define MUT(m)	((mut & (m)) != 0)
+
+/* Witnesses: BLKLOCK_WITNESS=k turns event k into an assertion, so that a
  * search shows the event is reachable (run.sh expects a trail) */
-#ifndef WITNESS
-#define WITNESS 0
-#endif
-#define SEEN(k)	assert(WITNESS != k)
+#define SEEN(k)	assert(wit != k)
 #define W_ATTACH_LATE	1	/* a write of a crashed node's earlier life lands while it attaches again */
 #define W_REAP_FREES	2	/* the reaper frees a record */
 #define W_VALIDATE_LOST	3	/* a validate finds its lock taken */
@@ -380,17 +400,11 @@ inline execute(i) {
 	if
 	:: qk[i] == K_READ -> qr[i] = blk[qb[i]]
 	:: qk[i] == K_CAW ->
-#ifdef MUT_NONATOMIC_CAW
 		if
-		:: blk[qb[i]] == qc[i] -> qk[i] = K_HALF
+		:: blk[qb[i]] == qc[i] && MUT(M_NONATOMIC_CAW) -> qk[i] = K_HALF
+		:: blk[qb[i]] == qc[i] && !MUT(M_NONATOMIC_CAW) -> write(i); qr[i] = R_OK
 		:: else -> qr[i] = R_MISC
 		fi
-#else
-		if
-		:: blk[qb[i]] == qc[i] -> write(i); qr[i] = R_OK
-		:: else -> qr[i] = R_MISC
-		fi
-#endif
 	:: qk[i] == K_HALF -> write(i); qr[i] = R_OK; qk[i] = K_CAW
 	fi;
 	if
@@ -449,9 +463,7 @@ inline await() {
 	:: sres != NONE -> res = sres
 	:: atomic { sres == NONE && qs[q] == Q_DONE ->
 		if :: qk[q] == K_READ -> res = R_OK; val = qr[q] :: else -> res = qr[q] fi;
-#ifdef MUT_SIGHT_AT_SUBMIT
-		age = qa[q];
-#endif
+		if :: MUT(M_SIGHT_AT_SUBMIT) -> age = qa[q] :: else fi;
 		FREEQ(q) }
 	:: atomic { sres == NONE && qa[q] >= QT(q) && (tmos > 0 || qa[q] >= LAND_MAX) ->
 		if :: qa[q] < LAND_MAX -> tmos-- :: else fi;
@@ -501,13 +513,12 @@ inline caw(bb, cc, ww) {
 /* blklock_reap_note: the reaper keeps one entry per lock, the latest
  * image's incarnation and the latest due time */
 inline note(img, delay) {
-#if defined(MUT_REAP_EARLY)
-	rwait[x] = 0;
-#elif defined(MUT_REAP_SLOW)
-	if :: !rv[x] || rwait[x] < 2 * delay -> rwait[x] = 2 * delay :: else fi;
-#else
-	if :: !rv[x] || rwait[x] < delay -> rwait[x] = delay :: else fi;
-#endif
+	if
+	:: MUT(M_REAP_EARLY) -> rwait[x] = 0
+	:: MUT(M_REAP_SLOW) && (!rv[x] || rwait[x] < 2 * delay) -> rwait[x] = 2 * delay
+	:: !MUT(M_REAP_EARLY) && !MUT(M_REAP_SLOW) && (!rv[x] || rwait[x] < delay) -> rwait[x] = delay
+	:: else
+	fi;
 	rv[x] = 1; rinc[x] = RINC(img)
 }
 
@@ -604,11 +615,7 @@ wrote:
 		/* blklock_hb_apply(WROTE) with blklock_hb_next_state */
 		if
 		:: st[n] == STOPPED
-#ifdef MUT_LIVE_OLD_INC
-		:: st[n] != STOPPED && (sst == LIVE || nxe[n]) -> st[n] = LIVE; cure[n] = 1
-#else
-		:: st[n] != STOPPED && nxe[n] -> st[n] = LIVE; cure[n] = 1
-#endif
+		:: st[n] != STOPPED && (nxe[n] || MUT(M_LIVE_OLD_INC) && sst == LIVE) -> st[n] = LIVE; cure[n] = 1
 		:: else ->
 			if :: st[n] == LIVE -> bump() :: else fi;
 			st[n] = FENCED; cure[n] = 0
@@ -649,11 +656,10 @@ renew_out:
 			st[n] = DOWN; goto att_out
 		fi;
 		if :: incn[n] >= INCMAX || SCTR(atseen[n]) >= CTRMAX -> st[n] = DOWN; goto att_out :: else fi;
-#ifdef MUT_ATTACH_OLD_INC
-		nxt = SL(SINC(atseen[n]), SCTR(atseen[n]) + 1, 0);
-#else
-		incn[n]++; nxt = SL(incn[n], SCTR(atseen[n]) + 1, 0);
-#endif
+		if
+		:: MUT(M_ATTACH_OLD_INC) -> nxt = SL(SINC(atseen[n]), SCTR(atseen[n]) + 1, 0)
+		:: else -> incn[n]++; nxt = SL(incn[n], SCTR(atseen[n]) + 1, 0)
+		fi;
 		printf("t=%d n%d attach CAW slot %d -> %d sent\n", tnow, n, atseen[n], nxt);
 		rn[n] = 1; rnage[n] = 0;
 		caw(n, atseen[n], nxt);
@@ -719,12 +725,10 @@ acq_round:
 			printf("t=%d n%d acquire UNKNOWN, %d to the reaper\n", tnow, n, mn);
 			goto acq_out
 		:: fate == FT_CHANGED ->
-#ifndef MUT_NO_GUESS_REAP
 			/* blklock_acquire_leftover: the guessed image reappears
 			 * when the owner releases: a copy that may still land is
 			 * the reaper's */
-			if :: unc && cmpi != r -> note(mn, REAP_DELAY) :: else fi;
-#endif
+			if :: unc && cmpi != r && !MUT(M_NO_GUESS_REAP) -> note(mn, REAP_DELAY) :: else fi;
 			r = val
 		:: else -> printf("t=%d n%d acquire failed\n", tnow, n); goto acq_out
 		fi;
@@ -741,9 +745,7 @@ acq_round:
 		fi;
 		/* blklock_lease_owner_stale */
 		m = ROWN(r) - 1;
-#ifdef MUT_WATCH_FORGET
-		wok[W(n, m)] = 0; wv[W(n, m)] = 0; ws[W(n, m)] = 0;
-#endif
+		if :: MUT(M_WATCH_FORGET) -> wok[W(n, m)] = 0; wv[W(n, m)] = 0; ws[W(n, m)] = 0 :: else fi;
 		ripe = m != n && wok[W(n, m)] && ws[W(n, m)] >= LEASE;	/* judged at submission */
 		submit(K_READ, m, 0, 0);
 		await();
@@ -758,24 +760,19 @@ acq_round:
 			if
 			:: !wok[W(n, m)] || wv[W(n, m)] != val ->
 				wok[W(n, m)] = 1; wv[W(n, m)] = val;
-#ifdef MUT_SIGHT_AT_SUBMIT
-				ws[W(n, m)] = (age < LEASE -> age : LEASE);
-#else
-				ws[W(n, m)] = 0;	/* dated at completion */
-#endif
+				if
+				:: MUT(M_SIGHT_AT_SUBMIT) -> ws[W(n, m)] = (age < LEASE -> age : LEASE)
+				:: else -> ws[W(n, m)] = 0	/* dated at completion */
+				fi;
 				ripe = 0;
 				printf("t=%d n%d watch n%d: slot %d, first seen %d ticks ago\n", tnow, n, m, val, ws[W(n, m)])
 			:: else
 			fi;
-#ifdef MUT_WATCH_AFTER_READ
-			ripe = (wok[W(n, m)] && ws[W(n, m)] >= LEASE);
-#endif
+			if :: MUT(M_WATCH_AFTER_READ) -> ripe = (wok[W(n, m)] && ws[W(n, m)] >= LEASE) :: else fi;
 			if
 			:: ripe ->
 				printf("t=%d n%d watch n%d DEAD (slot %d for a lease)\n", tnow, n, m, val);
-#ifdef MUT_NO_EVICT
-				gone = 1
-#else
+				if :: MUT(M_NO_EVICT) -> gone = 1; goto evicted :: else fi;
 				/* blklock_evict */
 				b = val;
 				printf("t=%d n%d evict CAW slot of n%d %d -> %d sent\n", tnow, n, m, b, b + 1);
@@ -788,10 +785,10 @@ acq_round:
 				:: fate == FT_CHANGED && val == b + 1 -> gone = 1
 				:: else
 				fi
-#endif
 			:: else
 			fi
 		fi;
+evicted:
 		if
 		:: gone -> stale = 1; goto acq_round
 		:: else
@@ -802,11 +799,7 @@ acq_busy:
 acq_wrote:
 		if :: stale -> SEEN(W_TAKEOVER) :: else fi;
 		held[x] = 1; mine[x] = mn;
-#ifdef MUT_EPOCH_AFTER_CAW
-		lost[x] = 0;
-#else
-		lost[x] = acqmoved[n];	/* the snapshot's epoch */
-#endif
+		lost[x] = acqmoved[n] && !MUT(M_EPOCH_AFTER_CAW);	/* the snapshot's epoch */
 		/* property 3: no generation granted twice (a node suspended
 		 * since its last definite renewal may complete an acquire whose
 		 * CAW landed before the suspension: property 2 covers it) */
@@ -856,11 +849,10 @@ rel_out:
 			PICKL(HOLDS);
 			x = X(n, l); vals[n]--; busy[n] = 1; didop[n] = 1; vsus[n] = 0; mn = mine[x];
 			vtaken[n] = blk[LKB(l)] != mn };
-#ifdef MUT_VALIDATE_MEM
-		fate = FT_WROTE;
-#else
-		caw(LKB(l), mn, mn);
-#endif
+		if
+		:: MUT(M_VALIDATE_MEM) -> fate = FT_WROTE
+		:: else -> caw(LKB(l), mn, mn)
+		fi;
 		if
 		:: fate == FT_WROTE && !lost[x] ->
 			printf("t=%d n%d validate lock %d: held\n", tnow, n, l);
@@ -891,15 +883,11 @@ rel_out:
 		:: res != R_OK -> goto reap_out	/* again at the next interval */
 		:: else -> r = val
 		fi;
-#ifdef MUT_REAP_ANY
-		skip;
-#else
-#ifdef MUT_REAP_NO_INC
-		if :: ROWN(r) != n + 1 -> rv[x] = 0; goto reap_out :: else fi;
-#else
-		if :: ROWN(r) != n + 1 || RINC(r) != rinc[x] -> rv[x] = 0; goto reap_out :: else fi;
-#endif
-#endif
+		if
+		:: MUT(M_REAP_ANY)
+		:: !MUT(M_REAP_ANY) && (ROWN(r) != n + 1 || RINC(r) != rinc[x] && !MUT(M_REAP_NO_INC)) -> rv[x] = 0; goto reap_out
+		:: else
+		fi;
 		printf("t=%d n%d reaper frees lock %d: %d -> %d\n", tnow, n, l, r, FREEREC(RGEN(r)));
 		caw(LKB(l), r, FREEREC(RGEN(r)));
 		if
@@ -1170,6 +1158,12 @@ proctype env()
 init {
 	byte i;
 	atomic {
+		c_code {
+			char *e = getenv("BLKLOCK_MUT"), *w = getenv("BLKLOCK_WITNESS");
+
+			now.mut = e ? atoi(e) : 0;
+			now.wit = w ? atoi(w) : 0;
+		};
 		i = 0;
 		do
 		:: i < NN ->

@@ -3,7 +3,9 @@
 #
 # Checks tools/model/blklock.pml with spin: each configuration of the real
 # protocol must have no counterexample (exhaustive search), each known-bug
-# variant must have one.  Prints PASS/FAIL lines and "figure" lines;
+# variant must have one, each witness event is reached.  One pan is
+# compiled per configuration; variants and witnesses are chosen through
+# its environment.  Prints PASS/FAIL lines and "figure" lines;
 # work files and trails go to out/model/.  Two runs at a time.
 #
 #   run.sh [NAME...]    only these configurations/variants
@@ -68,24 +70,60 @@ CONFIGS=(
 DEPTH=200000
 PAN_LIMIT=${BLKLOCK_MODEL_LIMIT:-900}	# seconds one search may take
 
-# check NAME EXPECT FLAGS: prints the result lines into $OUT/NAME.res
-check() {
-	local name=$1 expect=$2 flags=$3 dir=$OUT/$1 t0 t1 errs states depth mem secs what
-	local -a fl
-	read -r -a fl <<< "$flags"
+# split_flags FLAGS: CFL, the -D flags compiled into pan; MUTV and WITV,
+# the variant (the sum of the M_ values of its -DMUT_X) and the witness
+# (-DWITNESS=k) that pan reads from its environment (blklock.pml, init)
+split_flags() {
+	local f v
+	CFL=()
+	MUTV=0
+	WITV=0
+	for f in $1; do
+		case $f in
+		-DMUT_*)
+			v=$(awk -v n="M_${f#-DMUT_}" '$1 == "#define" && $2 == n { print $3 }' "$PML")
+			[ -n "$v" ] || return 1
+			MUTV=$((MUTV + v)) ;;
+		-DWITNESS=*) WITV=${f#-DWITNESS=} ;;
+		*) CFL+=("$f") ;;
+		esac
+	done
+}
+bindir() { echo "$OUT/bin-$(echo "${CFL[*]}" | sha256sum | cut -c1-12)"; }
+
+# build FLAGS: one pan per configuration, shared by its variants and
+# witnesses
+build() {
+	local dir
+	split_flags "$1" || return 0
+	dir=$(bindir)
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp "$PML" "$dir/"
+	(cd "$dir" && spin -a "${CFL[@]}" blklock.pml > spin.log 2>&1 &&
+		gcc -O2 -DSAFETY -DHC4 -DMEMLIM=2048 -o pan pan.c > gcc.log 2>&1) || true
+}
+
+# check NAME EXPECT FLAGS: prints the result lines into $OUT/NAME.res
+check() {
+	local name=$1 expect=$2 flags=$3 dir=$OUT/$1 bin t0 t1 errs states depth mem secs what
+	rm -rf "$dir"
+	mkdir -p "$dir"
 	{
-		if ! (cd "$dir" && spin -a "${fl[@]}" blklock.pml > spin.log 2>&1 &&
-			gcc -O2 -DSAFETY -DHC4 -DMEMLIM=2048 -o pan pan.c > gcc.log 2>&1); then
-			fail "model/$name" "spin or gcc failed: $(tail -n1 "$dir"/*.log | tr '\n' ' ')"
+		if ! split_flags "$flags"; then
+			fail "model/$name" "a -DMUT_ flag with no M_ value in blklock.pml: $flags"
 			return 0
 		fi
+		bin=$(bindir)
+		if [ ! -x "$bin/pan" ]; then
+			fail "model/$name" "spin or gcc failed: $(tail -n1 "$bin"/*.log | tr '\n' ' ')"
+			return 0
+		fi
+		export BLKLOCK_MUT=$MUTV BLKLOCK_WITNESS=$WITV
 		t0=$(date +%s.%N)
 		# -E: a run cut at TMAX may stop in the middle of an operation;
 		# property 6 is the assertion in env() instead
-		(cd "$dir" && timeout "$PAN_LIMIT" ./pan -E -m"$DEPTH" > pan.log 2>&1) || true
+		(cd "$dir" && timeout "$PAN_LIMIT" "$bin/pan" -E -m"$DEPTH" > pan.log 2>&1) || true
 		t1=$(date +%s.%N)
 		secs=$(echo "$t1 - $t0" | bc | awk '{ printf "%.1f", $1 }')
 		errs=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log" | tail -n1)
@@ -107,7 +145,7 @@ check() {
 			return 0
 		fi
 		if [ "$errs" != 0 ]; then
-			(cd "$dir" && spin -t -p "${fl[@]}" blklock.pml > "$OUT/$name.trail.txt" 2>&1) || true
+			(cd "$dir" && "$bin/pan" -r > "$OUT/$name.trail.txt" 2>&1) || true
 			grep -E '^ *t=[0-9]+ ' "$OUT/$name.trail.txt" | sed 's/^ *//' > "$OUT/$name.steps.txt" || true
 		fi
 		case $expect/$errs in
@@ -134,20 +172,32 @@ selected() {
 
 command -v spin > /dev/null || { fail model "spin is not installed (tools/testing/setup.sh installs it)"; exit 1; }
 start=$(date +%s)
+# two at a time: first one pan per configuration, then every entry
+declare -A built=()
 names=()
 running=0
-for c in "${CONFIGS[@]}"; do
-	IFS='|' read -r name expect flags <<< "$c"
-	selected "$name" || continue
-	names+=("$name")
-	check "$name" "$expect" "$flags" &
-	running=$((running + 1))
-	if ((running >= 2)); then
-		wait -n || true
-		running=$((running - 1))
-	fi
+for phase in build check; do
+	for c in "${CONFIGS[@]}"; do
+		IFS='|' read -r name expect flags <<< "$c"
+		selected "$name" || continue
+		if [ $phase = build ]; then
+			split_flags "$flags" || continue
+			[ -z "${built[${CFL[*]}]:-}" ] || continue
+			built[${CFL[*]}]=1
+			build "$flags" &
+		else
+			names+=("$name")
+			check "$name" "$expect" "$flags" &
+		fi
+		running=$((running + 1))
+		if ((running >= 2)); then
+			wait -n || true
+			running=$((running - 1))
+		fi
+	done
+	wait || true
+	running=0
 done
-wait || true
 rc=0
 for name in "${names[@]}"; do
 	cat "$OUT/$name.res"
