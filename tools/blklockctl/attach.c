@@ -276,7 +276,13 @@ static int read_conf(const struct step *s, struct conf *c, int *ret)
 	return 0;
 }
 
-int cmd_start(const struct step *s)
+/*
+ * Run @fn on every line of the step's configuration (in reverse order
+ * if @reverse: stop undoes start); the first failure is the exit status,
+ * and the other lines are tried all the same.
+ */
+static int each_entry(const struct step *s, bool reverse,
+		      int (*fn)(const struct conf_entry *e, const char *file))
 {
 	struct conf c;
 	int ret, r;
@@ -288,12 +294,17 @@ int cmd_start(const struct step *s)
 		return r;
 	}
 	for (size_t k = 0; k < c.n; k++) {
-		r = start_entry(&c.v[k], s->config);
+		r = fn(&c.v[reverse ? c.n - 1 - k : k], s->config);
 		if (r && !ret)
 			ret = r;
 	}
 	conf_free(&c);
 	return ret;
+}
+
+int cmd_start(const struct step *s)
+{
+	return each_entry(s, false, start_entry);
 }
 
 /* stop: one line; a lockspace not attached persistently is fine. */
@@ -318,20 +329,5 @@ static int stop_entry(const struct conf_entry *e, const char *file)
 
 int cmd_stop(const struct step *s)
 {
-	struct conf c;
-	int ret, r;
-
-	if (read_conf(s, &c, &ret))
-		return EXIT_SYSTEM;
-	if (c.n && (r = open_control())) {
-		conf_free(&c);
-		return r;
-	}
-	for (size_t k = c.n; k-- > 0;) {
-		r = stop_entry(&c.v[k], s->config);
-		if (r && !ret)
-			ret = r;
-	}
-	conf_free(&c);
-	return ret;
+	return each_entry(s, true, stop_entry);
 }
