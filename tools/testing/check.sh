@@ -14,6 +14,9 @@
 #   debug   the guest tests on the debug kernel (KASAN, lockdep, kmemleak,
 #           UBSAN, debug objects, fault injection): any report fails
 #   cluster 3 node VMs sharing a LUN that a target VM serves over iSCSI
+#   boot    the README's quick start on two Debian 12 nodes booted with
+#           systemd: the packages installed with dpkg, DKMS, blklock.service
+#           attaching by uuid (rootfs/boot-test.sh)
 # and ends with one line: N passed, N failed, N skipped.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -80,6 +83,7 @@ else
 	# does 89-faultinj (its validate of unknown fate failed there once).
 	stage debug "$HERE/vm/run.sh" --kernel debug --tests "$DEBUG_TESTS"
 	stage cluster "$HERE/cluster/run.sh"
+	stage boot "$HERE/rootfs/boot-test.sh"
 fi
 
 echo
