@@ -17,6 +17,7 @@
 #include <linux/string.h>
 
 #include "blklock.h"
+#include "blklock_trace.h"
 
 /* Copies of one command sent while the target says it did not run it. */
 #define BLKLOCK_CAW_COPIES	4
@@ -106,10 +107,12 @@ enum blklock_fate blklock_caw_resolve(struct blklock_space *ls,
 	int copies, rerr;
 
 	op->uncertain = false;
-	for (copies = 0; copies < BLKLOCK_CAW_COPIES; copies++) {
+	for (copies = 1; copies <= BLKLOCK_CAW_COPIES; copies++) {
 		blklock_caw_send(ls, op);
-		if (op->res.status == BLKLOCK_CMD_OK)
-			return BLKLOCK_FATE_WROTE;
+		if (op->res.status == BLKLOCK_CMD_OK) {
+			fate = BLKLOCK_FATE_WROTE;
+			break;
+		}
 		if (op->res.retry && !op->uncertain)
 			continue;
 		rerr = blklock_read_blocks(ls, op->lba, 1, found,
@@ -128,6 +131,8 @@ enum blklock_fate blklock_caw_resolve(struct blklock_space *ls,
 	}
 	if (fate == BLKLOCK_FATE_UNKNOWN)
 		atomic64_inc(&ls->stats.unknown);
+	trace_blklock_caw(ls->name, op->lba, op->heartbeat,
+			  min(copies, BLKLOCK_CAW_COPIES), fate);
 	return fate;
 }
 

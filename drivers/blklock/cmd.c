@@ -21,6 +21,7 @@
 #include <scsi/scsi_proto.h>
 
 #include "blklock.h"
+#include "blklock_trace.h"
 
 #define BLKLOCK_CDB16		16
 #define BLKLOCK_CDB_FUA		0x08	/* byte 1 of READ/WRITE/COMPARE AND WRITE */
@@ -64,6 +65,7 @@ static void blklock_exec(struct blklock_disk *d, const u8 *cdb, bool write,
 			      min_t(unsigned int, scmd->sense_len,
 				    SCSI_SENSE_BUFFERSIZE), res);
 	blk_mq_free_request(rq);
+	trace_blklock_cmd(d->name, cdb, len, res);
 }
 
 static void blklock_build_cdb(u8 *cdb, u8 opcode, u64 lba, u32 nr, bool fua)

@@ -33,6 +33,7 @@
 #include <linux/slab.h>
 
 #include "blklock.h"
+#include "blklock_trace.h"
 
 /* Renewals and takeovers: I/O that keeps locks valid, so memory reclaim
  * must not wait on it.
@@ -233,6 +234,7 @@ static enum blklock_hb_state blklock_hb_apply(struct blklock_space *ls,
 					      int img_epoch, u64 submit)
 {
 	enum blklock_hb_state from, to;
+	u64 incarnation;
 	bool lose;
 
 	spin_lock_bh(&ls->hb_lock);
@@ -252,7 +254,11 @@ static enum blklock_hb_state blklock_hb_apply(struct blklock_space *ls,
 		ls->hb = *img;
 		ls->hb_pending_valid = false;
 	}
+	incarnation = ls->hb.incarnation;
 	spin_unlock_bh(&ls->hb_lock);
+	if (from != to || ev == BLKLOCK_HB_EV_EVICTED)
+		trace_blklock_hb_state(ls->name, ls->node_id, ev, from, to,
+				       incarnation);
 	if (lose)
 		wake_up_all(&ls->loss_wq);
 	if (ev == BLKLOCK_HB_EV_WROTE && to != BLKLOCK_HB_STOPPED)

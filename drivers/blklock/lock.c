@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 
 #include "blklock.h"
+#include "blklock_trace.h"
 
 /* Rounds of one acquire attempt: a round is one command and its outcome. */
 #define BLKLOCK_ATTEMPT_ROUNDS	4
@@ -429,6 +430,79 @@ static void blklock_drop_holder(struct blklock_lock *lk)
 	wake_up_all(&lk->wq);
 }
 
+/* How an acquire went, for its trace event and its dmesg line. */
+struct blklock_acq_wait {
+	u64 start;
+	unsigned int attempts;
+	u32 owner;		/* the other node last seen holding it */
+};
+
+/* blklock_acquire()'s loop: see there. */
+static int blklock_acquire_wait(struct blklock_space *ls, u32 index,
+				const void *holder, u32 flags, u32 timeout_ms,
+				u64 *generation, struct blklock_acq_wait *w)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	unsigned int backoff = BLKLOCK_BACKOFF_MIN_MS;
+	bool nowait = flags & BLKLOCK_ACQUIRE_NOWAIT;
+	struct blklock_lock *lk;
+	int ret;
+
+	lk = blklock_lock_get(ls, index);
+	if (IS_ERR(lk))
+		return PTR_ERR(lk);
+
+	for (;;) {
+		long remaining = MAX_SCHEDULE_TIMEOUT;
+		bool local;
+		long t;
+
+		if (mutex_lock_interruptible(&lk->mutex))
+			return -ERESTARTNOHAND;
+		if (lk->holder == holder) {
+			ret = blklock_lost(ls, lk) ? -ENOLCK : -EDEADLK;
+			mutex_unlock(&lk->mutex);
+			return ret;
+		}
+		local = lk->holder;
+		if (!local) {
+			ret = blklock_acquire_disk(ls, lk, w->attempts > 0,
+						   &w->owner);
+			w->attempts++;
+			if (!ret) {
+				WRITE_ONCE(lk->holder, holder);
+				*generation = lk->mine.generation;
+				atomic64_inc(&ls->stats.acquires);
+			}
+		}
+		mutex_unlock(&lk->mutex);
+
+		if (!local && ret != -EBUSY)
+			return ret;
+		if (nowait)
+			return -EBUSY;
+		if (timeout_ms) {
+			if (time_after_eq(jiffies, deadline))
+				return -ETIMEDOUT;
+			remaining = deadline - jiffies;
+		}
+		if (local) {
+			t = wait_event_interruptible_timeout(lk->wq,
+							     !READ_ONCE(lk->holder),
+							     remaining);
+		} else {
+			unsigned int ms = backoff / 2 +
+					  get_random_u32() % (backoff / 2 + 1);
+
+			backoff = min(backoff * 2, BLKLOCK_BACKOFF_MAX_MS);
+			t = schedule_timeout_interruptible(min_t(long, remaining,
+								 msecs_to_jiffies(ms)));
+		}
+		if (t < 0 || signal_pending(current))
+			return -ERESTARTNOHAND;
+	}
+}
+
 /**
  * blklock_acquire() - take a lock for an open file
  * @ls:		lockspace
@@ -454,89 +528,27 @@ static void blklock_drop_holder(struct blklock_lock *lk)
 int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
 		    u32 flags, u32 timeout_ms, u64 *generation)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
-	unsigned int backoff = BLKLOCK_BACKOFF_MIN_MS;
-	bool nowait = flags & BLKLOCK_ACQUIRE_NOWAIT;
-	u64 start = ktime_get_ns();
-	unsigned int attempts = 0;
-	struct blklock_lock *lk;
-	u32 owner = 0;
+	struct blklock_acq_wait w = { .start = ktime_get_ns() };
+	u64 waited;
 	int ret;
 
-	lk = blklock_lock_get(ls, index);
-	if (IS_ERR(lk))
-		return PTR_ERR(lk);
-
-	for (;;) {
-		long remaining = MAX_SCHEDULE_TIMEOUT;
-		bool local;
-		long t;
-
-		if (mutex_lock_interruptible(&lk->mutex))
-			return -ERESTARTNOHAND;
-		if (lk->holder == holder) {
-			ret = blklock_lost(ls, lk) ? -ENOLCK : -EDEADLK;
-			mutex_unlock(&lk->mutex);
-			return ret;
-		}
-		local = lk->holder;
-		if (!local) {
-			ret = blklock_acquire_disk(ls, lk, attempts > 0, &owner);
-			attempts++;
-			if (!ret) {
-				WRITE_ONCE(lk->holder, holder);
-				*generation = lk->mine.generation;
-				atomic64_inc(&ls->stats.acquires);
-			}
-		}
-		mutex_unlock(&lk->mutex);
-
-		if (!local && ret != -EBUSY)
-			break;
-		if (nowait)
-			return -EBUSY;
-		if (timeout_ms) {
-			if (time_after_eq(jiffies, deadline))
-				return -ETIMEDOUT;
-			remaining = deadline - jiffies;
-		}
-		if (local) {
-			t = wait_event_interruptible_timeout(lk->wq,
-							     !READ_ONCE(lk->holder),
-							     remaining);
-		} else {
-			unsigned int ms = backoff / 2 +
-					  get_random_u32() % (backoff / 2 + 1);
-
-			backoff = min(backoff * 2, BLKLOCK_BACKOFF_MAX_MS);
-			t = schedule_timeout_interruptible(min_t(long, remaining,
-								 msecs_to_jiffies(ms)));
-		}
-		if (t < 0 || signal_pending(current))
-			return -ERESTARTNOHAND;
-	}
-
-	if (!ret && attempts > 1 &&
-	    ktime_get_ns() - start >= BLKLOCK_SLOW_ACQUIRE_NS &&
+	trace_blklock_acquire_begin(ls->name, index, flags);
+	ret = blklock_acquire_wait(ls, index, holder, flags, timeout_ms,
+				   generation, &w);
+	waited = ktime_get_ns() - w.start;
+	trace_blklock_acquire_end(ls->name, index, ret, ret ? 0 : *generation,
+				  w.owner, waited);
+	if (!ret && w.attempts > 1 && waited >= BLKLOCK_SLOW_ACQUIRE_NS &&
 	    blklock_may_report(ls))
 		pr_info("%s: lock %u acquired at generation %llu after waiting %llu ms (%u attempts; last other owner node %u)\n",
 			ls->name, index, *generation,
-			div_u64(ktime_get_ns() - start, NSEC_PER_MSEC),
-			attempts, owner);
+			div_u64(waited, NSEC_PER_MSEC), w.attempts, w.owner);
 	return ret;
 }
 
-/**
- * blklock_release() - drop a lock an open file holds
- * @ls:		lockspace
- * @index:	lock index, checked by the caller
- * @holder:	the open file
- *
- * Return: 0; -EPERM if @holder does not hold the lock (nothing is
- * written); -ENOLCK if another node's record had replaced ours (the
- * lock is dropped); or a command's errno (the file still holds it).
- */
-int blklock_release(struct blklock_space *ls, u32 index, const void *holder)
+/* blklock_release() without its trace events. */
+static int blklock_release_one(struct blklock_space *ls, u32 index,
+			       const void *holder, u64 *generation)
 {
 	struct blklock_lock *lk = xa_load(&ls->locks, index);
 	int ret;
@@ -548,6 +560,7 @@ int blklock_release(struct blklock_space *ls, u32 index, const void *holder)
 		mutex_unlock(&lk->mutex);
 		return -EPERM;
 	}
+	*generation = lk->mine.generation;
 	if (blklock_lost(ls, lk)) {
 		/* Others may be breaking it: leave the record to them. */
 		atomic64_inc(&ls->stats.locks_lost);
@@ -563,6 +576,28 @@ int blklock_release(struct blklock_space *ls, u32 index, const void *holder)
 		blklock_drop_holder(lk);
 	}
 	mutex_unlock(&lk->mutex);
+	return ret;
+}
+
+/**
+ * blklock_release() - drop a lock an open file holds
+ * @ls:		lockspace
+ * @index:	lock index, checked by the caller
+ * @holder:	the open file
+ *
+ * Return: 0; -EPERM if @holder does not hold the lock (nothing is
+ * written); -ENOLCK if another node's record had replaced ours (the
+ * lock is dropped); or a command's errno (the file still holds it).
+ */
+int blklock_release(struct blklock_space *ls, u32 index, const void *holder)
+{
+	u64 start = ktime_get_ns(), generation = 0;
+	int ret;
+
+	trace_blklock_release_begin(ls->name, index, 0);
+	ret = blklock_release_one(ls, index, holder, &generation);
+	trace_blklock_release_end(ls->name, index, ret, generation,
+				  ls->node_id, ktime_get_ns() - start);
 	return ret;
 }
 

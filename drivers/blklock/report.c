@@ -13,6 +13,7 @@
 #include <linux/ktime.h>
 
 #include "blklock.h"
+#include "blklock_trace.h"
 
 /**
  * blklock_may_report() - may a report about this lockspace be printed?
@@ -85,6 +86,7 @@ void blklock_report_takeover(struct blklock_space *ls, u32 index,
 			     const struct blklock_rec *old, int stale,
 			     u64 unchanged_ms)
 {
+	trace_blklock_takeover(ls->name, index, old, stale, unchanged_ms);
 	if (stale == BLKLOCK_OWNER_LIVE) {
 		/* A record of this very incarnation that no file held. */
 		atomic64_inc(&ls->stats.reclaims);

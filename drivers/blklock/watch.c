@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 
 #include "blklock.h"
+#include "blklock_trace.h"
 
 /*
  * What this node saw of another node's slot: its value, since when (on
@@ -118,6 +119,7 @@ static int blklock_evict(struct blklock_space *ls,
 		pr_warn("%s: could not mark node %u's heartbeat slot evicted (%s): its locks stay untouched for now\n",
 			ls->name, hb->node_id, blklock_fate_name(fate));
 	}
+	trace_blklock_evict(ls->name, hb, still_ms, fate, ret);
 	kfree(op.buf);
 	return ret;
 }

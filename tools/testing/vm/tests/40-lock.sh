@@ -43,6 +43,7 @@ LL=$(cat "/sys/kernel/blklock/$A/lock_lba")
 
 # ---- acquire and release -----------------------------------------------
 
+check trace-on trace_on
 hold "$N1" 3
 check acquire-holds [ "$(rec $((LL + 3)) owner)" = 1 ]
 check acquire-generation grep -q "acquired lock 3 generation 1$" "$OUT/hold.3"
@@ -58,6 +59,16 @@ check chain-rc [ $? -eq 0 ]
 check chain-acquired grep -q "acquired lock 3 generation 2$" "$OUT/chain"
 check chain-status-held grep -q "lock 3: owner 1 generation 2 held-by-this-file yes held-by-this-node yes" "$OUT/chain"
 check chain-status-free grep -q "lock 3: owner 0 generation 2 held-by-this-file no held-by-this-node no" "$OUT/chain"
+# The same, seen by the trace events: begin, the one COMPARE AND WRITE
+# with its block and result, what became of it, the end with the
+# generation; the release likewise.
+check trace-acquire-begin has_trace blklock_acquire_begin "disk=$A lock=3 flags=0x0$"
+check trace-acquire-cmd has_trace blklock_cmd "disk=$A op=compare-and-write lba=$((LL + 3)) bytes=$((2 * BS)) status=ok error=0 scsi_status=0x00 host=0x00 sense=00/00/00 info=-1 duration_us=[0-9]+$"
+check trace-acquire-caw has_trace blklock_caw "disk=$A lba=$((LL + 3)) heartbeat=0 copies=1 fate=wrote$"
+check trace-acquire-end has_trace blklock_acquire_end "disk=$A lock=3 ret=0 generation=1 owner=0 wait_us=[0-9]+$"
+check trace-release-begin has_trace blklock_release_begin "disk=$A lock=3 flags=0x0$"
+check trace-release-end has_trace blklock_release_end "disk=$A lock=3 ret=0 generation=2 owner=1 wait_us=[0-9]+$"
+check trace-status-read has_trace blklock_cmd "disk=$A op=read lba=$((LL + 3)) bytes=$BS status=ok "
 # Warm cache: one COMPARE AND WRITE per acquire and per release; the two
 # status calls read the block.
 check uncontended-one-caw-each [ $(($(stat_a caw_sent) - caw0)) = 2 ]
@@ -80,6 +91,14 @@ else
 	check miscompare-offset-lio has_dmesg "first difference at byte 8"
 fi
 check busy-untouched [ "$(rec $((LL + 5)) owner)" = 2 ]
+# The miscompare as the trace events saw it: CHECK CONDITION, sense
+# MISCOMPARE 0x0e/0x1d, the INFORMATION field where the target gives one
+# (LIO: byte 8, the owner; scsi_debug: none), the block read back, and
+# the acquire ending with EBUSY and the owner.
+if [ -d /sys/module/scsi_debug ]; then info=-1; else info=8; fi
+check trace-miscompare-cmd has_trace blklock_cmd "disk=$A op=compare-and-write lba=$((LL + 5)) bytes=$((2 * BS)) status=miscompare error=-84 scsi_status=0x02 host=0x00 sense=0e/1d/00 info=$info "
+check trace-miscompare-caw has_trace blklock_caw "disk=$A lba=$((LL + 5)) heartbeat=0 copies=1 fate=changed$"
+check trace-busy-end has_trace blklock_acquire_end "disk=$A lock=5 ret=-16 generation=0 owner=2 "
 
 start=$(date +%s)
 $N1 acquire 5 --timeout 1500 > "$OUT/tmo" 2>&1
@@ -87,6 +106,10 @@ rc=$?
 check timeout-exit [ "$rc" -eq 1 ]
 check timeout-errno grep -q "timed out" "$OUT/tmo"
 check timeout-waited [ $(($(date +%s) - start)) -ge 1 ]
+check trace-timeout-end has_trace blklock_acquire_end "disk=$A lock=5 ret=-110 generation=0 owner=2 "
+# At least one heartbeat interval (1000 ms) since trace_on: a renewal.
+check trace-heartbeat-caw has_trace blklock_caw "disk=$A lba=1 heartbeat=1 copies=1 fate=wrote$"
+trace_off contention
 
 $N1 acquire 5 --timeout 30000 release 5 > "$OUT/waiter" 2>&1 &
 waiter=$!

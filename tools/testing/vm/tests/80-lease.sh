@@ -51,6 +51,7 @@ poller=$!
 wait_file "$OUT/poll" "acquired lock 3 generation" 20
 gen=$(sed -n 's/^acquired lock 3 generation //p' "$OUT/poll")
 check takeover-holder [ "$(rec $((LL + 3)) owner)" = 1 ]
+check trace-on trace_on
 mark_dmesg
 echo 1 > "/sys/kernel/debug/blklock/$A/hb_pause"
 t0=$(ms_now)
@@ -60,6 +61,11 @@ figure "takeover of a frozen node's lock: $((t1 - t0)) ms (lease 6000 ms + heart
 check takeover-acquired grep -q "acquired lock 3 generation $((gen + 1))$" "$OUT/hold.3"
 check takeover-within-lease-plus-interval [ $((t1 - t0)) -le 8000 ]
 check takeover-not-before-lease [ $((t1 - t0)) -ge 5000 ]
+# Node 2 (the lockspace on $B) evicted node 1's slot, then took lock 3
+# from it: the trace events say so, and dmesg tells the administrator.
+check takeover-trace-evict has_trace blklock_evict "disk=$B node=1 incarnation=$inc1 counter=[0-9]+ still_ms=[0-9]+ fate=wrote ret=0$"
+check takeover-trace has_trace blklock_takeover "disk=$B lock=3 owner=1 incarnation=$inc1 owner_was=dead generation=$((gen + 1)) unchanged_ms=[0-9]+$"
+check takeover-trace-acquired has_trace blklock_acquire_end "disk=$B lock=3 ret=0 generation=$((gen + 1)) owner=1 "
 check takeover-dmesg has_dmesg "blklock: breaking stale lock 3 held by node 1 (heartbeat unchanged for"
 check takeover-on-disk [ "$(rec $((LL + 3)) owner)/$(rec $((LL + 3)) generation)" = "2/$((gen + 1))" ]
 
@@ -100,6 +106,13 @@ while [ "$(cat $D/heartbeat)" != live ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i +
 check thaw-rejoin-dmesg has_dmesg "renewed its heartbeat after"
 check thaw-live-again [ "$(cat $D/heartbeat)" = live ]
 check thaw-new-incarnation [ "$(cat $D/incarnation)" != "$inc1" ]
+# Node 1's heartbeat state, as the trace events saw it change: the fence
+# at its deadline, its slot found evicted, the rejoin (new incarnation).
+check thaw-trace-fence has_trace blklock_hb_state "disk=$A node=1 event=deadline from=live to=fenced incarnation=$inc1$"
+check thaw-trace-evicted has_trace blklock_hb_state "disk=$A node=1 event=evicted from=fenced to=fenced "
+check thaw-trace-rejoin has_trace blklock_hb_state "disk=$A node=1 event=renewed from=fenced to=live incarnation=$(cat $D/incarnation)$"
+check thaw-trace-lost has_trace blklock_release_end "disk=$A lock=3 ret=-37 generation=$gen owner=1 "
+trace_off thaw
 check thaw-not-double-owned [ "$(rec $((LL + 3)) owner)" = 2 ]
 check thaw-locks-lost-counted [ "$(stat_a locks_lost)" -ge 1 ]
 unhold 3

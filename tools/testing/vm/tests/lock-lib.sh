@@ -36,6 +36,24 @@ new_dmesg() {
 has_dmesg() { new_dmesg | grep -qF -- "$1"; }
 lacks_dmesg() { ! new_dmesg | grep -qF -- "$1"; }
 
+# blklock's trace events (blklock_trace.h): trace_on empties the buffer
+# and records them from now on; has_trace EVENT REGEX: an EVENT line since
+# then whose fields match REGEX (extended, from the start of the fields).
+TRACE=/sys/kernel/tracing
+trace_on() {
+	[ -d "$TRACE/events" ] || mount -t tracefs tracefs "$TRACE" || return 1
+	echo 0 > "$TRACE/tracing_on"
+	echo 8192 > "$TRACE/buffer_size_kb"
+	echo > "$TRACE/trace"
+	echo 1 > "$TRACE/events/blklock/enable"
+	echo 1 > "$TRACE/tracing_on"
+}
+has_trace() { grep -qE " $1: $2" "$TRACE/trace"; }
+trace_off() {
+	echo 0 > "$TRACE/events/blklock/enable"
+	cp "$TRACE/trace" "$OUT/trace.$1"
+}
+
 # wait_file FILE PATTERN SECONDS: until FILE holds PATTERN.
 wait_file() {
 	i=0
