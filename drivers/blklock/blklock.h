@@ -389,6 +389,8 @@ enum blklock_hb_state {
  * @hb_work:	periodic renewal
  * @fence_timer: absolute timer on the lease clock at the fence deadline
  * @hb_paused:	test hook: the node behaves as if frozen
+ * @state_work:	sends the uevent of a heartbeat state change
+ * @uevents:	the sysfs directory exists: state changes send uevents
  * @watch_mutex: protects @watch
  * @watch:	what this node saw of other nodes' slots, by node id
  * @reap_work:	the reaper of stranded records
@@ -427,6 +429,8 @@ struct blklock_space {
 	struct delayed_work hb_work;
 	struct hrtimer fence_timer;
 	bool hb_paused;
+	struct work_struct state_work;
+	bool uevents;
 	struct mutex watch_mutex;	/* protects watch */
 	struct xarray watch;
 	struct delayed_work reap_work;
@@ -583,6 +587,9 @@ void blklock_lease_renew(struct blklock_space *ls);
 void blklock_lease_fence(struct blklock_space *ls, const char *why,
 			 bool on_time);
 void blklock_lease_leave(struct blklock_space *ls);
+void blklock_lease_events(struct blklock_space *ls, bool on);
+const char *blklock_hb_state_name(enum blklock_hb_state state);
+void blklock_state_workfn(struct work_struct *work);
 bool blklock_lease_live(struct blklock_space *ls);
 bool blklock_lease_snapshot(struct blklock_space *ls, u64 *incarnation,
 			    int *epoch);

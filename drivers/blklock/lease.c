@@ -255,6 +255,8 @@ static enum blklock_hb_state blklock_hb_apply(struct blklock_space *ls,
 		ls->hb_pending_valid = false;
 	}
 	incarnation = ls->hb.incarnation;
+	if (from != to && ls->uevents)
+		schedule_work(&ls->state_work);
 	spin_unlock_bh(&ls->hb_lock);
 	if (from != to || ev == BLKLOCK_HB_EV_EVICTED)
 		trace_blklock_hb_state(ls->name, ls->node_id, ev, from, to,
@@ -627,6 +629,7 @@ void blklock_lease_init(struct blklock_space *ls)
 	hrtimer_init(&ls->fence_timer, CLOCK_BOOTTIME, HRTIMER_MODE_ABS_SOFT);
 	ls->fence_timer.function = blklock_fence_timerfn;
 	INIT_DELAYED_WORK(&ls->hb_work, blklock_hb_workfn);
+	INIT_WORK(&ls->state_work, blklock_state_workfn);
 }
 
 /**
@@ -637,6 +640,7 @@ void blklock_lease_destroy(struct blklock_space *ls)
 {
 	cancel_delayed_work_sync(&ls->hb_work);
 	hrtimer_cancel(&ls->fence_timer);
+	cancel_work_sync(&ls->state_work);
 	kfree(ls->hb_buf);
 	ls->hb_buf = NULL;
 }

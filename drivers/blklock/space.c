@@ -90,13 +90,7 @@ BLKLOCK_SPACE_ATTR(fence_after_ms, "%u",
 BLKLOCK_SPACE_ATTR(incarnation, "%016llx", READ_ONCE(ls->hb.incarnation));
 BLKLOCK_SPACE_ATTR(persistent, "%d", READ_ONCE(ls->persistent));
 
-static const char * const blklock_hb_state_names[] = {
-	[BLKLOCK_HB_LIVE] = "live",
-	[BLKLOCK_HB_FENCED] = "fenced",
-	[BLKLOCK_HB_STOPPED] = "stopped",
-};
-
-BLKLOCK_SPACE_ATTR(heartbeat, "%s", blklock_hb_state_names[READ_ONCE(ls->hb_state)]);
+BLKLOCK_SPACE_ATTR(heartbeat, "%s", blklock_hb_state_name(READ_ONCE(ls->hb_state)));
 
 static struct attribute *blklock_space_attrs[] = {
 	&blklock_attr_node_id.attr,
@@ -121,7 +115,13 @@ static const struct attribute_group blklock_space_group = {
 };
 
 /* A figure of struct blklock_stats, found by its offset. */
-enum blklock_stat_kind { BLKLOCK_COUNTER, BLKLOCK_AVG_US, BLKLOCK_MAX_US };
+enum blklock_stat_kind {
+	BLKLOCK_COUNTER,
+	BLKLOCK_AVG_US,
+	BLKLOCK_MAX_US,
+	BLKLOCK_SUM_US,		/* for rates: sum and count, as exporters like */
+	BLKLOCK_COUNT,
+};
 
 struct blklock_stat_attr {
 	struct kobj_attribute attr;
@@ -146,6 +146,11 @@ static ssize_t blklock_stat_show(struct kobject *kobj,
 	case BLKLOCK_MAX_US:
 		return sysfs_emit(buf, "%lld\n",
 				  atomic64_read(&l->max_ns) / NSEC_PER_USEC);
+	case BLKLOCK_SUM_US:
+		return sysfs_emit(buf, "%lld\n",
+				  atomic64_read(&l->total_ns) / NSEC_PER_USEC);
+	case BLKLOCK_COUNT:
+		return sysfs_emit(buf, "%lld\n", atomic64_read(&l->count));
 	default:
 		return sysfs_emit(buf, "%lld\n", atomic64_read((atomic64_t *)p));
 	}
@@ -184,6 +189,10 @@ static struct blklock_stat_attr blklock_stat_attrs[] = {
 	BLKLOCK_STAT(caw_latency_max_us, caw_latency, BLKLOCK_MAX_US),
 	BLKLOCK_STAT(read_latency_avg_us, read_latency, BLKLOCK_AVG_US),
 	BLKLOCK_STAT(read_latency_max_us, read_latency, BLKLOCK_MAX_US),
+	BLKLOCK_STAT(caw_latency_sum_us, caw_latency, BLKLOCK_SUM_US),
+	BLKLOCK_STAT(caw_latency_count, caw_latency, BLKLOCK_COUNT),
+	BLKLOCK_STAT(read_latency_sum_us, read_latency, BLKLOCK_SUM_US),
+	BLKLOCK_STAT(read_latency_count, read_latency, BLKLOCK_COUNT),
 };
 
 /* Pointers to the attributes above, filled in by blklock_spaces_init(). */
@@ -399,6 +408,7 @@ static int blklock_space_attach(const char *path, u32 node_id,
 		kfree(buf);
 		return ret;
 	}
+	blklock_lease_events(ls, true);
 	blklock_lease_start(ls);
 	blklock_hooks_add(ls);
 	mutex_lock(&blklock_spaces_mutex);
@@ -526,6 +536,7 @@ void blklock_space_put(struct blklock_space *ls)
 	mutex_unlock(&blklock_spaces_mutex);
 
 	blklock_hooks_remove(ls);
+	blklock_lease_events(ls, false);
 	kobject_del(&ls->kobj);
 	blklock_lease_leave(ls);
 	cancel_delayed_work_sync(&ls->reap_work);

@@ -39,6 +39,28 @@ stage() {
 	timing+=("$(printf '%-8s %4d s' "$name" $(($(date +%s) - start)))")
 }
 
+# The ABI description of the sysfs files: in the kernel's format (its
+# get_abi.pl validates it), and naming exactly the files space.c makes.
+abi_check() {
+	local abi=$TOP/Documentation/ABI/testing/sysfs-kernel-blklock out code doc
+	out=$(perl "$KSRC/scripts/get_abi.pl" validate --dir "$TOP/Documentation/ABI" 2>&1)
+	if [ -n "$out" ]; then
+		fail docs/abi-format "$(echo "$out" | head -n 1)"
+		return 1
+	fi
+	pass docs/abi-format
+	code=$( {
+		sed -n 's/^BLKLOCK_SPACE_ATTR(\([a-z_0-9]*\),.*/\1/p' "$TOP/drivers/blklock/space.c"
+		sed -n 's/^\tBLKLOCK_STAT(\([a-z_0-9]*\),.*/stats\/\1/p' "$TOP/drivers/blklock/space.c"
+	} | sort)
+	doc=$(sed -n 's|^What:[[:space:]]*/sys/kernel/blklock/<disk>/||p' "$abi" | sort)
+	if [ -z "$code" ] || [ "$code" != "$doc" ]; then
+		fail docs/abi-complete "space.c and sysfs-kernel-blklock differ: $(diff <(echo "$code") <(echo "$doc") | grep '^[<>]' | tr '\n' ' ')"
+		return 1
+	fi
+	pass docs/abi-complete
+}
+
 docs() {
 	local out rc=0
 	if [ ! -f "$TOP/Documentation/blklock/index.rst" ]; then
@@ -54,6 +76,7 @@ docs() {
 		fail docs/sphinx "$(echo "$out" | head -n 1)"
 		rc=1
 	fi
+	abi_check || rc=1
 	out=$(groff -man -Tutf8 -ww -z "$TOP/tools/blklockctl/blklockctl.8" 2>&1)
 	if [ -z "$out" ]; then
 		pass docs/blklockctl.8

@@ -10,6 +10,10 @@
  *			  acquire LOCK, then poll() the file; when the kernel
  *			  reports the loss, check VALIDATE says ENOLCK.
  *			  Exit 0 only if the loss was reported in time.
+ *   blklock-abi poll-sysfs FILE SECONDS
+ *			  read the sysfs attribute FILE, then wait until it
+ *			  wakes poll() (sysfs_notify()); print what it says
+ *			  then.  Exit 0 only if it woke in time.
  *   blklock-abi efault-after-loss LOCK LATE_LOCK_MS_HOOK
  *			  (test build) ACQUIRE LOCK into a page that
  *			  userfaultfd write-protects; while the kernel waits
@@ -358,6 +362,32 @@ static int efault_after_loss(int fd, unsigned int lock, const char *hook)
 	return failures ? 1 : 0;
 }
 
+static int poll_sysfs(const char *path, int seconds)
+{
+	struct pollfd p = { .events = POLLPRI | POLLERR };
+	char buf[64];
+	ssize_t n;
+
+	p.fd = open(path, O_RDONLY);
+	if (p.fd < 0) {
+		perror(path);
+		return 1;
+	}
+	/* sysfs wakes poll() only for a file read since its last wake-up. */
+	n = read(p.fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("poll-sysfs %s: was %s", path, buf);
+	if (poll(&p, 1, seconds * 1000) != 1) {
+		printf("poll-sysfs %s: no wake-up in %d s\n", path, seconds);
+		return 1;
+	}
+	n = pread(p.fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	printf("poll-sysfs %s: woke, now %s", path, buf);
+	close(p.fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -370,6 +400,8 @@ int main(int argc, char **argv)
 	       sizeof(struct blklock_format), sizeof(struct blklock_info),
 	       sizeof(struct blklock_acquire), sizeof(struct blklock_release),
 	       sizeof(struct blklock_status));
+	if (argc == 4 && !strcmp(argv[1], "poll-sysfs"))
+		return poll_sysfs(argv[2], atoi(argv[3]));
 	fd = open("/dev/blklock", O_RDWR);
 	if (fd < 0) {
 		perror("/dev/blklock");
@@ -384,7 +416,7 @@ int main(int argc, char **argv)
 				 strtoul(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "efault-after-loss"))
 		return efault_after_loss(fd, strtoul(argv[2], NULL, 0), argv[3]);
-	fprintf(stderr, "usage: %s reject | cycle LOCK | hold-poll LOCK SECONDS | efault-after-loss LOCK HOOK\n",
+	fprintf(stderr, "usage: %s reject | cycle LOCK | hold-poll LOCK SECONDS | poll-sysfs FILE SECONDS | efault-after-loss LOCK HOOK\n",
 		argv[0]);
 	return 2;
 }

@@ -15,6 +15,11 @@ insmod "$BLKLOCK_TEST_KO"
 blklockctl format "$DISK_A" --locks 1100 --max-nodes 8 --force >/dev/null 2>&1
 check lease-format [ $? -eq 0 ]
 rmmod blklock
+# Every uevent of blklock's lockspaces, as udev would see them.
+# shellcheck disable=SC2016 # expanded by uevent's sh, per event
+uevent sh -c 'case $DEVPATH in /kernel/blklock/*) echo "$ACTION $DEVPATH $BLKLOCK_HEARTBEAT $BLKLOCK_NODE_ID $BLKLOCK_UUID" >> /tmp/lock-test/uevents ;; esac' &
+ueventd=$!
+sleep 0.5
 insmod "$BLKLOCK_TEST_KO" dev="$DISK_A" node_id=1
 check lease-live [ "$(cat $D/heartbeat)" = live ]
 check lease-timings [ "$(cat $D/hb_interval_ms)/$(cat $D/lease_timeout_ms)/$(cat $D/fence_after_ms)" = 1000/6000/4000 ]
@@ -91,6 +96,9 @@ check dump-lock-verdict sh -c "grep -A1 '^lock 3 owner' $OUT/dump | grep -q 'own
 # Node 1 thaws: it finds its deadline passed and its slot evicted, loses
 # every lock, the holder hears of the loss through poll(), and the next
 # renewal (one interval later) rejoins with a new incarnation.
+blklock-abi poll-sysfs "$D/heartbeat" 60 > "$OUT/pollsys" 2>&1 &
+pollsys=$!
+sleep 0.2
 mark_dmesg
 echo 0 > "/sys/kernel/debug/blklock/$A/hb_pause"
 i=0
@@ -113,6 +121,16 @@ check thaw-trace-evicted has_trace blklock_hb_state "disk=$A node=1 event=evicte
 check thaw-trace-rejoin has_trace blklock_hb_state "disk=$A node=1 event=renewed from=fenced to=live incarnation=$(cat $D/incarnation)$"
 check thaw-trace-lost has_trace blklock_release_end "disk=$A lock=3 ret=-37 generation=$gen owner=1 "
 trace_off thaw
+# The same changes reached user space: a "change" uevent for each, and
+# poll() on the heartbeat file woke with the fence.
+uuid=$(cat $D/uuid)
+check uevent-add grep -q "^add /kernel/blklock/$A live 1 $uuid$" "$OUT/uevents"
+check uevent-fenced grep -q "^change /kernel/blklock/$A fenced 1 $uuid$" "$OUT/uevents"
+check uevent-live-again sh -c "grep -n '^change /kernel/blklock/$A ' $OUT/uevents | tail -n 1 | grep -q ' live 1 '"
+wait $pollsys
+check sysfs-poll-woke [ $? -eq 0 ]
+check sysfs-poll-says-fenced grep -q "woke, now fenced" "$OUT/pollsys"
+sed 's/^/uevent: /' "$OUT/uevents"
 check thaw-not-double-owned [ "$(rec $((LL + 3)) owner)" = 2 ]
 check thaw-locks-lost-counted [ "$(stat_a locks_lost)" -ge 1 ]
 unhold 3
@@ -153,6 +171,10 @@ check dup-slot-left-alone sh -c "blklock-disk hb $DISK_B 1 | grep -q 'incarnatio
 
 rmmod blklock
 check lease-unload [ $? -eq 0 ]
+sleep 0.5
+check uevent-remove grep -q "^remove /kernel/blklock/$A " "$OUT/uevents"
+check uevent-stopped grep -q "^change /kernel/blklock/$A stopped 1 " "$OUT/uevents"
+kill $ueventd 2>/dev/null
 
 # dump needs no module; a damaged record is named and makes it exit 3.
 blklockctl dump --no-wait "$DISK_B" > "$OUT/dump2" 2>&1
