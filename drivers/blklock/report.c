@@ -96,11 +96,11 @@ void blklock_report_takeover(struct blklock_space *ls, u32 index,
 	}
 	atomic64_inc(&ls->stats.takeovers);
 	if (stale == BLKLOCK_OWNER_DEAD)
-		pr_warn("breaking stale lock %u held by node %u (heartbeat unchanged for %llu ms, slot marked evicted)\n",
-			index, old->owner, unchanged_ms);
+		pr_warn("%s: breaking stale lock %u held by node %u (heartbeat unchanged for %llu ms, slot marked evicted)\n",
+			ls->name, index, old->owner, unchanged_ms);
 	else
-		pr_warn("breaking stale lock %u held by node %u (its incarnation %016llx no longer heartbeats)\n",
-			index, old->owner, old->owner_incarnation);
+		pr_warn("%s: breaking stale lock %u held by node %u (its incarnation %016llx no longer heartbeats)\n",
+			ls->name, index, old->owner, old->owner_incarnation);
 	pr_warn("%s: lock %u taken over at generation %llu (was %llu)\n",
 		ls->name, index, old->generation + 1, old->generation);
 }

@@ -138,7 +138,7 @@ echo "rival's lock taken over $(($(ms) - t0)) ms after its heartbeat stopped"
 check rival-dead-lock-taken-over [ $rc = 0 ]
 check rival-dead-lock-acquired grep -q "^acquired lock $RL generation" "$D/rival-acq2"
 on node3 10 'dmesg' > "$D/rival-dmesg2"
-check rival-takeover-logged grep -q "blklock: breaking stale lock $RL held by node 7 (heartbeat unchanged for" "$D/rival-dmesg2"
+check rival-takeover-logged grep -q "blklock: sd[a-z]*: breaking stale lock $RL held by node 7 (heartbeat unchanged for" "$D/rival-dmesg2"
 
 fi
 
@@ -504,7 +504,7 @@ for n in 1 2; do on "node$n" 10 'cat /tmp/genk' >> "$D/gensk"; done
 check kill-counter-exact [ "$(on node1 10 "blklock-storm read /dev/sda $CB $BS")" = 20 ]
 check kill-generations-unique [ "$(sort -n "$D/gensk" | uniq -d | wc -l)" = 0 ]
 (on node1 10 dmesg; on node2 10 dmesg) > "$D/kill-dmesg"
-check kill-takeover-logged grep -q "blklock: breaking stale lock $KL held by node 3 (heartbeat unchanged for" "$D/kill-dmesg"
+check kill-takeover-logged grep -q "blklock: sd[a-z]*: breaking stale lock $KL held by node 3 (heartbeat unchanged for" "$D/kill-dmesg"
 check target-alive on target 10 'true'
 
 for n in 1 2; do

@@ -71,7 +71,7 @@ check takeover-not-before-lease [ $((t1 - t0)) -ge 5000 ]
 check takeover-trace-evict has_trace blklock_evict "disk=$B node=1 incarnation=$inc1 counter=[0-9]+ still_ms=[0-9]+ fate=wrote ret=0$"
 check takeover-trace has_trace blklock_takeover "disk=$B lock=3 owner=1 incarnation=$inc1 owner_was=dead generation=$((gen + 1)) unchanged_ms=[0-9]+$"
 check takeover-trace-acquired has_trace blklock_acquire_end "disk=$B lock=3 ret=0 generation=$((gen + 1)) owner=1 "
-check takeover-dmesg has_dmesg "blklock: breaking stale lock 3 held by node 1 (heartbeat unchanged for"
+check takeover-dmesg has_dmesg "blklock: $B: breaking stale lock 3 held by node 1 (heartbeat unchanged for"
 check takeover-on-disk [ "$(rec $((LL + 3)) owner)/$(rec $((LL + 3)) generation)" = "2/$((gen + 1))" ]
 
 # While node 1 is still frozen, an administrator looks at the lockspace:

@@ -101,7 +101,7 @@ unexplained 2 "$OUT/f2" >> "$OUT/unexp"
 cat "$OUT/unexp"
 check fstorm-refusals-only-after-long-freezes [ ! -s "$OUT/unexp" ]
 check fstorm-frozen-holders-found-out [ "$(grep -c '^[SVML] ' "$OUT/fall")" -ge 1 ]
-takeovers=$(new_dmesg | grep -c "blklock: breaking stale lock 7 held by node")
+takeovers=$(new_dmesg | grep -c "blklock: sd[a-z]*: breaking stale lock 7 held by node")
 figure "takeovers of lock 7: $takeovers"
 check fstorm-takeovers [ "$takeovers" -ge 2 ]
 check fstorm-fenced-dmesg has_dmesg "was frozen past its renewal deadline: every lock it holds is lost"
