@@ -4,6 +4,8 @@
 # make check: installs what is missing (setup.sh), then runs every test:
 #   build   blklock.ko for 6.1 and 6.12 (W=1, warnings fail), tools
 #   tools   blklockctl's host tests (a fake /dev/blklock, no module)
+#   ocf     the Pacemaker resource agent ocf:blklock:lock: ocf-tester and
+#           its start/monitor/stop on that fake (contention, a lost lock)
 #   static  checkpatch --strict, sparse, shellcheck
 #   docs    Documentation/ reStructuredText and the man page, warning-free
 #   package make deb: the contents of blklock-dkms and blklock-tools,
@@ -94,6 +96,7 @@ if ! "$HERE/setup.sh"; then
 else
 	stage build "$HERE/build.sh"
 	stage tools make -s -C "$TOP/tools/blklockctl" check TESTOUT="$OUTDIR/blklockctl-test"
+	stage ocf "$HERE/ocf.sh"
 	stage static "$HERE/static.sh"
 	stage docs docs
 	stage package "$HERE/package.sh"

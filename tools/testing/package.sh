@@ -90,6 +90,7 @@ check_tools_deb() {
 	local want got conf
 	want=$(printf '%s\n' etc/blklock.conf lib/systemd/system/blklock.service \
 		lib/udev/rules.d/60-blklock.rules usr/include/linux/blklock.h \
+		usr/lib/ocf/resource.d/blklock/lock \
 		usr/sbin/blklockctl usr/share/man/man8/blklockctl.8.gz \
 		usr/share/doc/blklock-tools/copyright usr/share/doc/blklock-tools/changelog.gz | sort)
 	got=$(deb_files "$TOOLS_DEB")

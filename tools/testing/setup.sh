@@ -11,7 +11,8 @@
 #     the script linter, spin (the protocol model, tools/model), and
 #     what make deb and the package stage use: debhelper, dh-dkms, dkms,
 #     lintian (dkms is only run with a private tree, never to install),
-#     and mmdebstrap for the Debian 12 root filesystem (rootfs/build.sh)
+#     and mmdebstrap for the Debian 12 root filesystem (rootfs/build.sh);
+#     resource-agents (ocf-tester) and libxml2-utils for the OCF agent
 #   - Debian's own kernel images matching those headers, fetched with
 #     apt-get download and unpacked (never installed) under $BLKLOCK_CACHE
 #   - the linux-source-6.12 tree, extracted under $BLKLOCK_CACHE
@@ -33,6 +34,7 @@ PKGS=(
 	gcc make libc6-dev gcc-multilib sparse sg3-utils groff-base
 	python3-sphinx shellcheck spin
 	dpkg-dev debhelper dh-dkms dkms lintian fakeroot mmdebstrap
+	resource-agents libxml2-utils
 )
 
 log() { echo "setup: $*" >&2; }

@@ -17,7 +17,7 @@ for f in "${files[@]}"; do
 	# TRACE_EVENT's own layout (one TP_* argument per line, each opened
 	# at the end of its line), as in the kernel's include/trace/events.
 	[ "$rel" = drivers/blklock/blklock_trace.h ] &&
-		ignore=(--ignore PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE)
+		ignore=(--ignore "PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE")
 	out=$(perl "$CP" --strict --no-tree --quiet --show-types "${ignore[@]}" -f "$f" 2>&1 || true)
 	if [ -n "$out" ]; then
 		echo "$out" > "$LOGDIR/checkpatch-$(basename "$f").log"
@@ -56,7 +56,8 @@ if ! command -v shellcheck >/dev/null; then
 	rc=1
 elif (cd "$TOP" && shellcheck -S warning -x tools/testing/*.sh tools/testing/*/*.sh \
 	tools/testing/vm/guest-init tools/testing/vm/tests/*.sh tools/blklockctl/test/run.sh \
-	tools/testing/cluster/guest-init tools/testing/rootfs/test-agent tools/model/*.sh .ci/run) > "$LOGDIR/shellcheck.log" 2>&1; then
+	tools/testing/cluster/guest-init tools/testing/rootfs/test-agent tools/model/*.sh .ci/run \
+	tools/deploy/ocf/lock) > "$LOGDIR/shellcheck.log" 2>&1; then
 	pass shellcheck/scripts
 else
 	fail shellcheck/scripts "$(grep -m1 -B2 'SC[0-9]' "$LOGDIR/shellcheck.log" | tr '\n' ' ')"
