@@ -525,6 +525,11 @@ void blklock_report_fate(struct blklock_space *ls, const char *what, u32 index,
 /* lock.c */
 void blklock_space_init(struct blklock_space *ls);
 void blklock_space_destroy(struct blklock_space *ls);
+int blklock_acquire_disk(struct blklock_space *ls, struct blklock_lock *lk,
+			 bool quiet, u32 *owner);
+int blklock_release_disk(struct blklock_space *ls, struct blklock_lock *lk);
+
+/* hold.c */
 int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
 		    u32 flags, u32 timeout_ms, u64 *generation);
 int blklock_release(struct blklock_space *ls, u32 index, const void *holder);
