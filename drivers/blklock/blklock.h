@@ -444,6 +444,8 @@ struct blklock_space {
  * @mutex:	serialises disk commands and state changes of this lock
  * @wq:		files of this node waiting for @holder to let go
  * @holder:	the open file that holds the lock, NULL if none
+ * @holder_pid:	the process that took it through @holder (STATUS reports
+ *		it), with @mutex held; NULL if none
  * @index:	lock index
  * @cached_valid: @cached is what the disk held after our last command
  * @cached:	last record seen on, or written to, the disk
@@ -462,6 +464,7 @@ struct blklock_lock {
 	struct mutex mutex;	/* disk commands and state of this lock */
 	wait_queue_head_t wq;
 	const void *holder;
+	struct pid *holder_pid;
 	u32 index;
 	bool cached_valid;
 	struct blklock_rec cached;

@@ -12,6 +12,7 @@
 #include <linux/bitmap.h>
 #include <linux/crc32c.h>
 #include <linux/ktime.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
@@ -1124,8 +1125,12 @@ static void lock_release_all(struct kunit *test)
 			BLKLOCK_STATE_HELD_BY_NODE);
 	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_B, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.state, BLKLOCK_STATE_HELD_BY_NODE);
+	/* Another file is told which process took it. */
+	KUNIT_EXPECT_EQ(test, st.holder_pid, (u32)task_tgid_vnr(current));
 
 	blklock_release_all(&f->ls, HOLDER_A);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_B, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.holder_pid, 0U);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 0).owner, 0U);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner, 0U);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 2).owner, FAKE_NODE);

@@ -341,7 +341,8 @@ static int blklock_ioc_release(struct blklock_file *f, void __user *argp)
 /**
  * blklock_ioc_status() - BLKLOCK_IOC_STATUS: read a lock record
  * @f:		the open file
- * @argp:	struct blklock_status; owner, state, generation written back
+ * @argp:	struct blklock_status; owner, state, generation, holder_pid
+ *		written back
  *
  * Return: 0; -EINVAL for a bad argument; -ENXIO without a lockspace;
  * -EFAULT; or the errno of the read.
@@ -357,8 +358,8 @@ static int blklock_ioc_status(struct blklock_file *f, void __user *argp)
 		return -EFAULT;
 	if (a.flags)
 		return blklock_reject(what, "unknown flags 0x%x", a.flags);
-	if (!blklock_zero(a.reserved, sizeof(a.reserved)))
-		return blklock_reject(what, "reserved fields must be zero");
+	if (a.holder_pid || a.reserved0 || a.reserved)
+		return blklock_reject(what, "holder_pid and reserved fields must be zero");
 
 	ls = blklock_file_space(f, what);
 	if (IS_ERR(ls))

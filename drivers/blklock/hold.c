@@ -14,6 +14,7 @@
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/pid.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 
@@ -28,6 +29,8 @@
 
 static void blklock_drop_holder(struct blklock_lock *lk)
 {
+	put_pid(lk->holder_pid);
+	lk->holder_pid = NULL;
 	WRITE_ONCE(lk->holder, NULL);
 	wake_up_all(&lk->wq);
 }
@@ -72,6 +75,7 @@ static int blklock_acquire_wait(struct blklock_space *ls, u32 index,
 						   &w->owner);
 			w->attempts++;
 			if (!ret) {
+				lk->holder_pid = get_pid(task_tgid(current));
 				WRITE_ONCE(lk->holder, holder);
 				*generation = lk->mine.generation;
 				atomic64_inc(&ls->stats.acquires);

@@ -455,8 +455,10 @@ void blklock_space_destroy(struct blklock_space *ls)
 	unsigned long index;
 
 	cancel_delayed_work_sync(&ls->reap_work);
-	xa_for_each(&ls->locks, index, lk)
+	xa_for_each(&ls->locks, index, lk) {
+		put_pid(lk->holder_pid);
 		kfree(lk);
+	}
 	xa_destroy(&ls->locks);
 	blklock_watch_destroy(ls);
 	blklock_lease_destroy(ls);

@@ -8,9 +8,31 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "blklock.h"
+
+/*
+ * The process that took @lk through the file that holds it, while this
+ * node holds the lock and that process still runs: 0 otherwise, or if it
+ * is not visible in the caller's pid namespace.
+ */
+static u32 blklock_holder_pid(struct blklock_space *ls, struct blklock_lock *lk)
+{
+	pid_t nr = 0;
+
+	if (!lk->holder || !lk->holder_pid || blklock_lost(ls, lk) ||
+	    lk->cached.owner != ls->node_id)
+		return 0;
+	rcu_read_lock();
+	if (pid_task(lk->holder_pid, PIDTYPE_TGID))
+		nr = pid_vnr(lk->holder_pid);
+	rcu_read_unlock();
+	return nr;
+}
 
 /**
  * blklock_status() - read a lock's record from the disk
@@ -49,6 +71,7 @@ int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
 			st->state |= BLKLOCK_STATE_HELD_BY_FILE;
 		if (lk->cached.owner == ls->node_id)
 			st->state |= BLKLOCK_STATE_HELD_BY_NODE;
+		st->holder_pid = blklock_holder_pid(ls, lk);
 	}
 	mutex_unlock(&lk->mutex);
 	kfree(buf);

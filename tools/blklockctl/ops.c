@@ -289,8 +289,11 @@ static void self_words(const struct lock_answer *a, char *buf, size_t len)
 		snprintf(buf, len, "held by this blklockctl (pid %ld)", (long)getpid());
 	else if (state & BLKLOCK_STATE_LOST)
 		snprintf(buf, len, "this file lost it");
+	else if ((state & BLKLOCK_STATE_HELD_BY_NODE) && a->st.holder_pid)
+		snprintf(buf, len, "held by pid %" PRIu32 " through another open file of this node",
+			 a->st.holder_pid);
 	else if (state & BLKLOCK_STATE_HELD_BY_NODE)
-		snprintf(buf, len, "held by another open file of this node (the kernel does not report which process)");
+		snprintf(buf, len, "held by another open file of this node (the process that took it has exited or is not visible here)");
 	else
 		snprintf(buf, len, "no file of this node holds it: a stale record, the next acquire takes it over");
 }
@@ -383,6 +386,8 @@ static void lock_json(const struct lock_answer *a)
 		json_u64(&j, "owner_unchanged_ms", a->node.unchanged_ms);
 	if (s->state & BLKLOCK_STATE_HELD_BY_FILE)
 		json_u64(&j, "holder_pid", (uint64_t)getpid());
+	else if (s->holder_pid)
+		json_u64(&j, "holder_pid", s->holder_pid);
 	else
 		json_null(&j, "holder_pid");
 	json_end(&j);

@@ -158,6 +158,11 @@ struct blklock_release {
  * @owner:	out: owner node id, 0 when free
  * @state:	out: BLKLOCK_STATE_*
  * @generation:	out: generation of the record
+ * @holder_pid:	in: must be 0; out: when an open file of this node holds
+ *		the lock, the process that took it through that file (its
+ *		thread group id in the caller's pid namespace; 0 if it is
+ *		not visible there); else 0
+ * @reserved0:	in: must be 0; out: zero
  * @reserved:	in: must be 0; out: zero
  */
 struct blklock_status {
@@ -166,7 +171,9 @@ struct blklock_status {
 	__u32 owner;
 	__u32 state;
 	__u64 generation;
-	__u64 reserved[2];
+	__u32 holder_pid;
+	__u32 reserved0;
+	__u64 reserved;
 };
 
 /**

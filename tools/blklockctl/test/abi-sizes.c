@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 	S(blklock_status);
 	F(blklock_status, lock); F(blklock_status, flags);
 	F(blklock_status, owner); F(blklock_status, state);
-	F(blklock_status, generation); F(blklock_status, reserved);
+	F(blklock_status, generation); F(blklock_status, holder_pid);
+	F(blklock_status, reserved0); F(blklock_status, reserved);
 	S(blklock_validate);
 	F(blklock_validate, lock); F(blklock_validate, flags);
 	F(blklock_validate, generation); F(blklock_validate, reserved);

@@ -179,10 +179,26 @@ static bool read_rec(int fd, uint32_t *owner, uint64_t *gen)
 	return true;
 }
 
+/* The process that wrote a held record (STATUS's holder_pid), else 0. */
+static uint32_t read_pid(int fd)
+{
+	char buf[64] = "";
+	uint32_t owner, pid = 0;
+	uint64_t gen;
+
+	if (pread(fd, buf, sizeof(buf) - 1, 0) > 0 &&
+	    sscanf(buf, "%" SCNu32 " %" SCNu64 " %" SCNu32, &owner, &gen, &pid) != 3)
+		pid = 0;
+	return pid;
+}
+
+/* A held record also names the process that took it. */
 static void write_rec(int fd, uint32_t owner, uint64_t gen)
 {
 	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "%" PRIu32 " %" PRIu64 "\n", owner, gen);
+	int n = owner ?
+		snprintf(buf, sizeof(buf), "%" PRIu32 " %" PRIu64 " %ld\n", owner, gen, (long)getpid()) :
+		snprintf(buf, sizeof(buf), "%" PRIu32 " %" PRIu64 "\n", owner, gen);
 
 	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
 		perror("fake-blklock: write");
@@ -352,8 +368,8 @@ static int fake_status(struct blklock_status *s)
 	int fd, ret;
 
 	logf_("STATUS lock=%" PRIu32 " flags=%" PRIu32, s->lock, s->flags);
-	if (s->flags || s->owner || s->state || s->generation ||
-	    !all_zero(s->reserved, sizeof(s->reserved)))
+	if (s->flags || s->owner || s->state || s->generation || s->holder_pid ||
+	    s->reserved0 || s->reserved)
 		return -EINVAL;
 	if ((ret = no_space()) || (ret = check_index(s->lock)))
 		return ret;
@@ -370,6 +386,9 @@ static int fake_status(struct blklock_status *s)
 		owner = 0;
 		flock(fd, LOCK_UN);
 	}
+	s->holder_pid = owner == node_id && !lost() ? read_pid(fd) : 0;
+	if (s->holder_pid && kill((pid_t)s->holder_pid, 0) && errno == ESRCH)
+		s->holder_pid = 0;	/* the process that took it has exited */
 	close(fd);
 	s->owner = owner;
 	s->generation = gen;

@@ -1382,7 +1382,16 @@ static void do_status(struct ctx *c, struct file *f, int fd)
 		bad = true;
 	}
 	if (chance(&c->r, 6)) {
-		st.reserved[rnd_below(&c->r, 2)] = rnd64(&c->r) | 1;
+		switch (rnd_below(&c->r, 3)) {
+		case 0:
+			st.holder_pid = (uint32_t)rnd64(&c->r) | 1;
+			break;
+		case 1:
+			st.reserved0 = (uint32_t)rnd64(&c->r) | 1;
+			break;
+		default:
+			st.reserved = rnd64(&c->r) | 1;
+		}
 		bad = true;
 	}
 	if (chance(&c->r, 10)) {
@@ -1414,7 +1423,7 @@ static void do_status(struct ctx *c, struct file *f, int fd)
 		return;
 	fetch(k, addr, &st, sizeof(st));
 	check(c, st.owner <= sh->max_node && st.generation < (1ULL << 63) &&
-	      !(st.state & ~7U) && !st.reserved[0] && !st.reserved[1] &&
+	      !(st.state & ~7U) && !st.reserved0 && !st.reserved &&
 	      (st.owner || !(st.state & BLKLOCK_STATE_HELD_BY_NODE)),
 	      "STATUS of lock %u: owner %u state 0x%x generation %llu",
 	      st.lock, st.owner, st.state, (unsigned long long)st.generation);

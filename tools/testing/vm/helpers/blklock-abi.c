@@ -119,8 +119,14 @@ static int reject(int fd)
 	st.flags = 2;
 	expect("status-flags", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
 	memset(&st, 0, sizeof(st));
-	st.reserved[1] = 7;
+	st.reserved = 7;
 	expect("status-reserved", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
+	memset(&st, 0, sizeof(st));
+	st.reserved0 = 7;
+	expect("status-reserved0", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
+	memset(&st, 0, sizeof(st));
+	st.holder_pid = 1;
+	expect("status-holder-pid-is-output", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
 	memset(&st, 0, sizeof(st));
 	st.lock = 0xffffffff;
 	expect("status-index-out-of-range", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
@@ -215,8 +221,8 @@ static int cycle(int fd, unsigned int lock)
 
 	expect("status-before", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
 	before = st.generation;
-	check("status-before-free", st.owner == 0 && st.state == 0,
-	      "lock not free");
+	check("status-before-free", st.owner == 0 && st.state == 0 &&
+	      st.holder_pid == 0, "lock not free");
 
 	expect("acquire", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), 0);
 	check("acquire-generation", aq.generation == before + 1,
@@ -228,8 +234,9 @@ static int cycle(int fd, unsigned int lock)
 	expect("status-held", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
 	check("status-held-fields",
 	      st.owner == info.node_id && st.generation == before + 1 &&
-	      st.state == (BLKLOCK_STATE_HELD_BY_FILE | BLKLOCK_STATE_HELD_BY_NODE),
-	      "wrong owner, generation or state");
+	      st.state == (BLKLOCK_STATE_HELD_BY_FILE | BLKLOCK_STATE_HELD_BY_NODE) &&
+	      st.holder_pid == (uint32_t)getpid() && !st.reserved0 && !st.reserved,
+	      "wrong owner, generation, state or holder pid");
 
 	expect("release", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), 0);
 	expect("release-again-eperm", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), EPERM);
@@ -238,7 +245,8 @@ static int cycle(int fd, unsigned int lock)
 	st.lock = lock;
 	expect("status-after", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
 	check("status-after-fields", st.owner == 0 && st.state == 0 &&
-	      st.generation == before + 1, "not free at the same generation");
+	      st.generation == before + 1 && st.holder_pid == 0,
+	      "not free at the same generation");
 	return failures ? 1 : 0;
 }
 

@@ -157,6 +157,9 @@ $N1 acquire 11 --nowait > "$OUT/local" 2>&1
 check local-busy-exit [ $? -eq 1 ]
 check local-busy-no-io [ "$(stat_a caw_sent)" = "$caw0" ]
 check local-busy-no-miscompare lacks_dmesg "atomic test and set"
+# status from another file names the process that holds it.
+$N1 status 11 > "$OUT/status11" 2>&1
+check status-names-holder-pid grep -q "^lock 11: owner 1 generation [0-9]* held-by-this-file no held-by-this-node yes; node 1 is this node (heartbeat live): held by pid $(cat "$OUT/hold.11.pid") through another open file of this node$" "$OUT/status11"
 unhold 11
 
 # ---- run ------------------------------------------------------------------
