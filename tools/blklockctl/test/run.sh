@@ -406,7 +406,7 @@ if [ $((t1 - t0)) -ge 300 ]; then pass busy-timeout-waited; else fail busy-timeo
 grep -q 'ACQUIRE lock=5 flags=1 timeout_ms=0' "$FAKE_BLKLOCK_DIR/log" && grep -q 'ACQUIRE lock=5 flags=0 timeout_ms=300' "$FAKE_BLKLOCK_DIR/log" &&
 	pass ioctl-args-nowait-timeout || fail ioctl-args-nowait-timeout "not in the log"
 f busy-status 0 "^lock 5: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node yes; node 1 is this node \\(heartbeat live\\): held by pid $holder through another open file of this node\$" -- status 5
-f busy-status-json 0 "\"holder_pid\": *$holder[,}]" -- -J status 5
+f busy-status-json 0 "\"holder_pid\": *${holder}[,}]" -- -J status 5
 f busy-run-nowait 1 'EBUSY' -- run 5 --nowait -- sh -c "touch $T/ran"
 if [ ! -e "$T/ran" ]; then pass busy-run-not-run; else fail busy-run-not-run "CMD ran without the lock"; fi
 
