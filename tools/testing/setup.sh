@@ -21,7 +21,7 @@
 #     by debug-kernel/build.sh, once (80 minutes on 2 cores shared with four
 #     other jobs; not yet measured on idle cores)
 #   - the Debian 12 root filesystem of the systemd boot test, built with
-#     mmdebstrap by rootfs/build.sh, once (about 10 minutes)
+#     mmdebstrap by rootfs/build.sh, once (5 to 10 minutes)
 set -euo pipefail
 
 CACHE=${BLKLOCK_CACHE:-/var/cache/blklock}

@@ -181,6 +181,31 @@ lock_check() {
 	stage_done lock
 }
 
+# ocf_check: the resource agent ocf:blklock:lock on the real module, as
+# Pacemaker would run it (the agent itself, no Pacemaker): ocf-tester
+# passes on node 1 (lock 7 of the lockspace the unit attached); node 1's
+# start holds lock 7 and node 2 sees node 1 holding it; node 2's start
+# times out (OCF_ERR_GENERIC) and its monitor says stopped; node 1's stop
+# frees the lock, node 2's start takes it, its stop frees it.
+ocf_check() {
+	local ra=/usr/lib/ocf/resource.d/blklock/lock st env
+	env="OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=lk7 OCF_RESKEY_uuid=$U OCF_RESKEY_lock=7"
+	check node1-ocf-tester on node1 180 "ocf-tester -n lk7 -o uuid=$U -o lock=7 $ra > /tmp/ocf-tester.log 2>&1; rc=\$?; cat /tmp/ocf-tester.log; [ \$rc = 0 ] && grep -q 'passed all tests' /tmp/ocf-tester.log"
+	check node1-ocf-start on node1 60 "env $env $ra start"
+	check node1-ocf-monitor on node1 30 "env $env $ra monitor"
+	st=$(on node2 30 "blklockctl attach --uuid=$U --node=2 status 7")
+	log "node 2: $st"
+	check node2-sees-ocf-holder grep -qE '^lock 7: owner 1 .*; node 1 is live$' <<< "$st"
+	check node2-ocf-start-times-out on node2 60 "env $env OCF_RESKEY_timeout=2000 $ra start; [ \$? = 1 ]"
+	check node2-ocf-monitor-stopped on node2 30 "env $env $ra monitor; [ \$? = 7 ]"
+	check node1-ocf-stop on node1 30 "env $env $ra stop"
+	check node2-ocf-start on node2 60 "env $env $ra start"
+	check node2-ocf-stop on node2 30 "env $env $ra stop"
+	st=$(on node1 30 "blklockctl attach --uuid=$U --node=1 status 7")
+	check lock7-free-after-ocf-stop grep -q '^lock 7: owner 0 .*; free$' <<< "$st"
+	stage_done ocf
+}
+
 # wait_exit NAME SECONDS: until NAME's QEMU has exited.
 wait_exit() {
 	local deadline=$((SECONDS + $2))

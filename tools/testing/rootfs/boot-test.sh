@@ -113,5 +113,6 @@ format_lun
 nodes_up
 node_checks
 lock_check
+ocf_check
 shutdown_check
 finish

@@ -3,7 +3,8 @@
 #
 # Builds, once, the Debian 12 root filesystem that the systemd boot test
 # of the packages will boot on two nodes (issue 14): systemd as init,
-# udev, open-iscsi, DKMS (and openssl, which blklock-dkms needs to sign)
+# udev, open-iscsi, DKMS (and openssl, which blklock-dkms needs to sign),
+# resource-agents and libxml2-utils (ocf-tester, for the OCF agent)
 # with Debian's 6.12 kernel image and headers of
 # the same version as the cached ones ($KVER_612 in env.sh), from the
 # Debian archive that apt uses on this machine.  mmdebstrap builds it
@@ -31,7 +32,7 @@ load_env
 OUT=$CACHE/rootfs-deb12
 PKGS=(
 	systemd systemd-sysv udev dbus kmod iproute2 procps less
-	open-iscsi sg3-utils dkms openssl
+	open-iscsi sg3-utils dkms openssl resource-agents libxml2-utils
 	"linux-image-$KVER_612" "linux-headers-$KVER_612"
 )
 # What the image is made of, besides the packages (changes the stamp);
