@@ -353,13 +353,13 @@ enum blklock_hb_state {
 
 /**
  * struct blklock_space - one lockspace as seen by one node id
- * @kobj:	sysfs directory /sys/kernel/blklock/<name>
+ * @kobj:	sysfs directory /sys/kernel/blklock/<uuid>:<node_id>
  * @list:	entry in the list of attached lockspaces
  * @users:	open files bound to it, plus one for the module's own
  *		(dev=) and one for a persistent attach
  * @persistent:	attached with BLKLOCK_ATTACH_PERSISTENT; the module holds
  *		a use of it (persist.c, under its mutex)
- * @name:	device name, used in messages and sysfs
+ * @name:	device name, used in messages and the "disk" attribute
  * @node_id:	this node's id in the lockspace
  * @block_size:	logical block size
  * @lba_offset:	LUN LBA of the device's block 0 (for messages)

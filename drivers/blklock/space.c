@@ -6,8 +6,11 @@
  * the disk exclusively, checks its header and proves with a harmless
  * COMPARE AND WRITE (the header onto itself) that the target implements
  * the command.  Every open file bound to a lockspace holds a use of it;
- * the last one closes the disk.  Counters live in
- * /sys/kernel/blklock/<disk>/.
+ * the last one closes the disk.  Its sysfs directory,
+ * /sys/kernel/blklock/<uuid>:<node id>/, is named after what stays the
+ * same across boots and paths (the disk's name is its "disk" attribute):
+ * one host may attach a lockspace under several node ids (two paths,
+ * tests), never twice under one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -398,7 +401,7 @@ static int blklock_space_attach(const char *path, u32 node_id,
 	}
 	ls->kobj.kset = blklock_kset;
 	ret = kobject_init_and_add(&ls->kobj, &blklock_space_ktype, NULL,
-				   "%s", ls->name);
+				   "%pU:%u", ls->hdr.uuid, ls->node_id);
 	if (ret) {
 		pr_err("%s: cannot create its sysfs directory: error %d\n",
 		       ls->name, ret);

@@ -4,12 +4,13 @@
  *
  * A fence, a rejoin or a stop is an event an administrator's tools must
  * be able to act on without polling dmesg: the lockspace's sysfs
- * directory (/sys/kernel/blklock/<disk>) sends an "add" uevent when it
- * appears, a "change" uevent at every change of the heartbeat state
- * (BLKLOCK_HEARTBEAT=live|fenced|stopped, BLKLOCK_NODE_ID,
- * BLKLOCK_UUID), and "remove" when it goes; its "heartbeat" file wakes
- * poll() at the same moments.  blklock_hb_apply() queues the work from
- * any context (the fence timer's included).
+ * directory (/sys/kernel/blklock/<uuid>:<node id>) sends an "add"
+ * uevent when it appears, a "change" uevent at every change of the
+ * heartbeat state (BLKLOCK_HEARTBEAT=live|fenced|stopped,
+ * BLKLOCK_NODE_ID, BLKLOCK_UUID, BLKLOCK_DISK), and "remove" when it
+ * goes; its "heartbeat" file wakes poll() at the same moments.
+ * blklock_hb_apply() queues the work from any context (the fence
+ * timer's included).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,17 +43,19 @@ const char *blklock_hb_state_name(enum blklock_hb_state state)
 static void blklock_lease_uevent(struct blklock_space *ls,
 				 enum kobject_action action)
 {
-	char state[32], node[32], uuid[64];
-	char *envp[4];
+	char state[32], node[32], uuid[64], disk[16 + BDEVNAME_SIZE];
+	char *envp[5];
 
 	envp[0] = state;
 	envp[1] = node;
 	envp[2] = uuid;
-	envp[3] = NULL;
+	envp[3] = disk;
+	envp[4] = NULL;
 	snprintf(state, sizeof(state), "BLKLOCK_HEARTBEAT=%s",
 		 blklock_hb_state_name(READ_ONCE(ls->hb_state)));
 	snprintf(node, sizeof(node), "BLKLOCK_NODE_ID=%u", ls->node_id);
 	snprintf(uuid, sizeof(uuid), "BLKLOCK_UUID=%pU", ls->hdr.uuid);
+	snprintf(disk, sizeof(disk), "BLKLOCK_DISK=%s", ls->name);
 	kobject_uevent_env(&ls->kobj, action, envp);
 }
 

@@ -21,7 +21,8 @@ modprobe crc32c_generic 2>/dev/null
 modprobe libcrc32c 2>/dev/null
 
 emit() { echo "@@BENCH {\"ndelay_ns\":$ND,$1"; }
-stat() { cat "/sys/kernel/blklock/sda/stats/$1"; }
+# sda's lockspace is the only one attached: /sys/kernel/blklock/<uuid>:1
+stat() { cat /sys/kernel/blklock/*:*/stats/"$1"; }
 # json TEXT: the JSON object blklock-bench printed, without its braces
 inner() { sed -n 's/^{\(.*\)}$/\1/p'; }
 

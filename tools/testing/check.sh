@@ -55,7 +55,7 @@ abi_check() {
 		sed -n 's/^BLKLOCK_SPACE_ATTR(\([a-z_0-9]*\),.*/\1/p' "$TOP/drivers/blklock/space.c"
 		sed -n 's/^\tBLKLOCK_STAT(\([a-z_0-9]*\),.*/stats\/\1/p' "$TOP/drivers/blklock/space.c"
 	} | sort)
-	doc=$(sed -n 's|^What:[[:space:]]*/sys/kernel/blklock/<disk>/||p' "$abi" | sort)
+	doc=$(sed -n 's|^What:[[:space:]]*/sys/kernel/blklock/<uuid>:<node_id>/||p' "$abi" | sort)
 	if [ -z "$code" ] || [ "$code" != "$doc" ]; then
 		fail docs/abi-complete "space.c and sysfs-kernel-blklock differ: $(diff <(echo "$code") <(echo "$doc") | grep '^[<>]' | tr '\n' ' ')"
 		return 1

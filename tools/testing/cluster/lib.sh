@@ -27,7 +27,9 @@
 
 G=$OUTDIR/guest
 IQN=iqn.2026-11.org.blklock:cluster
-SYS=/sys/kernel/blklock/sda
+# the sysfs directory of the node's one lockspace (/sys/kernel/blklock/<uuid>:<node id>)
+SYS='/sys/kernel/blklock/*:*'
+TRACE=/sys/kernel/tracing
 : "${CHECK_PREFIX:=cluster}"
 : "${CLUSTER_LOGS:=$LOGDIR/cluster}"
 : "${KEEP:=0}"
@@ -126,6 +128,13 @@ boot() {
 
 # on NAME TIMEOUT COMMAND: run COMMAND (one line of sh) in the guest,
 # print its output, return its status (124 on timeout).
+# trace_count NODE EVENT REGEX: how many EVENT lines NODE's trace buffer
+# holds whose fields match REGEX (extended), since the lockspace was
+# attached.
+trace_count() {
+	on "node$1" 10 "grep -cE ' $2: $3' $TRACE/trace"
+}
+
 on() {
 	local name=$1 t=$2 id line deadline
 	shift 2
@@ -295,11 +304,14 @@ cluster_up() {
 	check format on node1 60 'insmod /lib/modules/$(uname -r)/extra/blklock.ko && blklockctl format /dev/sda --locks 64 --max-nodes 8 --force && rmmod blklock'
 	for n in 1 2 3; do
 		check "node$n-attach" on "node$n" 60 "insmod /lib/modules/\$(uname -r)/extra/blklock.ko dev=/dev/sda node_id=$n"
+		# Heartbeat state changes and takeovers are recorded from
+		# here on (trace_count): they are rare, the buffer holds them all.
+		check "node$n-trace-on" on "node$n" 10 "mount -t tracefs tracefs $TRACE 2>/dev/null; [ -d $TRACE/events/blklock ] && echo 4096 > $TRACE/buffer_size_kb && echo 1 > $TRACE/events/blklock/blklock_hb_state/enable && echo 1 > $TRACE/events/blklock/blklock_takeover/enable && echo 1 > $TRACE/tracing_on"
 	done
-	LL=$(on node1 10 'cat /sys/kernel/blklock/sda/lock_lba')
+	LL=$(on node1 10 'cat /sys/kernel/blklock/*:*/lock_lba')
 	BS=$(on node1 10 'cat /sys/block/sda/queue/logical_block_size')
 	echo "lockspace: lock 0 at LBA $LL, $BS-byte blocks"
 	for n in 1 2 3; do
-		check "node$n-live" on "node$n" 10 '[ "$(cat /sys/kernel/blklock/sda/heartbeat)" = live ]'
+		check "node$n-live" on "node$n" 10 '[ "$(cat /sys/kernel/blklock/*:*/heartbeat)" = live ]'
 	done
 }

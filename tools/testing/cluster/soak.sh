@@ -255,7 +255,7 @@ done
 duration=$(( t_stop - t_start ))
 echo "soak: stopped after $((duration / 1000)) s ($reason); the faults undone, waiting for every node to be live"
 for n in 1 2 3; do
-	check "node$n-live-at-end" on "node$n" 90 'i=0; while [ "$(cat /sys/kernel/blklock/sda/heartbeat)" != live ] && [ $i -lt 800 ]; do sleep 0.1; i=$((i + 1)); done; [ "$(cat /sys/kernel/blklock/sda/heartbeat)" = live ]'
+	check "node$n-live-at-end" on "node$n" 90 'i=0; while [ "$(cat /sys/kernel/blklock/*:*/heartbeat)" != live ] && [ $i -lt 800 ]; do sleep 0.1; i=$((i + 1)); done; [ "$(cat /sys/kernel/blklock/*:*/heartbeat)" = live ]'
 done
 # A command delivered late by a relay may land a little after the end.
 sleep 5

@@ -153,9 +153,10 @@ node_checks() {
 		check "node$n-blklock-active" on "node$n" 10 '[ "$(systemctl is-active blklock)" = active ]'
 		check "node$n-dkms-module" on "node$n" 10 'modinfo -n blklock | grep -q "/updates/dkms/blklock\.ko" && [ -d /sys/module/blklock ]'
 		LUN[$n]=$(lun_of "$n")
-		s=/sys/kernel/blklock/${LUN[$n]}
+		s=/sys/kernel/blklock/$U:$n
 		log "node $n: the LUN is ${LUN[$n]:-missing}"
 		check "node$n-lun" [ -n "${LUN[$n]}" ]
+		check "node$n-sysfs-by-uuid" on "node$n" 10 "[ \"\$(cat $s/disk)\" = ${LUN[$n]} ]"
 		check "node$n-attached-persistently" on "node$n" 10 "[ \"\$(cat $s/persistent)\" = 1 ] && [ \"\$(cat $s/node_id)\" = $n ]"
 		check "node$n-live" on "node$n" 10 "[ \"\$(cat $s/heartbeat)\" = live ]"
 		check "node$n-no-daemon" on "node$n" 10 '! pidof blklockctl'
@@ -230,7 +231,7 @@ shutdown_check() {
 	log "node 2: $st"
 	check lock-free-after-poweroff grep -q '^lock 5: owner 0 .*; free$' <<< "$st"
 	check node2-stop on node2 60 'systemctl stop blklock'
-	check node2-detached on node2 10 "[ ! -e /sys/kernel/blklock/${LUN[2]} ]"
+	check node2-detached on node2 10 "[ ! -e /sys/kernel/blklock/$U:2 ] && [ -d /sys/kernel/blklock ]"
 	dump=$(on node2 30 "blklockctl dump --no-wait /dev/disk/by-blklock/$U")
 	check node2-slot-left grep -qE '^node 2 incarnation [0-9a-f]+ counter [0-9]+ left' <<< "$dump"
 	stage_done shutdown

@@ -60,7 +60,7 @@ wait $p1 $!
 echo "  counter: $(blklock-storm read "$DISK_B" 200 "$BS") (expected 100)"
 echo "  generations handed out: $(cat "$OUT/g1" "$OUT/g2" | wc -l), duplicates: $(cat "$OUT/g1" "$OUT/g2" | sort -n | uniq -d | wc -l)"
 
-step "Counters of node 1 (/sys/kernel/blklock/$A/stats)"
+step "Counters of node 1 ($(sysdir "$A")/stats)"
 for s in caw_sent miscompares false_miscompares reads busy acquires releases reports_suppressed caw_latency_avg_us; do
 	printf '  %-20s %s\n' "$s" "$(stat_a $s)"
 done

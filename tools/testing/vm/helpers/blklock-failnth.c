@@ -57,7 +57,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -65,6 +64,7 @@
 #include <linux/blklock.h>
 
 #include "crc32c.h"
+#include "sysdir.h"
 
 #define NODE		1
 #define BUSY_OWNER	2
@@ -249,13 +249,9 @@ static int do_break(int f, unsigned int lock, struct blklock_break *b)
 
 static bool space_in_sysfs(void)
 {
-	char path[128];
-	const char *base = strrchr(disk, '/');
-	struct stat s;
+	char dir[256];
 
-	snprintf(path, sizeof(path), "/sys/kernel/blklock/%s",
-		 base ? base + 1 : disk);
-	return !stat(path, &s);
+	return !blklock_sysdir(disk, dir, sizeof(dir));
 }
 
 /*

@@ -5,7 +5,8 @@
  *
  *   blklock-hbtrace DISK SECONDS
  *
- * Reads /sys/kernel/blklock/DISK/heartbeat and .../incarnation every
+ * Reads "heartbeat" and "incarnation" of the lockspace attached through
+ * DISK (/sys/kernel/blklock/<uuid>:<node id>, found by its "disk") every
  * millisecond for SECONDS and prints "MS STATE INCARNATION" at every
  * change (MS since the start).  At the end it checks the rule "after a
  * fence, never live again with an incarnation that was live before the
@@ -19,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sysdir.h"
 
 #define MAX_SEEN 64
 
@@ -49,7 +52,7 @@ static long long now_ms(void)
 
 int main(int argc, char **argv)
 {
-	char hb_path[256], inc_path[256], state[32], inc[32];
+	char dir[256] = "", hb_path[300], inc_path[300], state[32], inc[32];
 	char last_state[32] = "", last_inc[32] = "";
 	/* incarnations seen live before the latest fence */
 	char seen[MAX_SEEN][32];
@@ -61,13 +64,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DISK SECONDS\n", argv[0]);
 		return 2;
 	}
-	snprintf(hb_path, sizeof(hb_path), "/sys/kernel/blklock/%s/heartbeat", argv[1]);
-	snprintf(inc_path, sizeof(inc_path), "/sys/kernel/blklock/%s/incarnation", argv[1]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	start = now_ms();
 	end = start + atoll(argv[2]) * 1000;
 	while (now_ms() < end) {
-		if (read_line(hb_path, state, sizeof(state)) ||
+		if (!dir[0] && !blklock_sysdir(argv[1], dir, sizeof(dir))) {
+			snprintf(hb_path, sizeof(hb_path), "%s/heartbeat", dir);
+			snprintf(inc_path, sizeof(inc_path), "%s/incarnation", dir);
+		}
+		if (!dir[0] || read_line(hb_path, state, sizeof(state)) ||
 		    read_line(inc_path, inc, sizeof(inc))) {
 			usleep(100000);
 			continue;

@@ -94,6 +94,7 @@
 #include <linux/blklock.h>
 
 #include "sgcaw.h"
+#include "sysdir.h"
 
 #define COUNTER_MAGIC 0x434e5452U	/* "RTNC" */
 
@@ -478,12 +479,12 @@ static int soak(int argc, char **argv)
 	static char seen[SOAK_MAX_INC][24];
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
 	struct soak sk = { .think_ms = 10, .acq_ms = 30000 };
-	char hb_path[256], inc_path[256], last_state[32] = "", last_inc[24] = "";
+	char dir[256] = "", hb_path[300], inc_path[300];
+	char last_state[32] = "", last_inc[24] = "";
 	uint64_t fences = 0, rejoins = 0, stopped = 0, old_inc = 0;
 	unsigned long long next_report = 0;
 	unsigned int i, running, nseen = 0, fenced_since = 0;
 	int forwarded = 0;
-	const char *dev;
 	FILE *f;
 	int status, failed = 0;
 
@@ -542,10 +543,7 @@ static int soak(int argc, char **argv)
 		if (!pid)
 			_exit(soak_worker(&sk, i));
 	}
-	dev = strrchr(sk.disk, '/');
-	dev = dev ? dev + 1 : sk.disk;
-	snprintf(hb_path, sizeof(hb_path), "/sys/kernel/blklock/%s/heartbeat", dev);
-	snprintf(inc_path, sizeof(inc_path), "/sys/kernel/blklock/%s/incarnation", dev);
+	hb_path[0] = inc_path[0] = '\0';
 	running = sk.workers;
 	while (running) {
 		char state[32], inc[24], inc2[24];
@@ -562,10 +560,14 @@ static int soak(int argc, char **argv)
 			if (!WIFEXITED(status) || WEXITSTATUS(status))
 				failed = 1;
 		}
+		if (!dir[0] && !blklock_sysdir(sk.disk, dir, sizeof(dir))) {
+			snprintf(hb_path, sizeof(hb_path), "%s/heartbeat", dir);
+			snprintf(inc_path, sizeof(inc_path), "%s/incarnation", dir);
+		}
 		/* A consistent sample: the incarnation did not change around
 		 * the read of the state.
 		 */
-		if (!read_sys(inc_path, inc, sizeof(inc)) &&
+		if (dir[0] && !read_sys(inc_path, inc, sizeof(inc)) &&
 		    !read_sys(hb_path, state, sizeof(state)) &&
 		    !read_sys(inc_path, inc2, sizeof(inc2)) && !strcmp(inc, inc2)) {
 			int live = !strcmp(state, "live");

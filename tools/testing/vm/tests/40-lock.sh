@@ -37,9 +37,9 @@ rmmod blklock
 
 mark_dmesg
 load_blklock dev="$DISK_A" node_id=1
-check attach-at-load [ "$(cat "/sys/kernel/blklock/$A/node_id")" = 1 ]
+check attach-at-load [ "$(cat "$(sysdir "$A")/node_id")" = 1 ]
 check attach-at-load-dmesg has_dmesg "$A: attached lockspace"
-LL=$(cat "/sys/kernel/blklock/$A/lock_lba")
+LL=$(cat "$(sysdir "$A")/lock_lba")
 
 # ---- acquire and release -----------------------------------------------
 

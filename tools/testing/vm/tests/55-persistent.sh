@@ -16,13 +16,13 @@ U=7a1b2c3d-4e5f-4061-8273-9485a6b7c8d9
 OTHER=11111111-2222-3333-4444-555555555555
 nr_spaces() {
 	n=0
-	for d in /sys/kernel/blklock/sd*; do
+	for d in /sys/kernel/blklock/*:*; do
 		[ -d "$d" ] && n=$((n + 1))
 	done
 	echo $n
 }
 slot_left() { blklockctl dump --no-wait "$DISK_B" 2>&1 | grep -qE "^node $1 incarnation [0-9a-f]+ counter [0-9]+ left"; }
-persistent_a() { [ "$(cat "/sys/kernel/blklock/$A/persistent" 2>/dev/null)" = "$1" ]; }
+persistent_a() { [ "$(cat "$(sysdir "$A")/persistent" 2>/dev/null)" = "$1" ]; }
 
 load_blklock
 
@@ -86,7 +86,7 @@ check persistent-attach-says grep -q "attached $DISK_A as node 1 persistently" "
 check persistent-attach-dmesg has_dmesg "$A: lockspace $U attached persistently as node 1, until detach or unload"
 check no-blklockctl-running [ -z "$(pidof blklockctl)" ]
 check persistent-sysfs persistent_a 1
-check persistent-live [ "$(cat "/sys/kernel/blklock/$A/heartbeat")" = live ]
+check persistent-live [ "$(cat "$(sysdir "$A")/heartbeat")" = live ]
 hb0=$(stat_a hb_sent)
 sleep 3
 check persistent-heartbeat-moves [ "$(stat_a hb_sent)" -gt "$hb0" ]
@@ -136,7 +136,7 @@ blklockctl start --config=/tmp/blklock.conf > "$OUT/start" 2>&1
 check start [ $? -eq 0 ]
 check start-says grep -q "attached $DISK_A as node 2 persistently" "$OUT/start"
 check start-persistent persistent_a 1
-check start-node [ "$(cat "/sys/kernel/blklock/$A/node_id")" = 2 ]
+check start-node [ "$(cat "$(sysdir "$A")/node_id")" = 2 ]
 blklockctl start --config=/tmp/blklock.conf > "$OUT/start2" 2>&1
 check start-again-ok [ $? -eq 0 ]
 check start-again-says grep -q "attached persistently as node 2 already" "$OUT/start2"
@@ -160,7 +160,7 @@ check bad-config-fails [ $? -eq 3 ]
 check bad-config-line-1 grep -q "/tmp/bad.conf:1: no node=" "$OUT/bad"
 check bad-config-line-3 grep -q "/tmp/bad.conf:3: node=2001 is not a node id" "$OUT/bad"
 check bad-config-line-4 grep -q "/tmp/bad.conf:4: unknown key 'color'" "$OUT/bad"
-check bad-config-good-line-attached [ "$(cat "/sys/kernel/blklock/$A/node_id" 2>/dev/null)" = 3 ]
+check bad-config-good-line-attached [ "$(cat "$(sysdir "$A")/node_id" 2>/dev/null)" = 3 ]
 check bad-config-only-one [ "$(nr_spaces)" = 1 ]
 blklockctl stop --config=/tmp/bad.conf > /dev/null 2>&1
 check bad-config-stop-detaches [ "$(nr_spaces)" = 0 ]

@@ -7,7 +7,6 @@
 . ./lock-lib.sh
 
 ms_now() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
-D=/sys/kernel/blklock/$A
 
 modprobe crc32c_generic 2>/dev/null
 modprobe libcrc32c 2>/dev/null
@@ -17,10 +16,13 @@ check lease-format [ $? -eq 0 ]
 rmmod blklock
 # Every uevent of blklock's lockspaces, as udev would see them.
 # shellcheck disable=SC2016 # expanded by uevent's sh, per event
-uevent sh -c 'case $DEVPATH in /kernel/blklock/*) echo "$ACTION $DEVPATH $BLKLOCK_HEARTBEAT $BLKLOCK_NODE_ID $BLKLOCK_UUID" >> /tmp/lock-test/uevents ;; esac' &
+uevent sh -c 'case $DEVPATH in /kernel/blklock/*) echo "$ACTION $DEVPATH $BLKLOCK_HEARTBEAT $BLKLOCK_NODE_ID $BLKLOCK_UUID $BLKLOCK_DISK" >> /tmp/lock-test/uevents ;; esac' &
 ueventd=$!
 sleep 0.5
 insmod "$BLKLOCK_TEST_KO" dev="$DISK_A" node_id=1
+# The lockspace's sysfs directory is named after its uuid and node id.
+D=$(sysdir "$A")
+check lease-sysfs-by-uuid [ "$D" = "/sys/kernel/blklock/$(blklockctl probe "$DISK_B" | sed -n 's/^BLKLOCK_UUID=//p'):1" ]
 check lease-live [ "$(cat $D/heartbeat)" = live ]
 check lease-timings [ "$(cat $D/hb_interval_ms)/$(cat $D/lease_timeout_ms)/$(cat $D/fence_after_ms)" = 1000/6000/4000 ]
 LL=$(cat $D/lock_lba)
@@ -124,9 +126,9 @@ trace_off thaw
 # The same changes reached user space: a "change" uevent for each, and
 # poll() on the heartbeat file woke with the fence.
 uuid=$(cat $D/uuid)
-check uevent-add grep -q "^add /kernel/blklock/$A live 1 $uuid$" "$OUT/uevents"
-check uevent-fenced grep -q "^change /kernel/blklock/$A fenced 1 $uuid$" "$OUT/uevents"
-check uevent-live-again sh -c "grep -n '^change /kernel/blklock/$A ' $OUT/uevents | tail -n 1 | grep -q ' live 1 '"
+check uevent-add grep -q "^add /kernel/blklock/$uuid:1 live 1 $uuid $A$" "$OUT/uevents"
+check uevent-fenced grep -q "^change /kernel/blklock/$uuid:1 fenced 1 $uuid $A$" "$OUT/uevents"
+check uevent-live-again sh -c "grep -n '^change /kernel/blklock/$uuid:1 ' $OUT/uevents | tail -n 1 | grep -q ' live 1 '"
 wait $pollsys
 check sysfs-poll-woke [ $? -eq 0 ]
 check sysfs-poll-says-fenced grep -q "woke, now fenced" "$OUT/pollsys"
@@ -172,8 +174,8 @@ check dup-slot-left-alone sh -c "blklock-disk hb $DISK_B 1 | grep -q 'incarnatio
 rmmod blklock
 check lease-unload [ $? -eq 0 ]
 sleep 0.5
-check uevent-remove grep -q "^remove /kernel/blklock/$A " "$OUT/uevents"
-check uevent-stopped grep -q "^change /kernel/blklock/$A stopped 1 " "$OUT/uevents"
+check uevent-remove grep -q "^remove /kernel/blklock/$uuid:1 " "$OUT/uevents"
+check uevent-stopped grep -q "^change /kernel/blklock/$uuid:1 stopped 1 " "$OUT/uevents"
 kill $ueventd 2>/dev/null
 
 # dump needs no module; a damaged record is named and makes it exit 3.

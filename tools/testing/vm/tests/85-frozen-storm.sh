@@ -24,6 +24,10 @@ dd if=/dev/zero of="$DISK_A" bs="$BS" seek=$C count=1 oflag=direct 2>/dev/null
 N=100000		# updates per worker at most: SIGUSR1 ends the storm
 
 mark_dmesg
+# Takeovers and fences are counted from the trace events (the storm's
+# commands are not recorded: only these two events).
+trace_on blklock_takeover blklock_hb_state
+check fstorm-trace-on [ $? -eq 0 ]
 blklock-storm --fenced "$DISK_A" 1 7 $C $N 2 "$BS" > "$OUT/f1" 2> "$OUT/fe1" &
 p1=$!
 blklock-storm --fenced "$DISK_B" 2 7 $C $N 2 "$BS" > "$OUT/f2" 2> "$OUT/fe2" &
@@ -101,9 +105,16 @@ unexplained 2 "$OUT/f2" >> "$OUT/unexp"
 cat "$OUT/unexp"
 check fstorm-refusals-only-after-long-freezes [ ! -s "$OUT/unexp" ]
 check fstorm-frozen-holders-found-out [ "$(grep -c '^[SVML] ' "$OUT/fall")" -ge 1 ]
-takeovers=$(new_dmesg | grep -c "blklock: sd[a-z]*: breaking stale lock 7 held by node")
-figure "takeovers of lock 7: $takeovers"
+takeovers=$(count_trace blklock_takeover "disk=sd[a-z]+ lock=7 owner=[12] ")
+fences=$(count_trace blklock_hb_state "disk=sd[a-z]+ node=[12] event=deadline from=live to=fenced ")
+rejoins=$(count_trace blklock_hb_state "disk=sd[a-z]+ node=[12] event=renewed from=fenced to=live ")
+trace_off fstorm
+figure "takeovers of lock 7: $takeovers, fences: $fences, rejoins: $rejoins"
+# Two freezes past the lease: each frozen node fenced itself, the other
+# took the lock over, and the frozen node rejoined once thawed.
 check fstorm-takeovers [ "$takeovers" -ge 2 ]
+check fstorm-fences [ "$fences" -ge 2 ]
+check fstorm-rejoins [ "$rejoins" -ge 2 ]
 check fstorm-fenced-dmesg has_dmesg "was frozen past its renewal deadline: every lock it holds is lost"
 check fstorm-lock-free [ "$(rec $((LL + 7)) owner)" = 0 ]
 rmmod blklock

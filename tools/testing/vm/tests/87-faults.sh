@@ -18,7 +18,6 @@
 . ./lock-lib.sh
 
 ms_now() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
-D=/sys/kernel/blklock/$A
 H=/sys/kernel/debug/blklock/$A
 IO_MS=3000
 REAP_MS=$((IO_MS + 1000))
@@ -44,6 +43,7 @@ blklockctl format "$DISK_A" --locks 64 --max-nodes 8 --force >/dev/null 2>&1
 check faults-format [ $? -eq 0 ]
 rmmod blklock
 insmod "$BLKLOCK_TEST_KO" dev="$DISK_A" node_id=1 io_timeout_ms=$IO_MS
+D=$(sysdir "$A")
 check faults-live [ "$(cat $D/heartbeat)" = live ]
 LL=$(cat $D/lock_lba)
 
@@ -69,6 +69,7 @@ poller=$!
 wait_file "$OUT/poll11" "acquired lock 11 generation" 20
 inc=$(cat $D/incarnation)
 mark_dmesg
+trace_on blklock_hb_state
 echo 2 > $H/fence_in_caw
 wait "$poller"
 check fence-renew-holder-told [ $? -eq 0 ]
@@ -76,7 +77,12 @@ check fence-renew-dmesg has_dmesg "was fenced by a test hook during a command"
 wait_until 5 hb_is live
 check fence-renew-rejoined [ $? -eq 0 ]
 check fence-renew-new-incarnation [ "$(cat $D/incarnation)" != "$inc" ]
-check fence-renew-rejoin-dmesg has_dmesg "rejoins as incarnation"
+check fence-renew-rejoin-dmesg has_dmesg "rejoins as incarnation $(cat $D/incarnation)"
+# The same two changes as trace events, once each, the rejoin with the
+# new incarnation.
+check fence-renew-trace-fence [ "$(count_trace blklock_hb_state "disk=$A node=1 event=deadline from=live to=fenced incarnation=$inc$")" = 1 ]
+check fence-renew-trace-rejoin [ "$(count_trace blklock_hb_state "disk=$A node=1 event=renewed from=fenced to=live incarnation=$(cat $D/incarnation)$")" = 1 ]
+trace_off fence-renew
 # The old incarnation's record is stale for everyone at once.
 gen=$(rec $((LL + 11)) generation)
 $N2 acquire 11 --nowait release 11 > "$OUT/n2-11" 2>&1
@@ -145,11 +151,15 @@ poller=$!
 wait_file "$OUT/poll14" "acquired lock 14 generation" 20
 lost0=$(stat_a locks_lost)
 mark_dmesg
+trace_on blklock_hb_state
 echo 400 > $H/late_hb_ms
 sleep 3
 echo 2500 > $H/late_hb_ms
 sleep 5
 check late-renewal-live [ "$(cat $D/heartbeat)" = live ]
+# No change of state at all: not fenced, not taken for a duplicate.
+check late-renewal-no-state-change [ "$(count_trace blklock_hb_state "disk=$A ")" = 0 ]
+trace_off late-renewal
 check late-renewal-not-duplicate lacks_dmesg "is in use by another host"
 check late-renewal-landed-dmesg has_dmesg "test hook: a late compare and write reached disk block"
 check late-renewal-no-loss [ "$(stat_a locks_lost)" = "$lost0" ]

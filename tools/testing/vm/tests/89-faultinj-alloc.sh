@@ -38,7 +38,6 @@ wait_until() {
 	done
 	return 1
 }
-D=/sys/kernel/blklock/$A
 hb_is() { [ "$(cat $D/heartbeat)" = "$1" ]; }
 owner_gen() { echo "$(rec $((LL + $1)) owner)/$(rec $((LL + $1)) generation)"; }
 T_START=$(ms_now)
@@ -49,6 +48,7 @@ insmod "$BLKLOCK_KO"
 blklockctl format "$DISK_A" --locks 1024 --max-nodes 8 --heartbeat 500 \
 	--lease 6000 --force > /dev/null 2>&1
 check format [ $? -eq 0 ]
+D=$(space_dir "$DISK_A" 1)
 LL=$(blklock-disk header "$DISK_B" | awk '{ print $6 }')
 
 # ---- failslab, systematically ------------------------------------------------

@@ -34,7 +34,6 @@ wait_until() {
 	done
 	return 1
 }
-D=/sys/kernel/blklock/$A
 SD=/sys/bus/pseudo/drivers/scsi_debug
 SP=/sys/module/scsi_debug/parameters
 IO_MS=400
@@ -104,6 +103,8 @@ insmod "$BLKLOCK_KO"
 blklockctl format "$DISK_A" --locks 64 --max-nodes 8 --heartbeat $HB_MS \
 	--lease $LEASE_MS --force > /dev/null 2>&1
 check format [ $? -eq 0 ]
+D=$(space_dir "$DISK_A" 1)
+D2=${D%:1}:2
 rmmod blklock
 insmod "$BLKLOCK_KO" dev="$DISK_A" node_id=1 io_timeout_ms=$IO_MS
 check live [ "$(cat $D/heartbeat)" = live ]
@@ -150,7 +151,7 @@ rc=$?
 sd_clear
 check read-header-attach-fails sh -c "[ $rc -eq 3 ] && grep -q '(EIO)' $OUT/m0"
 check read-header-attach-dmesg has_dmesg "cannot attach $DISK_B: reading its header failed: sense 03/11/00 (errno -5)"
-check read-header-not-attached [ ! -e /sys/kernel/blklock/$B ]
+check read-header-not-attached [ ! -e $D2 ]
 hb2=$(blklock-disk hb "$DISK_B" 2)
 mark_dmesg
 medium $((HL + 1))
@@ -160,7 +161,7 @@ sd_clear
 check read-slot-attach-fails sh -c "[ $rc -eq 3 ] && grep -q '(EIO)' $OUT/mhb"
 check read-slot-attach-dmesg has_dmesg "$B: cannot read the heartbeat slot of node 2 (error -5)"
 check read-slot-untouched [ "$(blklock-disk hb "$DISK_B" 2)" = "$hb2" ]
-check read-slot-not-attached [ ! -e /sys/kernel/blklock/$B ]
+check read-slot-not-attached [ ! -e $D2 ]
 mark_dmesg
 $N2 info > /dev/null 2>&1
 check read-slot-attach-retry [ $? -eq 0 ]

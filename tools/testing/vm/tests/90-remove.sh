@@ -15,7 +15,7 @@ load_blklock
 blklockctl format "$DISK_A" --locks 16 --force >/dev/null 2>&1
 rmmod blklock
 insmod "$BLKLOCK_KO" dev="$DISK_A" node_id=1
-LL=$(cat "/sys/kernel/blklock/$A/lock_lba")
+LL=$(cat "$(sysdir "$A")/lock_lba")
 hold "$N2" 2
 check removal-holder [ "$(rec $((LL + 2)) owner)" = 2 ]
 $N1 acquire 2 --timeout 60000 > "$OUT/waiter" 2>&1 &

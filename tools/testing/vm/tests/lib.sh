@@ -31,6 +31,19 @@ rmmod() {
 	command rmmod "$@"
 }
 
+# sysdir DISK: the sysfs directory of the lockspace attached through
+# DISK (/sys/kernel/blklock/<uuid>:<node id>, whose "disk" file names
+# it); fails, printing nothing, when none is.
+sysdir() {
+	for _s in /sys/kernel/blklock/*:*; do
+		if [ "$(cat "$_s/disk" 2>/dev/null)" = "${1##*/}" ]; then
+			echo "$_s"
+			return 0
+		fi
+	done
+	return 1
+}
+
 load_blklock() {
 	modprobe crc32c_generic 2>/dev/null
 	modprobe libcrc32c 2>/dev/null

@@ -23,7 +23,13 @@ rec() {
 	blklock-disk record "$DISK_B" "$1" | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'
 }
 
-stat_a() { cat "/sys/kernel/blklock/$A/stats/$1"; }
+stat_a() { cat "$(sysdir "$A")/stats/$1"; }
+
+# space_dir DISK NODE: the sysfs directory DISK's lockspace has while
+# attached as NODE (named after the uuid on the disk and the node id).
+space_dir() {
+	echo "/sys/kernel/blklock/$(blklockctl probe "$1" | sed -n 's/^BLKLOCK_UUID=//p'):$2"
+}
 
 # The timestamp of the last kernel message: lines after it are new.  (A
 # line count would go wrong once the ring buffer wraps.)
@@ -36,19 +42,28 @@ new_dmesg() {
 has_dmesg() { new_dmesg | grep -qF -- "$1"; }
 lacks_dmesg() { ! new_dmesg | grep -qF -- "$1"; }
 
-# blklock's trace events (blklock_trace.h): trace_on empties the buffer
-# and records them from now on; has_trace EVENT REGEX: an EVENT line since
-# then whose fields match REGEX (extended, from the start of the fields).
+# blklock's trace events (blklock_trace.h): trace_on [EVENT...] empties
+# the buffer and records them (all of blklock's, or the EVENTs named)
+# from now on; has_trace EVENT REGEX: an EVENT line since then whose
+# fields match REGEX (extended, from the start of the fields);
+# count_trace EVENT REGEX: how many.
 TRACE=/sys/kernel/tracing
 trace_on() {
 	[ -d "$TRACE/events" ] || mount -t tracefs tracefs "$TRACE" || return 1
 	echo 0 > "$TRACE/tracing_on"
 	echo 8192 > "$TRACE/buffer_size_kb"
 	echo > "$TRACE/trace"
-	echo 1 > "$TRACE/events/blklock/enable"
+	if [ $# = 0 ]; then
+		echo 1 > "$TRACE/events/blklock/enable"
+	else
+		for _e in "$@"; do
+			echo 1 > "$TRACE/events/blklock/$_e/enable" || return 1
+		done
+	fi
 	echo 1 > "$TRACE/tracing_on"
 }
 has_trace() { grep -qE " $1: $2" "$TRACE/trace"; }
+count_trace() { grep -cE " $1: $2" "$TRACE/trace"; }
 trace_off() {
 	echo 0 > "$TRACE/events/blklock/enable"
 	cp "$TRACE/trace" "$OUT/trace.$1"
