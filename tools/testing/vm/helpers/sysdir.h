@@ -20,8 +20,10 @@
  */
 static inline int blklock_sysdir(const char *disk, char *dir, size_t len)
 {
+	static const char pre[] = BLKLOCK_SYSFS "/";
 	const char *base = strrchr(disk, '/');
 	char path[512], name[64];
+	size_t n;
 	struct dirent *e;
 	int ret = -1;
 	DIR *d;
@@ -35,14 +37,16 @@ static inline int blklock_sysdir(const char *disk, char *dir, size_t len)
 
 		if (!strchr(e->d_name, ':'))
 			continue;
+		n = strlen(e->d_name);
 		snprintf(path, sizeof(path), BLKLOCK_SYSFS "/%s/disk", e->d_name);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
 		if (fgets(name, sizeof(name), f)) {
 			name[strcspn(name, "\n")] = '\0';
-			if (!strcmp(name, base)) {
-				snprintf(dir, len, BLKLOCK_SYSFS "/%s", e->d_name);
+			if (!strcmp(name, base) && sizeof(pre) + n <= len) {
+				memcpy(dir, pre, sizeof(pre) - 1);
+				memcpy(dir + sizeof(pre) - 1, e->d_name, n + 1);
 				ret = 0;
 			}
 		}
