@@ -128,13 +128,6 @@ boot() {
 
 # on NAME TIMEOUT COMMAND: run COMMAND (one line of sh) in the guest,
 # print its output, return its status (124 on timeout).
-# trace_count NODE EVENT REGEX: how many EVENT lines NODE's trace buffer
-# holds whose fields match REGEX (extended), since the lockspace was
-# attached.
-trace_count() {
-	on "node$1" 10 "grep -cE ' $2: $3' $TRACE/trace"
-}
-
 on() {
 	local name=$1 t=$2 id line deadline
 	shift 2
@@ -151,6 +144,13 @@ on() {
 	done
 	echo "($name: no answer to '$*' within $t s)" >&2
 	return 124
+}
+
+# trace_count NODE EVENT REGEX: how many EVENT lines NODE's trace buffer
+# holds whose fields match REGEX (extended), since the lockspace was
+# attached.
+trace_count() {
+	on "node$1" 10 "grep -cE ' $2: $3' $TRACE/trace"
 }
 
 # wait_agent NAME TIMEOUT: until the guest's agent answers (it may miss

@@ -22,7 +22,7 @@ sleep 0.5
 insmod "$BLKLOCK_TEST_KO" dev="$DISK_A" node_id=1
 # The lockspace's sysfs directory is named after its uuid and node id.
 D=$(sysdir "$A")
-check lease-sysfs-by-uuid [ "$D" = "/sys/kernel/blklock/$(blklockctl probe "$DISK_B" | sed -n 's/^BLKLOCK_UUID=//p'):1" ]
+check lease-sysfs-by-uuid [ "$D" = "$(space_dir "$DISK_B" 1)" ]
 check lease-live [ "$(cat $D/heartbeat)" = live ]
 check lease-timings [ "$(cat $D/hb_interval_ms)/$(cat $D/lease_timeout_ms)/$(cat $D/fence_after_ms)" = 1000/6000/4000 ]
 LL=$(cat $D/lock_lba)
