@@ -96,6 +96,7 @@ struct blklock_header {
  * @incarnation: chosen by the node at attach; 0 if the slot was never used
  * @counter:	grows by one at every renewal
  * @timestamp:	writer's CLOCK_REALTIME in ns (informational)
+ * @name:	the node's name (format 3), "" if none
  */
 struct blklock_hbrec {
 	u32 node_id;
@@ -103,6 +104,7 @@ struct blklock_hbrec {
 	u64 incarnation;
 	u64 counter;
 	u64 timestamp;
+	char name[BLKLOCK_NODE_NAME_MAX];
 };
 
 /**
@@ -132,8 +134,9 @@ int blklock_rec_decode(const void *blk, u32 bs, u32 index,
 bool blklock_rec_equal(const struct blklock_rec *a,
 		       const struct blklock_rec *b);
 void blklock_hb_encode(const struct blklock_hbrec *r, void *blk, u32 bs);
-int blklock_hb_decode(const void *blk, u32 bs, u32 node_id,
+int blklock_hb_decode(const void *blk, u32 bs, u32 version, u32 node_id,
 		      struct blklock_hbrec *r);
+bool blklock_node_name_valid(const char *name);
 bool blklock_lease_timing_valid(u32 hb_interval_ms, u32 lease_timeout_ms);
 u32 blklock_fence_after_ms(u32 hb_interval_ms, u32 lease_timeout_ms);
 const char *blklock_detect_signature(const void *buf, size_t len, u32 bs);
@@ -361,6 +364,8 @@ enum blklock_hb_state {
  *		a use of it (persist.c, under its mutex)
  * @name:	device name, used in messages and the "disk" attribute
  * @node_id:	this node's id in the lockspace
+ * @node_name:	this node's name in its heartbeat slot (format 3), "" if
+ *		none
  * @block_size:	logical block size
  * @lba_offset:	LUN LBA of the device's block 0 (for messages)
  * @hdr:	the header read at attach
@@ -405,6 +410,7 @@ struct blklock_space {
 	bool persistent;
 	char name[BDEVNAME_SIZE];
 	u32 node_id;
+	char node_name[BLKLOCK_NODE_NAME_MAX];
 	u32 block_size;
 	u64 lba_offset;
 	struct blklock_header hdr;
@@ -612,6 +618,7 @@ int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
 		    struct blklock_hbrec *r);
 
 /* watch.c */
+void blklock_watch_name(struct blklock_space *ls, u32 node_id, char *name);
 void blklock_watch_init(struct blklock_space *ls);
 void blklock_watch_destroy(struct blklock_space *ls);
 int blklock_lease_owner_stale(struct blklock_space *ls,
@@ -623,7 +630,7 @@ int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
 			bool wait, struct blklock_node *out);
 
 /* space.c */
-int blklock_space_get(const char *path, u32 node_id,
+int blklock_space_get(const char *path, u32 node_id, const char *node_name,
 		      struct blklock_space **lsp);
 void blklock_space_use(struct blklock_space *ls);
 void blklock_space_put(struct blklock_space *ls);

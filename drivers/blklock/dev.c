@@ -111,6 +111,30 @@ static char *blklock_user_path(u64 uptr, const char *what)
 	return path;
 }
 
+/*
+ * The node name of an ATTACH, into @name: "" for none (@uptr 0).
+ * Returns 0, -EFAULT, or -EINVAL with one dmesg line.
+ */
+static int blklock_user_node_name(u64 uptr, char *name, const char *what)
+{
+	long len;
+
+	name[0] = '\0';
+	if (!uptr)
+		return 0;
+	len = strncpy_from_user(name, u64_to_user_ptr(uptr),
+				BLKLOCK_NODE_NAME_MAX);
+	if (len < 0)
+		return len;
+	if (len == BLKLOCK_NODE_NAME_MAX)
+		return blklock_reject(what, "node name longer than %d characters",
+				      BLKLOCK_NODE_NAME_MAX - 1);
+	if (!blklock_node_name_valid(name))
+		return blklock_reject(what, "node name \"%.*s\": only 1 to %d of A-Z a-z 0-9 . _ -",
+				      (int)len, name, BLKLOCK_NODE_NAME_MAX - 1);
+	return 0;
+}
+
 /**
  * blklock_ioc_attach() - BLKLOCK_IOC_ATTACH: bind the file to a lockspace
  * @f:		the open file
@@ -118,7 +142,8 @@ static char *blklock_user_path(u64 uptr, const char *what)
  *
  * Needs CAP_SYS_ADMIN.  The file must hold no locks.  With
  * BLKLOCK_ATTACH_PERSISTENT the module keeps a use of the lockspace too,
- * until BLKLOCK_IOC_DETACH or unload (persist.c).
+ * until BLKLOCK_IOC_DETACH or unload (persist.c).  A node name that is
+ * not 1 to 63 of A-Z a-z 0-9 . _ - is refused (EINVAL).
  *
  * Return: 0, -EPERM, -EFAULT, -EINVAL, -EBUSY (the file holds locks, or
  * the disk is attached with another node id), -EEXIST (PERSISTENT: it is
@@ -127,6 +152,7 @@ static char *blklock_user_path(u64 uptr, const char *what)
 static int blklock_ioc_attach(struct blklock_file *f, void __user *argp)
 {
 	static const char what[] = "ATTACH";
+	char node_name[BLKLOCK_NODE_NAME_MAX];
 	struct blklock_space *ls, *old;
 	struct blklock_attach a;
 	char *path;
@@ -138,11 +164,14 @@ static int blklock_ioc_attach(struct blklock_file *f, void __user *argp)
 		return -EFAULT;
 	if (a.flags & ~BLKLOCK_ATTACH_FLAGS)
 		return blklock_reject(what, "unknown flags 0x%x", a.flags);
-	if (!blklock_zero(a.reserved, sizeof(a.reserved)))
+	if (a.reserved)
 		return blklock_reject(what, "reserved fields must be zero");
 	if (!a.node_id || a.node_id > BLKLOCK_MAX_NODE_ID)
 		return blklock_reject(what, "node id %u is outside 1..%u",
 				      a.node_id, BLKLOCK_MAX_NODE_ID);
+	ret = blklock_user_node_name(a.name, node_name, what);
+	if (ret)
+		return ret;
 	path = blklock_user_path(a.path, what);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
@@ -158,7 +187,7 @@ static int blklock_ioc_attach(struct blklock_file *f, void __user *argp)
 		ret = -EBUSY;
 		goto out;
 	}
-	ret = blklock_space_get(path, a.node_id, &ls);
+	ret = blklock_space_get(path, a.node_id, node_name, &ls);
 	if (ret)
 		goto out;
 	if (a.flags & BLKLOCK_ATTACH_PERSISTENT) {
