@@ -258,8 +258,9 @@ static int blklock_read_header(struct blklock_disk *d, const char *path,
 		       path);
 		return ret;
 	case -EPROTONOSUPPORT:
-		pr_err("cannot attach %s: its lockspace has format version %u; this module knows version %u\n",
-		       path, h->version, BLKLOCK_FORMAT_VERSION);
+		pr_err("cannot attach %s: its lockspace has format version %u; this module knows versions %u to %u\n",
+		       path, h->version, BLKLOCK_FORMAT_VERSION_MIN,
+		       BLKLOCK_FORMAT_VERSION);
 		return ret;
 	case -EPROTO:
 		pr_err("cannot attach %s: its lockspace has format version %u, which has no heartbeats; format it again (blklockctl format --force) once no node uses it\n",
