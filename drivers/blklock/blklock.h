@@ -16,7 +16,8 @@
  *   mkspace.c writing a new lockspace (BLKLOCK_IOC_FORMAT)
  *   persist.c persistent attaches (BLKLOCK_IOC_DETACH, unload)
  *   hooks.c   fault hooks of the test build (debugfs)
- *   dev.c     /dev/blklock and its ioctls
+ *   dev.c     /dev/blklock: open files, poll(), the ioctl dispatcher
+ *   ioctl.c   the ioctl commands: argument checks and handlers, one table
  *   main.c    module parameters, init and exit
  */
 #ifndef _BLKLOCK_H
@@ -29,6 +30,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/types.h>
@@ -96,6 +98,7 @@ struct blklock_header {
  * @incarnation: chosen by the node at attach; 0 if the slot was never used
  * @counter:	grows by one at every renewal
  * @timestamp:	writer's CLOCK_REALTIME in ns (informational)
+ * @name:	the node's name (format 3), "" if none
  */
 struct blklock_hbrec {
 	u32 node_id;
@@ -103,6 +106,7 @@ struct blklock_hbrec {
 	u64 incarnation;
 	u64 counter;
 	u64 timestamp;
+	char name[BLKLOCK_NODE_NAME_MAX];
 };
 
 /**
@@ -132,8 +136,9 @@ int blklock_rec_decode(const void *blk, u32 bs, u32 index,
 bool blklock_rec_equal(const struct blklock_rec *a,
 		       const struct blklock_rec *b);
 void blklock_hb_encode(const struct blklock_hbrec *r, void *blk, u32 bs);
-int blklock_hb_decode(const void *blk, u32 bs, u32 node_id,
+int blklock_hb_decode(const void *blk, u32 bs, u32 version, u32 node_id,
 		      struct blklock_hbrec *r);
+bool blklock_node_name_valid(const char *name);
 bool blklock_lease_timing_valid(u32 hb_interval_ms, u32 lease_timeout_ms);
 u32 blklock_fence_after_ms(u32 hb_interval_ms, u32 lease_timeout_ms);
 const char *blklock_detect_signature(const void *buf, size_t len, u32 bs);
@@ -361,6 +366,8 @@ enum blklock_hb_state {
  *		a use of it (persist.c, under its mutex)
  * @name:	device name, used in messages and the "disk" attribute
  * @node_id:	this node's id in the lockspace
+ * @node_name:	this node's name in its heartbeat slot (format 3), "" if
+ *		none
  * @block_size:	logical block size
  * @lba_offset:	LUN LBA of the device's block 0 (for messages)
  * @hdr:	the header read at attach
@@ -405,6 +412,7 @@ struct blklock_space {
 	bool persistent;
 	char name[BDEVNAME_SIZE];
 	u32 node_id;
+	char node_name[BLKLOCK_NODE_NAME_MAX];
 	u32 block_size;
 	u64 lba_offset;
 	struct blklock_header hdr;
@@ -612,6 +620,7 @@ int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
 		    struct blklock_hbrec *r);
 
 /* watch.c */
+void blklock_watch_name(struct blklock_space *ls, u32 node_id, char *name);
 void blklock_watch_init(struct blklock_space *ls);
 void blklock_watch_destroy(struct blklock_space *ls);
 int blklock_lease_owner_stale(struct blklock_space *ls,
@@ -623,7 +632,7 @@ int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
 			bool wait, struct blklock_node *out);
 
 /* space.c */
-int blklock_space_get(const char *path, u32 node_id,
+int blklock_space_get(const char *path, u32 node_id, const char *node_name,
 		      struct blklock_space **lsp);
 void blklock_space_use(struct blklock_space *ls);
 void blklock_space_put(struct blklock_space *ls);
@@ -632,7 +641,7 @@ int blklock_refuse_attached(struct blklock_disk *d, const char *path,
 
 /* persist.c */
 int blklock_persist_add(struct blklock_space *ls);
-int blklock_ioc_detach(void __user *argp);
+int blklock_persist_detach(const struct blklock_detach *a);
 void blklock_persist_exit(void);
 
 /* mkspace.c */
@@ -673,7 +682,77 @@ static inline void blklock_hooks_exit(void)
 int blklock_spaces_init(void);
 void blklock_spaces_exit(void);
 
-/* dev.c */
+/* dev.c, ioctl.c */
+
+/*
+ * Refuse an ioctl argument: one rate-limited dmesg line naming the
+ * process and the command, and @err (blklock_reject(): -EINVAL).
+ */
+#define blklock_refuse(err, what, fmt, ...)				\
+({									\
+	pr_warn_ratelimited("%s[%d]: %s: " fmt "\n", current->comm,	\
+			    task_pid_nr(current), what, ##__VA_ARGS__);	\
+	err;								\
+})
+#define blklock_reject(what, fmt, ...)					\
+	blklock_refuse(-EINVAL, what, fmt, ##__VA_ARGS__)
+
+/**
+ * struct blklock_file - an open /dev/blklock
+ * @sem:	held for reading by lock ioctls, for writing by ATTACH
+ * @ls:		the lockspace this file is bound to, or NULL
+ * @held:	number of locks this file holds
+ */
+struct blklock_file {
+	struct rw_semaphore sem;
+	struct blklock_space *ls;
+	atomic_t held;
+};
+
+/* The argument of any ioctl, copied in (and out) by the dispatcher. */
+union blklock_ioc_arg {
+	u32 lock;	/* the first field of the commands on one lock */
+	struct blklock_attach attach;
+	struct blklock_format format;
+	struct blklock_info info;
+	struct blklock_acquire acquire;
+	struct blklock_release release;
+	struct blklock_status status;
+	struct blklock_validate validate;
+	struct blklock_nodes nodes;
+	struct blklock_break brk;
+	struct blklock_detach detach;
+};
+
+/* struct blklock_ioc.flags: what the dispatcher does around a command */
+#define BLKLOCK_IOC_ADMIN	BIT(0)	/* needs CAP_SYS_ADMIN */
+#define BLKLOCK_IOC_SPACE	BIT(1)	/* runs on the file's lockspace, its
+					 * f->sem held for reading (ENXIO
+					 * without one)
+					 */
+#define BLKLOCK_IOC_INDEX	BIT(2)	/* the argument's lock must exist */
+#define BLKLOCK_IOC_OUT		BIT(3)	/* copied back when run() succeeds */
+
+/**
+ * struct blklock_ioc - one ioctl command (ioctl.c)
+ * @cmd:	the command, with its size and direction
+ * @what:	its name in dmesg lines
+ * @flags:	BLKLOCK_IOC_*
+ * @check:	refuses a bad argument before anything is touched, with
+ *		blklock_reject(); NULL: nothing to check
+ * @run:	does the command; @ls is NULL without BLKLOCK_IOC_SPACE,
+ *		@argp is for a command that copies back by itself
+ */
+struct blklock_ioc {
+	unsigned int cmd;
+	const char *what;
+	unsigned int flags;
+	int (*check)(const union blklock_ioc_arg *u, const char *what);
+	int (*run)(struct blklock_file *f, struct blklock_space *ls,
+		   union blklock_ioc_arg *u, void __user *argp);
+};
+
+const struct blklock_ioc *blklock_ioc_find(unsigned int cmd);
 int blklock_dev_init(void);
 void blklock_dev_exit(void);
 

@@ -255,7 +255,10 @@ static int fuzz_decode(enum fuzz_kind k, const u8 *blk, u32 bs,
 		if (!ret)
 			blklock_rec_encode(&r, again, bs);
 	} else {
-		ret = blklock_hb_decode(blk, bs, OTHER_NODE, &hb);
+		/* Format 2: every byte after the slot must be zero (the
+		 * name of format 3 has its own cases in blklock_test.c).
+		 */
+		ret = blklock_hb_decode(blk, bs, 2, OTHER_NODE, &hb);
 		if (!ret)
 			blklock_hb_encode(&hb, again, bs);
 	}
@@ -280,7 +283,7 @@ static int fuzz_expect_decode(enum fuzz_kind k, const u8 *blk, u32 bs)
 			return -EPROTONOSUPPORT;
 		if (version == 1)
 			return -EPROTO;
-		if (version != BLKLOCK_FORMAT_VERSION || dh->flags ||
+		if (version < BLKLOCK_FORMAT_VERSION_MIN || dh->flags ||
 		    dh->reserved0 ||
 		    memchr_inv(dh->reserved, 0, sizeof(dh->reserved)) || !tail)
 			return -EUCLEAN;
@@ -725,7 +728,8 @@ static void fuzz_slot_run(struct kunit *test, const u8 *img, const char *what)
 	fake_set(f, FZ_REC_INDEX, OTHER_NODE, FZ_REC_GEN);
 	memcpy(f->blocks[FAKE_HB_LBA + OTHER_NODE - 1], img, FAKE_BS);
 	before = fuzz_disk_copy(test, f);
-	dec = blklock_hb_decode(img, FAKE_BS, OTHER_NODE, &hb);
+	dec = blklock_hb_decode(img, FAKE_BS, f->ls.hdr.version, OTHER_NODE,
+				&hb);
 	ret = blklock_acquire(&f->ls, FZ_REC_INDEX, HOLDER_A,
 			      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen);
 

@@ -167,6 +167,11 @@ static void format_header_version(struct kunit *test)
 			-EPROTONOSUPPORT);
 	KUNIT_EXPECT_EQ(test, out.version, BLKLOCK_FORMAT_VERSION + 1);
 	/* Format 1 has no heartbeat region. */
+	/* Format 2 (no node names) is still attached. */
+	h.version = 2;
+	blklock_header_encode(&h, blk, 512);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 512, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.version, 2U);
 	h.version = 1;
 	blklock_header_encode(&h, blk, 512);
 	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 512, &out), -EPROTO);
@@ -179,6 +184,7 @@ static void format_heartbeat_slot(struct kunit *test)
 {
 	struct blklock_hbrec r = { .node_id = 7, .incarnation = 0xfeedULL,
 				   .counter = 99, .timestamp = 5 };
+	const u32 v = BLKLOCK_FORMAT_VERSION;
 	struct blklock_hbrec out;
 	u8 *blk = kunit_kmalloc(test, 512, GFP_KERNEL);
 
@@ -187,16 +193,84 @@ static void format_heartbeat_slot(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, blk, "BLKH", 4);
 	KUNIT_EXPECT_EQ(test, get_unaligned_le32(blk + 60),
 			std_crc32c(blk, 60));
-	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 7, &out), 0);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, v, 7, &out), 0);
 	KUNIT_EXPECT_EQ(test, out.incarnation, 0xfeedULL);
 	KUNIT_EXPECT_EQ(test, out.counter, 99ULL);
 	/* The slot of another node, a flipped bit, unknown flags. */
-	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 8, &out), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, v, 8, &out), -EUCLEAN);
 	blk[16] ^= 1;
-	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 7, &out), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, v, 7, &out), -EBADMSG);
 	r.flags = 0x80;
 	blklock_hb_encode(&r, blk, 512);
-	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 7, &out), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, v, 7, &out), -EUCLEAN);
+}
+
+/* Format 3: a slot's name, after its 64 bytes, with its own CRC. */
+static void format_heartbeat_name(struct kunit *test)
+{
+	struct blklock_hbrec r = { .node_id = 3, .incarnation = 1, .counter = 2 };
+	struct blklock_hbrec out;
+	u8 *blk = kunit_kmalloc(test, 512, GFP_KERNEL);
+	u8 *name;
+
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	name = blk + 64;
+	strscpy(r.name, "node-b.example_1", sizeof(r.name));
+	blklock_hb_encode(&r, blk, 512);
+	KUNIT_EXPECT_MEMEQ(test, name, "node-b.example_1", 17);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(blk + 128),
+			std_crc32c(name, 64));
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 3, 3, &out), 0);
+	KUNIT_EXPECT_STREQ(test, out.name, "node-b.example_1");
+	/* Format 2 has no room for a name: such a slot is damaged there. */
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 2, 3, &out), -EUCLEAN);
+	/* A torn name. */
+	name[6] ^= 1;
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 3, 3, &out), -EBADMSG);
+	name[6] ^= 1;
+	/* Valid CRCs over what no node writes: a space, a byte after the
+	 * NUL, 64 characters and no NUL, a CRC with no name.
+	 */
+	name[2] = ' ';
+	put_unaligned_le32(std_crc32c(name, 64), blk + 128);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 3, 3, &out), -EUCLEAN);
+	name[2] = 'd';
+	name[40] = 'x';
+	put_unaligned_le32(std_crc32c(name, 64), blk + 128);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 3, 3, &out), -EUCLEAN);
+	memset(name, 'a', 64);
+	put_unaligned_le32(std_crc32c(name, 64), blk + 128);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 3, 3, &out), -EUCLEAN);
+	memset(name, 0, 64);
+	put_unaligned_le32(std_crc32c(name, 64), blk + 128);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 3, 3, &out), -EUCLEAN);
+	/* No name: nothing after the slot, read alike by formats 2 and 3. */
+	r.name[0] = '\0';
+	blklock_hb_encode(&r, blk, 512);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(name, 0, 512 - 64));
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 2, 3, &out), 0);
+	KUNIT_EXPECT_EQ(test, blklock_hb_decode(blk, 512, 3, 3, &out), 0);
+	KUNIT_EXPECT_STREQ(test, out.name, "");
+}
+
+static void format_node_name_valid(struct kunit *test)
+{
+	char n[BLKLOCK_NODE_NAME_MAX + 1];
+
+	KUNIT_EXPECT_TRUE(test, blklock_node_name_valid("a"));
+	KUNIT_EXPECT_TRUE(test, blklock_node_name_valid("Host-B.example.com"));
+	KUNIT_EXPECT_TRUE(test, blklock_node_name_valid("db_1"));
+	KUNIT_EXPECT_FALSE(test, blklock_node_name_valid(""));
+	KUNIT_EXPECT_FALSE(test, blklock_node_name_valid("two words"));
+	KUNIT_EXPECT_FALSE(test, blklock_node_name_valid("a\nblklock: forged"));
+	KUNIT_EXPECT_FALSE(test, blklock_node_name_valid("caf\xc3\xa9"));
+	KUNIT_EXPECT_FALSE(test, blklock_node_name_valid("node(3)"));
+	memset(n, 'a', BLKLOCK_NODE_NAME_MAX - 1);
+	n[BLKLOCK_NODE_NAME_MAX - 1] = '\0';
+	KUNIT_EXPECT_TRUE(test, blklock_node_name_valid(n));
+	n[BLKLOCK_NODE_NAME_MAX - 1] = 'a';
+	n[BLKLOCK_NODE_NAME_MAX] = '\0';
+	KUNIT_EXPECT_FALSE(test, blklock_node_name_valid(n));
 }
 
 static void format_lease_timing(struct kunit *test)
@@ -262,6 +336,8 @@ static struct kunit_case format_cases[] = {
 	KUNIT_CASE(format_header),
 	KUNIT_CASE(format_header_version),
 	KUNIT_CASE(format_heartbeat_slot),
+	KUNIT_CASE(format_heartbeat_name),
+	KUNIT_CASE(format_node_name_valid),
 	KUNIT_CASE(format_lease_timing),
 	KUNIT_CASE(format_signatures),
 	{}
@@ -727,7 +803,8 @@ struct blklock_hbrec fake_hb_get(struct kunit *test, struct fake *f, u32 node)
 	struct blklock_hbrec r = {};
 
 	KUNIT_EXPECT_EQ(test, blklock_hb_decode(f->blocks[FAKE_HB_LBA + node - 1],
-						FAKE_BS, node, &r), 0);
+						FAKE_BS, BLKLOCK_FORMAT_VERSION,
+						node, &r), 0);
 	return r;
 }
 

@@ -79,7 +79,7 @@ int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h)
 		return -EPROTONOSUPPORT;
 	if (h->version == 1)
 		return -EPROTO;
-	if (h->version != BLKLOCK_FORMAT_VERSION)
+	if (h->version < BLKLOCK_FORMAT_VERSION_MIN)
 		return -EUCLEAN;
 	h->block_size = le32_to_cpu(d->block_size);
 	h->nr_locks = le32_to_cpu(d->nr_locks);
@@ -163,15 +163,41 @@ u32 blklock_fence_after_ms(u32 hb_interval_ms, u32 lease_timeout_ms)
 	return lease_timeout_ms - 2 * hb_interval_ms;
 }
 
+static bool blklock_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/**
+ * blklock_node_name_valid() - may a node carry this name?
+ * @name:	NUL-terminated
+ *
+ * Return: true for 1 to BLKLOCK_NODE_NAME_MAX - 1 characters of
+ * A-Z a-z 0-9 . _ - (a host name fits; nothing that could forge a dmesg
+ * line or a field of blklockctl's output does).
+ */
+bool blklock_node_name_valid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (i >= BLKLOCK_NODE_NAME_MAX - 1 ||
+		    !blklock_name_char(name[i]))
+			return false;
+	return i > 0;
+}
+
 /**
  * blklock_hb_encode() - build the block image of a heartbeat slot
- * @r:		slot fields
+ * @r:		slot fields; a name only in a lockspace of format 3
  * @blk:	output, @bs bytes
  * @bs:		logical block size
  */
 void blklock_hb_encode(const struct blklock_hbrec *r, void *blk, u32 bs)
 {
 	struct blklock_disk_hb *d = blk;
+	struct blklock_disk_hb_name *n = blk + sizeof(*d);
 
 	memset(blk, 0, bs);
 	d->magic = cpu_to_le32(BLKLOCK_HB_MAGIC);
@@ -181,22 +207,48 @@ void blklock_hb_encode(const struct blklock_hbrec *r, void *blk, u32 bs)
 	d->timestamp = cpu_to_le64(r->timestamp);
 	d->flags = cpu_to_le32(r->flags);
 	d->crc = cpu_to_le32(blklock_crc(d, offsetof(typeof(*d), crc)));
+	if (r->name[0]) {
+		strscpy_pad(n->name, r->name, sizeof(n->name));
+		n->crc = cpu_to_le32(blklock_crc(n->name, sizeof(n->name)));
+	}
+}
+
+/* Format 3: the name after the slot, all zero for none, into @name. */
+static int blklock_hb_name_decode(const struct blklock_disk_hb_name *n,
+				  char *name)
+{
+	size_t len;
+
+	if (!memchr_inv(n, 0, sizeof(*n)))
+		return 0;
+	if (le32_to_cpu(n->crc) != blklock_crc(n->name, sizeof(n->name)))
+		return -EBADMSG;
+	len = strnlen(n->name, sizeof(n->name));
+	if (len == sizeof(n->name) ||
+	    memchr_inv(n->name + len, 0, sizeof(n->name) - len))
+		return -EUCLEAN;
+	memcpy(name, n->name, len + 1);
+	return blklock_node_name_valid(name) ? 0 : -EUCLEAN;
 }
 
 /**
  * blklock_hb_decode() - check and decode a heartbeat slot block
  * @blk:	the slot's block, @bs bytes
  * @bs:		logical block size
+ * @version:	the lockspace's format version: from 3, a slot may carry
+ *		the node's name
  * @node_id:	the node id this slot belongs to
  * @r:		output
  *
  * Return: 0, -EBADMSG on a checksum mismatch, -EUCLEAN if the block is
  * not the slot of @node_id.
  */
-int blklock_hb_decode(const void *blk, u32 bs, u32 node_id,
+int blklock_hb_decode(const void *blk, u32 bs, u32 version, u32 node_id,
 		      struct blklock_hbrec *r)
 {
 	const struct blklock_disk_hb *d = blk;
+	size_t end = sizeof(*d);
+	int ret;
 
 	if (le32_to_cpu(d->magic) != BLKLOCK_HB_MAGIC)
 		return -EUCLEAN;
@@ -207,10 +259,17 @@ int blklock_hb_decode(const void *blk, u32 bs, u32 node_id,
 	r->counter = le64_to_cpu(d->counter);
 	r->timestamp = le64_to_cpu(d->timestamp);
 	r->flags = le32_to_cpu(d->flags);
+	memset(r->name, 0, sizeof(r->name));
+	if (version >= 3) {
+		ret = blklock_hb_name_decode(blk + end, r->name);
+		if (ret)
+			return ret;
+		end += sizeof(struct blklock_disk_hb_name);
+	}
 	if (r->node_id != node_id ||
 	    (r->flags & ~(BLKLOCK_HB_DETACHED | BLKLOCK_HB_EVICTED)) ||
 	    memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
-	    !blklock_tail_is_zero(blk, sizeof(*d), bs))
+	    !blklock_tail_is_zero(blk, end, bs))
 		return -EUCLEAN;
 	return 0;
 }

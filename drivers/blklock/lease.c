@@ -31,6 +31,7 @@
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "blklock.h"
 #include "blklock_trace.h"
@@ -101,7 +102,8 @@ int blklock_read_hb(struct blklock_space *ls, u32 node_id, void *buf,
 		ret = blklock_read_blocks(ls, blklock_hb_lba(ls, node_id), 1,
 					  buf, blklock_hb_timeout_ms(ls), &res);
 		if (!ret)
-			ret = blklock_hb_decode(buf, ls->block_size, node_id, r);
+			ret = blklock_hb_decode(buf, ls->block_size,
+						ls->hdr.version, node_id, r);
 	} while (ret == -EBADMSG && tries++ < BLKLOCK_TORN_REREADS);
 	return ret;
 }
@@ -118,7 +120,7 @@ bool blklock_hb_equal(const struct blklock_hbrec *a,
 {
 	return a->node_id == b->node_id && a->flags == b->flags &&
 	       a->incarnation == b->incarnation && a->counter == b->counter &&
-	       a->timestamp == b->timestamp;
+	       a->timestamp == b->timestamp && !strcmp(a->name, b->name);
 }
 
 /**
@@ -178,7 +180,7 @@ static enum blklock_fate blklock_hb_write(struct blklock_space *ls,
 	fate = blklock_caw_resolve(ls, &op);
 	if (fate == BLKLOCK_FATE_CHANGED &&
 	    blklock_hb_decode(blklock_caw_found(ls, &op), ls->block_size,
-			      ls->node_id, found))
+			      ls->hdr.version, ls->node_id, found))
 		memset(found, 0, sizeof(*found));
 	if (err)
 		*err = blklock_fate_errno(&op, fate);
@@ -379,9 +381,10 @@ static void blklock_hb_settle(struct blklock_space *ls, enum blklock_fate fate,
 	}
 	if (fate == BLKLOCK_FATE_CHANGED) {
 		blklock_hb_apply(ls, BLKLOCK_HB_EV_DUPLICATE, NULL, 0, 0);
-		pr_err("node id %u is in use by another host (slot of %s expected incarnation %016llx counter %llu, found incarnation %016llx counter %llu): heartbeats stopped, every lock is lost\n",
+		pr_err("node id %u is in use by another host (slot of %s expected incarnation %016llx counter %llu, found incarnation %016llx counter %llu%s%s): heartbeats stopped, every lock is lost\n",
 		       ls->node_id, ls->name, cur->incarnation, cur->counter,
-		       found->incarnation, found->counter);
+		       found->incarnation, found->counter,
+		       found->name[0] ? " name " : "", found->name);
 		return;
 	}
 	if (fate == BLKLOCK_FATE_UNKNOWN) {
@@ -502,11 +505,13 @@ int blklock_lease_claim(struct blklock_space *ls)
 		.counter = cur.counter + 1,
 		.timestamp = ktime_get_real_ns(),
 	};
+	strscpy(next.name, ls->node_name, sizeof(next.name));
 	submit = ls->ops->now_ns(ls);
 	fate = blklock_hb_write(ls, &cur, &next, &found, &ret);
 	if (fate == BLKLOCK_FATE_CHANGED) {
-		pr_err("node id %u is in use by another host: its slot on %s changed while this node took it (found incarnation %016llx counter %llu)\n",
-		       ls->node_id, ls->name, found.incarnation, found.counter);
+		pr_err("node id %u is in use by another host: its slot on %s changed while this node took it (found incarnation %016llx counter %llu%s%s)\n",
+		       ls->node_id, ls->name, found.incarnation, found.counter,
+		       found.name[0] ? " name " : "", found.name);
 		return -EADDRINUSE;
 	}
 	if (fate != BLKLOCK_FATE_WROTE) {

@@ -23,6 +23,10 @@ static unsigned int node_id;
 module_param(node_id, uint, 0444);
 MODULE_PARM_DESC(node_id, "This node's id in that lockspace, 1 to 2000");
 
+static char *node_name;
+module_param(node_name, charp, 0444);
+MODULE_PARM_DESC(node_name, "This node's name in its heartbeat slot (with dev=): 1 to 63 of A-Z a-z 0-9 . _ -");
+
 unsigned int blklock_io_timeout_ms = 8000;
 
 static int blklock_set_timeout(const char *val, const struct kernel_param *kp)
@@ -82,11 +86,18 @@ static int __init blklock_init(void)
 		       dev ? "dev= alone" : "node_id= alone");
 		return -EINVAL;
 	}
+	if (node_name && (!dev || !blklock_node_name_valid(node_name))) {
+		pr_err("node_name=%s: %s\n", node_name,
+		       dev ? "a name is 1 to 63 of A-Z a-z 0-9 . _ -" :
+		       "it goes with dev= and node_id=");
+		return -EINVAL;
+	}
 	ret = blklock_spaces_init();
 	if (ret)
 		return ret;
 	if (dev) {
-		ret = blklock_space_get(dev, node_id, &blklock_default_space);
+		ret = blklock_space_get(dev, node_id, node_name,
+					&blklock_default_space);
 		if (ret)
 			goto spaces;
 	}

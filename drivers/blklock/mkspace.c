@@ -113,7 +113,7 @@ static u32 blklock_format_slots_used(struct blklock_disk *d,
 
 	for (i = 0; i < h->max_node_id; i++)
 		if (!blklock_hb_decode(buf + i * d->block_size, d->block_size,
-				       i + 1, &hb) &&
+				       h->version, i + 1, &hb) &&
 		    hb.incarnation && !(hb.flags & BLKLOCK_HB_DETACHED))
 			used++;
 	return used;

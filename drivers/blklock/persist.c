@@ -12,7 +12,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
-#include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -114,11 +113,7 @@ static struct blklock_persist *blklock_persist_take(dev_t devt, const u8 *uuid)
 
 /* Refuse a DETACH argument: one rate-limited dmesg line, @err. */
 #define blklock_detach_refuse(err, fmt, ...)				\
-({									\
-	pr_warn_ratelimited("%s[%d]: DETACH: " fmt "\n", current->comm,	\
-			    task_pid_nr(current), ##__VA_ARGS__);	\
-	err;								\
-})
+	blklock_refuse(err, "DETACH", fmt, ##__VA_ARGS__)
 
 /* The path @uptr points to, or NULL when @uptr is 0; ERR_PTR on error. */
 static char *blklock_detach_path(u64 uptr)
@@ -160,39 +155,35 @@ static int blklock_detach_one(const char *path, const u8 *uuid)
 }
 
 /**
- * blklock_ioc_detach() - BLKLOCK_IOC_DETACH: end a persistent attach
- * @argp:	struct blklock_detach
+ * blklock_persist_detach() - BLKLOCK_IOC_DETACH: end a persistent attach
+ * @a:		the ioctl's argument, copied in (the dispatcher checked
+ *		CAP_SYS_ADMIN)
  *
- * Needs CAP_SYS_ADMIN.  Names the attach by the path of the disk it was
- * made through (the same device, not another path to the LUN) or by the
- * lockspace uuid.  Independent of the file's lockspace.
+ * Names the attach by the path of the disk it was made through (the same
+ * device, not another path to the LUN) or by the lockspace uuid.
+ * Independent of the file's lockspace.
  *
- * Return: 0; -EPERM; -EFAULT; -EINVAL for a bad argument; -ENOENT if no
- * persistent attach matches (one made with dev= is not one); or the
- * errno of the path lookup.
+ * Return: 0; -EINVAL for a bad argument; -ENOENT if no persistent attach
+ * matches (one made with dev= is not one); or the errno of the path
+ * lookup.
  */
-int blklock_ioc_detach(void __user *argp)
+int blklock_persist_detach(const struct blklock_detach *a)
 {
 	static const u8 nil[16];
-	struct blklock_detach a;
 	char *path;
 	int ret;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&a, argp, sizeof(a)))
-		return -EFAULT;
-	if (a.flags)
-		return blklock_detach_refuse(-EINVAL, "unknown flags 0x%x", a.flags);
-	if (a.reserved0 || memchr_inv(a.reserved, 0, sizeof(a.reserved)))
+	if (a->flags)
+		return blklock_detach_refuse(-EINVAL, "unknown flags 0x%x", a->flags);
+	if (a->reserved0 || memchr_inv(a->reserved, 0, sizeof(a->reserved)))
 		return blklock_detach_refuse(-EINVAL, "reserved fields must be zero");
-	if (!a.path == !memcmp(a.uuid, nil, sizeof(nil)))
+	if (!a->path == !memcmp(a->uuid, nil, sizeof(nil)))
 		return blklock_detach_refuse(-EINVAL, "name a disk or a lockspace uuid, not %s",
-					     a.path ? "both" : "neither");
-	path = blklock_detach_path(a.path);
+					     a->path ? "both" : "neither");
+	path = blklock_detach_path(a->path);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
-	ret = blklock_detach_one(path, a.uuid);
+	ret = blklock_detach_one(path, a->uuid);
 	kfree(path);
 	return ret;
 }

@@ -51,8 +51,8 @@ void blklock_report_busy(struct blklock_space *ls, const struct blklock_lock *lk
 {
 	const struct blklock_rec *found = &lk->cached;
 	u64 lba = ls->lba_offset + blklock_lock_lba(ls, lk->index);
+	char where[48], name[BLKLOCK_NODE_NAME_MAX];
 	s64 held_ms = 0;
-	char where[48];
 
 	if (found->acquired)
 		held_ms = div_s64((s64)(ktime_get_real_ns() - found->acquired),
@@ -67,8 +67,10 @@ void blklock_report_busy(struct blklock_space *ls, const struct blklock_lock *lk
 		lba, expected->owner, found->owner);
 	pr_warn("lock acquisition failed. Node %u already owns the lock.\n",
 		found->owner);
-	pr_warn("%s: lock %u: node %u holds generation %llu, taken %lld ms ago by its clock; this node's compare and write took %llu us, %s\n",
-		ls->name, lk->index, found->owner, found->generation,
+	blklock_watch_name(ls, found->owner, name);
+	pr_warn("%s: lock %u: node %u%s%s%s holds generation %llu, taken %lld ms ago by its clock; this node's compare and write took %llu us, %s\n",
+		ls->name, lk->index, found->owner, name[0] ? " (" : "", name,
+		name[0] ? ")" : "", found->generation,
 		max_t(s64, held_ms, 0), div_u64(res->duration_ns, NSEC_PER_USEC),
 		where);
 }

@@ -78,6 +78,7 @@ static ssize_t _name##_show(struct kobject *kobj,			\
 static struct kobj_attribute blklock_attr_##_name = __ATTR_RO(_name)
 
 BLKLOCK_SPACE_ATTR(node_id, "%u", ls->node_id);
+BLKLOCK_SPACE_ATTR(node_name, "%s", ls->node_name);
 BLKLOCK_SPACE_ATTR(disk, "%s", ls->name);
 BLKLOCK_SPACE_ATTR(uuid, "%pU", ls->hdr.uuid);
 BLKLOCK_SPACE_ATTR(format_version, "%u", ls->hdr.version);
@@ -97,6 +98,7 @@ BLKLOCK_SPACE_ATTR(heartbeat, "%s", blklock_hb_state_name(READ_ONCE(ls->hb_state
 
 static struct attribute *blklock_space_attrs[] = {
 	&blklock_attr_node_id.attr,
+	&blklock_attr_node_name.attr,
 	&blklock_attr_disk.attr,
 	&blklock_attr_uuid.attr,
 	&blklock_attr_format_version.attr,
@@ -256,8 +258,9 @@ static int blklock_read_header(struct blklock_disk *d, const char *path,
 		       path);
 		return ret;
 	case -EPROTONOSUPPORT:
-		pr_err("cannot attach %s: its lockspace has format version %u; this module knows version %u\n",
-		       path, h->version, BLKLOCK_FORMAT_VERSION);
+		pr_err("cannot attach %s: its lockspace has format version %u; this module knows versions %u to %u\n",
+		       path, h->version, BLKLOCK_FORMAT_VERSION_MIN,
+		       BLKLOCK_FORMAT_VERSION);
 		return ret;
 	case -EPROTO:
 		pr_err("cannot attach %s: its lockspace has format version %u, which has no heartbeats; format it again (blklockctl format --force) once no node uses it\n",
@@ -335,7 +338,22 @@ static struct blklock_space *blklock_find_uuid(const u8 *uuid, u32 node_id)
 	return NULL;
 }
 
+/* This node's name goes into its slot where the format has room for it. */
+static void blklock_space_set_name(struct blklock_space *ls,
+				   const char *node_name)
+{
+	if (!node_name || !node_name[0])
+		return;
+	if (ls->hdr.version < 3) {
+		pr_notice("%s: lockspace format %u has no room for node names: node %u's name %s is not stored (format it again to get format 3, once no node uses it)\n",
+			  ls->name, ls->hdr.version, ls->node_id, node_name);
+		return;
+	}
+	strscpy(ls->node_name, node_name, sizeof(ls->node_name));
+}
+
 static int blklock_space_attach(const char *path, u32 node_id,
+				const char *node_name,
 				struct blklock_space **lsp)
 {
 	struct blklock_space *ls, *other;
@@ -388,6 +406,7 @@ static int blklock_space_attach(const char *path, u32 node_id,
 
 	strscpy(ls->name, d->name, sizeof(ls->name));
 	ls->node_id = node_id;
+	blklock_space_set_name(ls, node_name);
 	ls->block_size = d->block_size;
 	ls->lba_offset = d->lba_offset;
 	ls->ops = &blklock_scsi_ops;
@@ -417,8 +436,10 @@ static int blklock_space_attach(const char *path, u32 node_id,
 	mutex_lock(&blklock_spaces_mutex);
 	list_add(&ls->list, &blklock_spaces);
 	mutex_unlock(&blklock_spaces_mutex);
-	pr_info("%s: attached lockspace %pU as node %u (incarnation %016llx): %u locks of %u bytes from block %llu, heartbeat %u ms, lease %u ms, format %u\n",
-		ls->name, ls->hdr.uuid, node_id, ls->hb.incarnation,
+	pr_info("%s: attached lockspace %pU as node %u%s%s%s (incarnation %016llx): %u locks of %u bytes from block %llu, heartbeat %u ms, lease %u ms, format %u\n",
+		ls->name, ls->hdr.uuid, node_id,
+		ls->node_name[0] ? " (" : "", ls->node_name,
+		ls->node_name[0] ? ")" : "", ls->hb.incarnation,
 		ls->hdr.nr_locks, ls->block_size,
 		ls->lba_offset + ls->hdr.lock_lba, ls->hdr.hb_interval_ms,
 		ls->hdr.lease_timeout_ms, ls->hdr.version);
@@ -462,11 +483,14 @@ static int blklock_space_share(const char *path, dev_t devt, u32 node_id,
  *	lockspace already attached that way
  * @path:	path of the shared disk
  * @node_id:	node id, 1..BLKLOCK_MAX_NODE_ID
+ * @node_name:	this node's name for its heartbeat slot, valid
+ *		(blklock_node_name_valid()), or NULL or "" for none; a
+ *		lockspace already attached keeps the name it has
  * @lsp:	out: the lockspace, with one more user
  *
  * Return: 0 or a negative errno, with one dmesg line saying why.
  */
-int blklock_space_get(const char *path, u32 node_id,
+int blklock_space_get(const char *path, u32 node_id, const char *node_name,
 		      struct blklock_space **lsp)
 {
 	dev_t devt;
@@ -491,7 +515,7 @@ int blklock_space_get(const char *path, u32 node_id,
 	/* Another attach of the same disk may have finished meanwhile. */
 	ret = blklock_space_share(path, devt, node_id, lsp);
 	if (ret == -ENOENT)
-		ret = blklock_space_attach(path, node_id, lsp);
+		ret = blklock_space_attach(path, node_id, node_name, lsp);
 	mutex_unlock(&blklock_attach_mutex);
 	return ret;
 }

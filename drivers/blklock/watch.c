@@ -106,7 +106,7 @@ static int blklock_evict(struct blklock_space *ls,
 	fate = blklock_caw_resolve(ls, &op);
 	if (fate == BLKLOCK_FATE_CHANGED &&
 	    !blklock_hb_decode(blklock_caw_found(ls, &op), ls->block_size,
-			       hb->node_id, &found) &&
+			       ls->hdr.version, hb->node_id, &found) &&
 	    blklock_hb_equal(&found, &marked))
 		ret = 0;	/* another watcher evicted it */
 	if (fate == BLKLOCK_FATE_WROTE) {
@@ -261,7 +261,8 @@ static int blklock_nodes_pass(struct blklock_space *ls, u32 first, u32 count,
 
 			o->node_id = first + done + i;
 			dec = blklock_hb_decode(buf + i * ls->block_size,
-						ls->block_size, o->node_id, &hb);
+						ls->block_size, ls->hdr.version,
+						o->node_id, &hb);
 			if (!dec && o->node_id != ls->node_id) {
 				w = blklock_watch_note(ls, o->node_id, &hb, now);
 				if (IS_ERR(w)) {
@@ -336,6 +337,25 @@ int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
 		spin_unlock_bh(&ls->hb_lock);
 	}
 	return 0;
+}
+
+/**
+ * blklock_watch_name() - the name another node's slot carried when this
+ *	node last read it
+ * @ls:		lockspace
+ * @node_id:	the node
+ * @name:	out, BLKLOCK_NODE_NAME_MAX bytes: "" if none or not read
+ */
+void blklock_watch_name(struct blklock_space *ls, u32 node_id, char *name)
+{
+	struct blklock_watch *w;
+
+	name[0] = '\0';
+	mutex_lock(&ls->watch_mutex);
+	w = xa_load(&ls->watch, node_id);
+	if (w)
+		strscpy(name, w->hb.name, BLKLOCK_NODE_NAME_MAX);
+	mutex_unlock(&ls->watch_mutex);
 }
 
 /**

@@ -37,36 +37,42 @@ static void sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-static void attach_event(const char *disk, uint32_t node, bool persistent,
-			 bool already)
+static void attach_event(const char *disk, uint32_t node, const char *name,
+			 bool persistent, bool already)
 {
+	char named[BLKLOCK_NODE_NAME_MAX + 4] = "";
 	struct json j;
 
 	if (blc.quiet)
 		return;
+	if (name)
+		snprintf(named, sizeof(named), " (%s)", name);
 	if (!blc.json) {
 		if (already)
 			say("%s: attached persistently as node %" PRIu32 " already\n",
 			    disk, node);
 		else
-			say("attached %s as node %" PRIu32 "%s\n", disk, node,
-			    persistent ? " persistently" : "");
+			say("attached %s as node %" PRIu32 "%s%s\n", disk, node,
+			    named, persistent ? " persistently" : "");
 		return;
 	}
 	json_open(&j, "attached");
 	json_str(&j, "disk", disk);
 	json_u64(&j, "node", node);
+	json_str(&j, "name", name);
 	json_bool(&j, "persistent", persistent);
 	json_bool(&j, "already", already);
 	json_end(&j);
 }
 
 /*
- * Attach the control file to @disk as @node, persistently if asked.  A
- * lockspace persistent already (EEXIST) is fine: the file is then bound
- * to it with a plain attach, for the commands that follow.
+ * Attach the control file to @disk as @node named @name (or NULL),
+ * persistently if asked.  A lockspace persistent already (EEXIST) is
+ * fine: the file is then bound to it with a plain attach, for the
+ * commands that follow, and it keeps the name it has.
  */
-static int attach_disk(const char *disk, uint32_t node, bool persistent)
+static int attach_disk(const char *disk, uint32_t node, const char *name,
+		       bool persistent)
 {
 	struct blklock_attach a;
 	bool already = false;
@@ -75,6 +81,7 @@ static int attach_disk(const char *disk, uint32_t node, bool persistent)
 	memset(&a, 0, sizeof(a));
 	a.path = (uintptr_t)disk;
 	a.node_id = node;
+	a.name = (uintptr_t)name;
 	a.flags = persistent ? BLKLOCK_ATTACH_PERSISTENT : 0;
 	if (!ioctl(blc.ctl, BLKLOCK_IOC_ATTACH, &a))
 		goto done;
@@ -89,7 +96,7 @@ static int attach_disk(const char *disk, uint32_t node, bool persistent)
 	return fail(OP_ATTACH, err, "attach %s as node %" PRIu32 "%s", disk,
 		    node, persistent ? " persistently" : "");
 done:
-	attach_event(disk, node, persistent, already);
+	attach_event(disk, node, name, persistent, already);
 	return 0;
 }
 
@@ -109,13 +116,13 @@ int cmd_attach(const struct step *s)
 	int ret;
 
 	if (s->disk)
-		return attach_disk(s->disk, s->node, s->persistent);
+		return attach_disk(s->disk, s->node, s->name, s->persistent);
 	ret = pick_disk(s->uuid, &f);
 	if (ret == ENODEV)
 		return not_found(s->uuid, "attach");
 	if (ret)
 		return EXIT_SYSTEM;
-	return attach_disk(f.path, s->node, s->persistent);
+	return attach_disk(f.path, s->node, s->name, s->persistent);
 }
 
 /* BLKLOCK_IOC_DETACH of @disk, or of lockspace @uuid when @disk is NULL. */
@@ -246,7 +253,7 @@ static int start_entry(const struct conf_entry *e, const char *file)
 
 	if (e->device) {
 		ret = wait_conf_device(e, file);
-		return ret ? ret : attach_disk(e->device, e->node, true);
+		return ret ? ret : attach_disk(e->device, e->node, e->name, true);
 	}
 	fmt_uuid(e->uuid, u);
 	n = wait_uuid(e->uuid, e->timeout_s, found, 16);
@@ -260,7 +267,7 @@ static int start_entry(const struct conf_entry *e, const char *file)
 		return not_found(e->uuid, "attach");
 	if (ret)
 		return EXIT_SYSTEM;
-	return attach_disk(found[0].path, e->node, true);
+	return attach_disk(found[0].path, e->node, e->name, true);
 }
 
 /* Read the configuration; a bad line fails the command, not the others. */

@@ -82,6 +82,7 @@ struct step {
 	uint8_t uuid[16];	/* format, attach, detach, wait-device */
 	uint32_t node;		/* attach */
 	bool persistent;	/* attach */
+	const char *name;	/* attach: this node's name, or NULL */
 	uint32_t wait_s;	/* wait-device */
 	const char *config;	/* start, stop */
 	uint32_t locks, max_nodes, heartbeat_ms, lease_ms;	/* format */

@@ -19,6 +19,7 @@
 #include <linux/blklock.h>
 
 #include "blklockctl.h"
+#include "ondisk.h"
 
 enum arg_kind {
 	ARG_NONE,
@@ -91,6 +92,7 @@ static const struct cmd_opt attach_opts[] = {
 	UUID("uuid", uuid),
 	NUM("node", node, 1, BLKLOCK_MAX_NODE_ID, "a node id"),
 	FLAG("persistent", persistent),
+	{ "name", OPT_STR, offsetof(struct step, name), 0, 0, NULL },
 	{ NULL },
 };
 
@@ -136,6 +138,9 @@ static int check_attach(const struct step *s)
 
 	if (!ret && !s->node)
 		return usage_error("attach needs --node=N (1..%u)", BLKLOCK_MAX_NODE_ID);
+	if (!ret && s->name && !bl_node_name_valid(s->name))
+		return usage_error("attach --name=%s: a node name is 1 to %d of A-Z a-z 0-9 . _ -",
+				   s->name, BLKLOCK_NODE_NAME_MAX - 1);
 	return ret;
 }
 
@@ -214,10 +219,12 @@ static const struct cmd commands[] = {
 	  "show the raw blocks without the module: header,\n"
 	  "heartbeats (sampled for 1.5 intervals), held locks",
 	  ARG_DISK, CMD_ALONE, dump_opts, check_dump, cmd_dump },
-	{ "attach", "(DISK | --uuid=UUID) --node=N [--persistent]",
+	{ "attach", "(DISK | --uuid=UUID) --node=N [--persistent] [--name=NAME]",
 	  "attach this file to the lockspace (--uuid: on\n"
 	  "the SCSI disk that carries it); --persistent:\n"
-	  "the module keeps it attached until detach\n"
+	  "the module keeps it attached until detach;\n"
+	  "--name: this node's name in its heartbeat slot\n"
+	  "(format 3), shown by dump, status and dmesg\n"
 	  "(CAP_SYS_ADMIN)",
 	  ARG_OPT_DISK, 0, attach_opts, check_attach, cmd_attach },
 	{ "detach", "(DISK | --uuid=UUID)",

@@ -3,13 +3,15 @@
  * blklockctl: the configuration file of start and stop (/etc/blklock.conf).
  *
  *   # comment
- *   uuid=<UUID> node=<N> [timeout=<SECONDS>]
- *   device=/dev/disk/by-id/<ID> node=<N> [uuid=<UUID>] [timeout=<SECONDS>]
+ *   uuid=<UUID> node=<N> [name=<NAME>] [timeout=<SECONDS>]
+ *   device=/dev/disk/by-id/<ID> node=<N> [uuid=<UUID>] [name=<NAME>]
+ *          [timeout=<SECONDS>]
  *
  * One lockspace per line, named by its uuid (the disk that carries it is
  * found among the SCSI disks) or by a device path (with uuid= too, the
- * lockspace on it must be that one).  timeout= is how long start waits
- * for the disk (default 90 s).  Blank lines and words from a '#' on are
+ * lockspace on it must be that one).  name= is this node's name in its
+ * heartbeat slot (format 3).  timeout= is how long start waits for the
+ * disk (default 90 s).  Blank lines and words from a '#' on are
  * ignored.  Parsing is pure (no I/O but reading the file): a bad line is
  * reported as FILE:LINE: what, and only that line is left out.
  */
@@ -24,6 +26,7 @@
 
 #include "blklockctl.h"
 #include "config.h"
+#include "ondisk.h"
 
 #define CONF_LINE_MAX	4096
 
@@ -68,6 +71,15 @@ static int conf_word(char *w, struct conf_entry *e, char *msg, size_t len)
 		if (!parse_u32(val, 1, BLKLOCK_MAX_NODE_ID, &e->node))
 			return bad(msg, len, "node=%s is not a node id from 1 to %u", val,
 				   BLKLOCK_MAX_NODE_ID);
+	} else if (!strcmp(w, "name")) {
+		if (e->name)
+			return bad(msg, len, "name= given twice");
+		if (!bl_node_name_valid(val))
+			return bad(msg, len, "name=%s is not a node name (1 to %d of A-Z a-z 0-9 . _ -)",
+				   val, BLKLOCK_NODE_NAME_MAX - 1);
+		e->name = strdup(val);
+		if (!e->name)
+			return bad(msg, len, "%s", strerror(ENOMEM));
 	} else if (!strcmp(w, "timeout")) {
 		if (e->has_timeout)
 			return bad(msg, len, "timeout= given twice");
@@ -76,7 +88,7 @@ static int conf_word(char *w, struct conf_entry *e, char *msg, size_t len)
 				   val, CONF_MAX_TIMEOUT_S);
 		e->has_timeout = true;
 	} else {
-		return bad(msg, len, "unknown key '%s' (uuid, device, node, timeout)", w);
+		return bad(msg, len, "unknown key '%s' (uuid, device, node, name, timeout)", w);
 	}
 	return 0;
 }
@@ -84,7 +96,8 @@ static int conf_word(char *w, struct conf_entry *e, char *msg, size_t len)
 /**
  * conf_parse_line() - parse one line of the configuration
  * @line:	the line, without or with its newline; modified
- * @e:		out: the entry (e->device to free with conf_free_entry())
+ * @e:		out: the entry (e->device and e->name to free with
+ *		conf_free_entry())
  * @msg:	out: what is wrong, when -1 is returned
  * @len:	size of @msg
  *
@@ -124,6 +137,8 @@ void conf_free_entry(struct conf_entry *e)
 {
 	free(e->device);
 	e->device = NULL;
+	free(e->name);
+	e->name = NULL;
 }
 
 /* An earlier entry naming the same lockspace or device as @e, or NULL. */

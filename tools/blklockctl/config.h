@@ -19,6 +19,7 @@ struct conf_entry {
 	uint8_t uuid[16];
 	char *device;		/* device=, or NULL */
 	uint32_t node;
+	char *name;		/* name=, or NULL */
 	bool has_timeout;
 	uint32_t timeout_s;	/* how long start waits for the disk */
 };

@@ -35,6 +35,24 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The name node @id's heartbeat slot carries (format 3), or NULL. */
+static const char *slot_name(const struct dump_ctx *dc, uint32_t id)
+{
+	if (!id || id > dc->d->h.max_node_id || dc->hbc[id - 1] != BL_OK ||
+	    !dc->hb1[id - 1].name[0])
+		return NULL;
+	return dc->hb1[id - 1].name;
+}
+
+/* " (NAME)" after node @id's number, or "" for a node without a name. */
+static void print_name(const struct dump_ctx *dc, uint32_t id)
+{
+	const char *name = slot_name(dc, id);
+
+	if (name)
+		printf(" (%s)", name);
+}
+
 /* The owner of a held record, as its heartbeat slot shows it. */
 enum owner_seen {
 	O_NO_SLOT, O_SLOT_DAMAGED, O_EVICTED, O_NEVER, O_DETACHED,
@@ -120,6 +138,7 @@ static void dump_lock_json(const struct dump_ctx *dc, uint32_t index,
 		json_str(j, "damaged", bl_check_name(c));
 	} else {
 		json_u64(j, "owner", r->owner);
+		json_str(j, "owner_name", slot_name(dc, r->owner));
 		json_u64(j, "generation", r->generation);
 		json_hex64(j, "incarnation", r->owner_incarnation);
 		json_u64(j, "acquired_ns", r->acquired);
@@ -143,8 +162,9 @@ static void dump_lock(void *ctx, uint32_t index, enum bl_check c,
 		       index, (uint64_t)(dc->d->h.lock_lba + index), bl_check_name(c));
 		return;
 	}
-	printf("lock %" PRIu32 " owner %" PRIu32 " generation %" PRIu64
-	       " incarnation %016" PRIx64 " acquired %s\n", index, r->owner,
+	printf("lock %" PRIu32 " owner %" PRIu32, index, r->owner);
+	print_name(dc, r->owner);
+	printf(" generation %" PRIu64 " incarnation %016" PRIx64 " acquired %s\n",
 	       (uint64_t)r->generation, (uint64_t)r->owner_incarnation,
 	       fmt_wall(r->acquired, when, sizeof(when)));
 	owner_text(dc, r, owner_seen(dc, r));
@@ -160,7 +180,8 @@ static int read_slots(const struct bl_disk *d, uint8_t *buf, struct bl_hb *hb,
 		return -1;
 	for (i = 0; i < n; i++) {
 		memset(&hb[i], 0, sizeof(hb[i]));
-		c[i] = bl_hb_decode(buf + (size_t)i * d->bs, d->bs, i + 1, &hb[i]);
+		c[i] = bl_hb_decode(buf + (size_t)i * d->bs, d->bs, d->h.version,
+				    i + 1, &hb[i]);
 	}
 	return 0;
 }
@@ -228,6 +249,7 @@ static void slot_json(const struct dump_ctx *dc, uint32_t i)
 	if (dc->hbc[i] != BL_OK) {
 		json_str(j, "damaged", bl_check_name(dc->hbc[i]));
 	} else {
+		json_str(j, "name", slot_name(dc, i + 1));
 		json_hex64(j, "incarnation", b->incarnation);
 		json_u64(j, "counter", b->counter);
 		json_u64(j, "flags", b->flags);
@@ -243,8 +265,10 @@ static void slot_text(const struct dump_ctx *dc, uint32_t i)
 	const char *st = slot_state(dc, i);
 	char when[96], t[32];
 
-	printf("node %" PRIu32 " incarnation %016" PRIx64 " counter %" PRIu64,
-	       i + 1, (uint64_t)b->incarnation, (uint64_t)b->counter);
+	printf("node %" PRIu32, i + 1);
+	print_name(dc, i + 1);
+	printf(" incarnation %016" PRIx64 " counter %" PRIu64,
+	       (uint64_t)b->incarnation, (uint64_t)b->counter);
 	if (!strcmp(st, "evicted"))
 		printf(" flags %s: another node found it unchanged for a lease and marked it; its locks may be broken\n",
 		       b->flags & BLKLOCK_HB_DETACHED ? "detached,evicted" : "evicted");

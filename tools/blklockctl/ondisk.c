@@ -87,10 +87,46 @@ enum bl_check bl_header_decode(const void *blk, struct bl_header *h)
 	return BL_OK;
 }
 
-enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t node_id,
-			   struct bl_hb *r)
+/* 1 to 63 of A-Z a-z 0-9 . _ - (BLKLOCK_NODE_NAME_MAX). */
+bool bl_node_name_valid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (i >= BLKLOCK_NODE_NAME_MAX - 1 ||
+		    !((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '.' || name[i] == '_' || name[i] == '-'))
+			return false;
+	return i > 0;
+}
+
+/* Format 3: the name after a slot; all zero for none. */
+static enum bl_check name_decode(const struct blklock_disk_hb_name *n,
+				 char *name)
+{
+	size_t len;
+
+	name[0] = '\0';
+	if (zero(n, sizeof(*n)))
+		return BL_OK;
+	if (!crc_ok(n, offsetof(struct blklock_disk_hb_name, crc)))
+		return BL_BAD_CRC;
+	len = strnlen(n->name, sizeof(n->name));
+	if (len == sizeof(n->name) ||
+	    !zero(n->name + len, sizeof(n->name) - len))
+		return BL_BAD_FIELDS;
+	memcpy(name, n->name, len + 1);
+	return bl_node_name_valid(name) ? BL_OK : BL_BAD_FIELDS;
+}
+
+enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t version,
+			   uint32_t node_id, struct bl_hb *r)
 {
 	const struct blklock_disk_hb *d = blk;
+	size_t end = sizeof(*d);
+	enum bl_check c;
 
 	if (le32toh(d->magic) != BLKLOCK_HB_MAGIC)
 		return BL_BAD_MAGIC;
@@ -101,10 +137,17 @@ enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t node_id,
 	r->incarnation = le64toh(d->incarnation);
 	r->counter = le64toh(d->counter);
 	r->timestamp = le64toh(d->timestamp);
+	r->name[0] = '\0';
+	if (version >= 3) {
+		c = name_decode((const void *)(d + 1), r->name);
+		if (c != BL_OK)
+			return c;
+		end += sizeof(struct blklock_disk_hb_name);
+	}
 	if (r->node_id != node_id ||
 	    (r->flags & ~(BLKLOCK_HB_DETACHED | BLKLOCK_HB_EVICTED)) ||
 	    !zero(d->reserved, sizeof(d->reserved)) ||
-	    !zero(d + 1, bs - sizeof(*d)))
+	    !zero((const uint8_t *)blk + end, bs - end))
 		return BL_BAD_FIELDS;
 	return BL_OK;
 }
@@ -234,9 +277,11 @@ static int bl_open_to(struct bl_disk *d, const char *path, FILE *err)
 			 path, d->h.block_size, d->bs);
 		goto fail;
 	}
-	if (d->h.version != BLKLOCK_FORMAT_VERSION) {
-		complain(err, "blklockctl: %s: on-disk format %u; this blklockctl reads format %u\n",
-			 path, d->h.version, BLKLOCK_FORMAT_VERSION);
+	if (d->h.version < BLKLOCK_FORMAT_VERSION_MIN ||
+	    d->h.version > BLKLOCK_FORMAT_VERSION) {
+		complain(err, "blklockctl: %s: on-disk format %u; this blklockctl reads formats %u to %u\n",
+			 path, d->h.version, BLKLOCK_FORMAT_VERSION_MIN,
+			 BLKLOCK_FORMAT_VERSION);
 		goto fail;
 	}
 	if (d->h.lock_lba + d->h.nr_locks > d->nr_blocks) {
@@ -278,6 +323,34 @@ bool bl_probe(const char *path, struct bl_header *h)
 	*h = d.h;
 	close(d.fd);
 	return true;
+}
+
+/*
+ * bl_node_name() - the name node @id's heartbeat slot on @path carries
+ * (format 3), read silently into @name (BLKLOCK_NODE_NAME_MAX bytes).
+ * Returns false, with @name empty, when there is none or it cannot be
+ * read.
+ */
+bool bl_node_name(const char *path, uint32_t id, char *name)
+{
+	struct bl_disk d;
+	struct bl_hb hb;
+	void *buf;
+	bool ok = false;
+
+	name[0] = '\0';
+	if (bl_open_to(&d, path, NULL))
+		return false;
+	buf = id && id <= d.h.max_node_id ? bl_alloc(&d, 1) : NULL;
+	if (buf && !bl_read(&d, d.h.hb_lba + id - 1, 1, buf) &&
+	    bl_hb_decode(buf, d.bs, d.h.version, id, &hb) == BL_OK &&
+	    hb.name[0]) {
+		memcpy(name, hb.name, sizeof(hb.name));
+		ok = true;
+	}
+	free(buf);
+	close(d.fd);
+	return ok;
 }
 
 /**

@@ -28,6 +28,7 @@ struct bl_header {
 struct bl_hb {
 	uint32_t node_id, flags;
 	uint64_t incarnation, counter, timestamp;
+	char name[64];		/* format 3: the node's name; "" if none */
 };
 
 struct bl_lock {
@@ -56,11 +57,13 @@ typedef void (*bl_lock_fn)(void *ctx, uint32_t index, enum bl_check c,
 const char *bl_check_name(enum bl_check c);
 int bl_open(struct bl_disk *d, const char *path);
 bool bl_probe(const char *path, struct bl_header *h);
+bool bl_node_name(const char *path, uint32_t id, char *name);
 int bl_read(const struct bl_disk *d, uint64_t lba, uint32_t nr, void *buf);
 void *bl_alloc(const struct bl_disk *d, uint32_t nr);
 enum bl_check bl_header_decode(const void *blk, struct bl_header *h);
-enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t node_id,
-			   struct bl_hb *r);
+enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t version,
+			   uint32_t node_id, struct bl_hb *r);
+bool bl_node_name_valid(const char *name);
 enum bl_check bl_lock_decode(const void *blk, uint32_t bs, uint32_t index,
 			     struct bl_lock *r);
 int bl_scan_locks(const struct bl_disk *d, bl_lock_fn fn, void *ctx,

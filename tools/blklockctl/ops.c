@@ -20,6 +20,7 @@
 
 #include "blklockctl.h"
 #include "json.h"
+#include "ondisk.h"
 
 struct held_lock {
 	uint32_t lock;
@@ -242,6 +243,8 @@ struct lock_answer {
 	bool self;			/* the owner is this node */
 	struct blklock_node node;	/* the owner's slot, another node */
 	int node_err;			/* 0; -1: no slot; else NODES's errno */
+	char owner_name[BLKLOCK_NODE_NAME_MAX];	/* "" if none */
+	char who[BLKLOCK_NODE_NAME_MAX + 24];	/* "node N (NAME)" */
 };
 
 /* The heartbeat slot of @owner, waiting for it if it was not seen yet. */
@@ -265,8 +268,18 @@ static int ask_owner(struct lock_answer *a)
 {
 	uint32_t owner = a->st.owner;
 
+	char disk[48];
+
 	if (ioctl(blc.ctl, BLKLOCK_IOC_INFO, &a->info))
 		return fail(OP_INFO, errno, "info");
+	/* The owner's name, from its slot on the disk (format 3). */
+	snprintf(disk, sizeof(disk), "/dev/%.32s", a->info.disk);
+	if (a->info.format_version >= 3 &&
+	    bl_node_name(disk, owner, a->owner_name))
+		snprintf(a->who, sizeof(a->who), "node %" PRIu32 " (%s)", owner,
+			 a->owner_name);
+	else
+		snprintf(a->who, sizeof(a->who), "node %" PRIu32, owner);
 	a->self = owner == a->info.node_id;
 	if (a->self)
 		return 0;
@@ -280,8 +293,8 @@ static int ask_owner(struct lock_answer *a)
 static void self_words(const struct lock_answer *a, char *buf, size_t len)
 {
 	uint32_t state = a->st.state;
-	int n = snprintf(buf, len, "node %" PRIu32 " is this node (heartbeat %s): ",
-			 a->st.owner, hb_state_name(a->info.hb_state));
+	int n = snprintf(buf, len, "%s is this node (heartbeat %s): ",
+			 a->who, hb_state_name(a->info.hb_state));
 
 	buf += n;
 	len -= (size_t)n;
@@ -301,38 +314,38 @@ static void self_words(const struct lock_answer *a, char *buf, size_t len)
 static void other_words(const struct lock_answer *a, char *buf, size_t len)
 {
 	const struct blklock_node *n = &a->node;
-	uint32_t o = a->st.owner;
+	const char *o = a->who;
 	char t[32];
 
 	if (a->node_err < 0) {
-		snprintf(buf, len, "node %" PRIu32 " has no heartbeat slot (the lockspace has %" PRIu32 "): stale",
+		snprintf(buf, len, "%s has no heartbeat slot (the lockspace has %" PRIu32 "): stale",
 			 o, a->info.max_node_id);
 		return;
 	}
 	if (a->node_err) {
-		snprintf(buf, len, "node %" PRIu32 "'s heartbeat could not be read: %s (%s)",
+		snprintf(buf, len, "%s's heartbeat could not be read: %s (%s)",
 			 o, strerror(a->node_err), errno_name(a->node_err));
 		return;
 	}
 	fmt_ms(n->unchanged_ms, t, sizeof(t));
 	switch (n->state) {
 	case BLKLOCK_NODE_LIVE:
-		snprintf(buf, len, "node %" PRIu32 " is live", o);
+		snprintf(buf, len, "%s is live", o);
 		break;
 	case BLKLOCK_NODE_WATCHING:
-		snprintf(buf, len, "node %" PRIu32 " is not renewing its heartbeat (unchanged for %s, less than a lease)", o, t);
+		snprintf(buf, len, "%s is not renewing its heartbeat (unchanged for %s, less than a lease)", o, t);
 		break;
 	case BLKLOCK_NODE_STALE:
-		snprintf(buf, len, "node %" PRIu32 " is stale (heartbeat unchanged for %s): dead or cut off, the next acquire breaks the lock", o, t);
+		snprintf(buf, len, "%s is stale (heartbeat unchanged for %s): dead or cut off, the next acquire breaks the lock", o, t);
 		break;
 	case BLKLOCK_NODE_EVICTED:
-		snprintf(buf, len, "node %" PRIu32 " is evicted: the lock may be broken", o);
+		snprintf(buf, len, "%s is evicted: the lock may be broken", o);
 		break;
 	case BLKLOCK_NODE_LEFT:
-		snprintf(buf, len, "node %" PRIu32 " left (detached cleanly): the next acquire takes the lock over", o);
+		snprintf(buf, len, "%s left (detached cleanly): the next acquire takes the lock over", o);
 		break;
 	default:
-		snprintf(buf, len, "node %" PRIu32 "'s heartbeat slot is %s: liveness unknown", o,
+		snprintf(buf, len, "%s's heartbeat slot is %s: liveness unknown", o,
 			 node_state_name(n->state));
 	}
 }
@@ -381,6 +394,7 @@ static void lock_json(const struct lock_answer *a)
 	json_bool(&j, "held_by_this_node", s->state & BLKLOCK_STATE_HELD_BY_NODE);
 	json_bool(&j, "lost", s->state & BLKLOCK_STATE_LOST);
 	json_bool(&j, "owner_is_this_node", s->owner && a->self);
+	json_str(&j, "owner_name", a->owner_name[0] ? a->owner_name : NULL);
 	json_str(&j, "owner_heartbeat", owner_heartbeat(a));
 	if (s->owner && !a->self && !a->node_err)
 		json_u64(&j, "owner_unchanged_ms", a->node.unchanged_ms);

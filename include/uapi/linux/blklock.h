@@ -32,18 +32,27 @@
 					 */
 #define BLKLOCK_ATTACH_FLAGS	(BLKLOCK_ATTACH_PERSISTENT)
 
+/* A node's name: 1 to 63 of A-Z a-z 0-9 . _ -, and the NUL. */
+#define BLKLOCK_NODE_NAME_MAX	64
+
 /**
  * struct blklock_attach - bind this open file to a lockspace
  * @path:	user pointer to the NUL-terminated path of the shared disk
  * @node_id:	node id this file acts as (1..BLKLOCK_MAX_NODE_ID)
  * @flags:	BLKLOCK_ATTACH_*
+ * @name:	user pointer to this node's NUL-terminated name (its host
+ *		name, say), written into its heartbeat slot where the
+ *		lockspace has room for it (format 3), so that other nodes
+ *		can tell who a node id is; 0 for none.  An attach that
+ *		shares a lockspace attached already keeps its name.
  * @reserved:	must be 0
  */
 struct blklock_attach {
 	__u64 path;
 	__u32 node_id;
 	__u32 flags;
-	__u64 reserved[2];
+	__u64 name;
+	__u64 reserved;
 };
 
 /* struct blklock_format.flags */
@@ -326,9 +335,12 @@ struct blklock_detach {
  * the heartbeat slot of node n lives alone in logical block hb_lba + n - 1
  * and lock i in block lock_lba + i.  A structure fills the start of its
  * block and every byte after it is zero.  crc is the standard CRC-32C
- * (Castagnoli, as in iSCSI) of the bytes before it.
+ * (Castagnoli, as in iSCSI) of the bytes before it.  Format 3 differs
+ * from format 2 only by the node's name a heartbeat slot may carry after
+ * its struct blklock_disk_hb (struct blklock_disk_hb_name).
  */
-#define BLKLOCK_FORMAT_VERSION	2
+#define BLKLOCK_FORMAT_VERSION	3	/* what format writes */
+#define BLKLOCK_FORMAT_VERSION_MIN 2	/* the oldest this module attaches */
 #define BLKLOCK_HEADER_MAGIC	0x004b434f4c4b4c42ULL	/* "BLKLOCK\0" */
 #define BLKLOCK_LOCK_MAGIC	0x524b4c42U		/* "BLKR" */
 #define BLKLOCK_HB_MAGIC	0x484b4c42U		/* "BLKH" */
@@ -368,6 +380,15 @@ struct blklock_disk_hb {
 	__le32 flags;		/* BLKLOCK_HB_* */
 	__u8   reserved[24];	/* 0 */
 	__le32 crc;		/* CRC-32C of bytes 0..59 */
+};
+
+/*
+ * Format 3: the bytes after a slot's struct blklock_disk_hb (at byte 64
+ * of the block).  All zero when the node gave no name.
+ */
+struct blklock_disk_hb_name {
+	char   name[BLKLOCK_NODE_NAME_MAX];	/* NUL-padded */
+	__le32 crc;		/* CRC-32C of the name's 64 bytes */
 };
 
 struct blklock_disk_lock {

@@ -38,7 +38,8 @@ int main(int argc, char **argv)
 
 	S(blklock_attach);
 	F(blklock_attach, path); F(blklock_attach, node_id);
-	F(blklock_attach, flags); F(blklock_attach, reserved);
+	F(blklock_attach, flags); F(blklock_attach, name);
+	F(blklock_attach, reserved);
 	S(blklock_format);
 	F(blklock_format, path); F(blklock_format, nr_locks);
 	F(blklock_format, flags); F(blklock_format, uuid);
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
 	F(blklock_disk_header, hb_lba); F(blklock_disk_header, crc);
 	S(blklock_disk_hb);
 	F(blklock_disk_hb, flags); F(blklock_disk_hb, crc);
+	S(blklock_disk_hb_name);
+	F(blklock_disk_hb_name, name); F(blklock_disk_hb_name, crc);
 	S(blklock_disk_lock);
 	F(blklock_disk_lock, owner_incarnation); F(blklock_disk_lock, crc);
 	I(BLKLOCK_IOC_ATTACH);

@@ -17,6 +17,9 @@ t attach-no-node 2 'attach needs --node' -- attach /dev/sdb
 t attach-disk-and-uuid 2 'attach needs a DISK or --uuid=UUID \(not both\)' -- attach /dev/sdb --uuid=$U --node=1
 t attach-neither 2 'attach needs a DISK or --uuid=UUID \(neither' -- attach --node=1
 t attach-bad-node 2 -- attach /dev/sdb --node=2001
+t attach-bad-name 2 'attach --name=a b: a node name is 1 to 63 of' -- attach /dev/sdb --node=1 '--name=a b'
+t attach-long-name 2 'a node name is 1 to 63 of' -- attach /dev/sdb --node=1 \
+	--name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 t attach-bad-uuid 2 'needs a uuid' -- attach --uuid=xyz --node=1
 t detach-neither 2 'detach needs a DISK or --uuid' -- detach
 t detach-alone 2 'detach must be the only command' -- info detach /dev/sdb
@@ -27,7 +30,7 @@ t probe-no-disk 2 'probe needs a DISK' -- probe
 t stop-extra 2 -- stop --config=/x attach
 
 # probe: KEY=value for a lockspace; exit 1 and nothing printed otherwise.
-t probe-image 0 "^BLKLOCK_UUID=$U\$" '^BLKLOCK_VERSION=2$' '^BLKLOCK_LOCKS=16$' \
+t probe-image 0 "^BLKLOCK_UUID=$U\$" '^BLKLOCK_VERSION=3$' '^BLKLOCK_LOCKS=16$' \
 	'^BLKLOCK_MAX_NODES=8$' -- probe "$IMG"
 head -c 1048576 /dev/zero > "$T/zero.img"
 t probe-zero 1 -- probe "$T/zero.img"
@@ -53,6 +56,8 @@ device=dev/sdb node=1
 device=/dev/sdq node=1 timeout=-1
 justaword
 uuid=$OTHER node=2 timeout=86401
+uuid=$OTHER node=2 name=bad/name
+uuid=$OTHER node=2 name=a name=b
 EOC
 t conf-errors 3 "$C:4: the same lockspace or device as line 3" \
 	"$C:5: no uuid= or device=" "$C:6: no node=" \
@@ -60,12 +65,13 @@ t conf-errors 3 "$C:4: the same lockspace or device as line 3" \
 	"$C:9: unknown key 'colour'" "$C:10: node= given twice" \
 	"$C:11: device=dev/sdb is not an absolute path" \
 	"$C:12: timeout=-1 is not a number of seconds" "$C:13: 'justaword' is not key=value" \
-	"$C:14: timeout=86401" -- -c "$T/no-control" start --config="$C"
+	"$C:14: timeout=86401" "$C:15: name=bad/name is not a node name" \
+	"$C:16: name= given twice" -- -c "$T/no-control" start --config="$C"
 # The one good line (3) was kept: start went on to open the control device.
 grep -q 'cannot open .*no-control' "$T/err" && pass conf-good-line-kept ||
 	fail conf-good-line-kept "$(tr '\n' '|' < "$T/err" | head -c 300)"
-[ "$(grep -c "$C:" "$T/err")" = 11 ] && pass conf-error-count ||
-	fail conf-error-count "$(grep -c "$C:" "$T/err") lines name the file, expected 11"
+[ "$(grep -c "$C:" "$T/err")" = 13 ] && pass conf-error-count ||
+	fail conf-error-count "$(grep -c "$C:" "$T/err") lines name the file, expected 13"
 t conf-missing 3 "cannot read $T/none.conf" -- start --config="$T/none.conf"
 printf '# nothing\n\n' > "$T/empty.conf"
 t conf-empty 0 'names no lockspace' -- -c "$T/no-control" stop --config="$T/empty.conf"

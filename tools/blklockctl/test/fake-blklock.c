@@ -450,11 +450,12 @@ static int fake_attach(struct blklock_attach *a)
 	const char *path = (const char *)(uintptr_t)a->path;
 	struct stat st;
 
-	logf_("ATTACH path=%s node_id=%" PRIu32 " flags=%" PRIu32, path,
-	      a->node_id, a->flags);
+	logf_("ATTACH path=%s node_id=%" PRIu32 " flags=%" PRIu32 " name=%s",
+	      path, a->node_id, a->flags,
+	      a->name ? (const char *)(uintptr_t)a->name : "(none)");
 	if (no_admin())
 		return -EPERM;
-	if (a->flags || !all_zero(a->reserved, sizeof(a->reserved)) ||
+	if (a->flags || a->reserved ||
 	    !a->node_id || a->node_id > BLKLOCK_MAX_NODE_ID)
 		return -EINVAL;
 	if (stat(path, &st))

@@ -5,13 +5,16 @@
  * 512-byte blocks.  Test-only.
  *
  *   mkimage FILE [--locks N] [--nodes M] [--heartbeat MS] [--lease MS]
- *           [--slot NODE:INC:COUNTER[:FLAGS]]... [--lock I:OWNER:GEN:INC]...
- *           [--damage I]...
+ *           [--version V] [--slot NODE:INC:COUNTER[:FLAGS]]...
+ *           [--name NODE:NAME]... [--lock I:OWNER:GEN:INC]... [--damage I]...
  *
  * Every slot is unused (incarnation 0) and every lock free at generation
  * 0 unless a --slot or --lock says otherwise; INC and FLAGS are read with
  * strtoull base 0 (0x... for hex).  --damage I spoils the checksum of
- * lock I.  Defaults: 16 locks, 8 nodes, heartbeat 1000, lease 6000.
+ * lock I.  --name writes NAME after NODE's slot, as format 3 does (also
+ * into an image of --version 2, to make a slot that format has no room
+ * for).  Defaults: 16 locks, 8 nodes, heartbeat 1000, lease 6000, the
+ * format this blklockctl writes.
  * Exit status 0, or 2 on a usage error, 1 on a write error.
  */
 #define _GNU_SOURCE
@@ -52,13 +55,15 @@ static void seal(void *blk, size_t crc_off)
 static int usage(void)
 {
 	fprintf(stderr, "usage: mkimage FILE [--locks N] [--nodes M] [--heartbeat MS] [--lease MS]\n"
-		"       [--slot NODE:INC:COUNTER[:FLAGS]]... [--lock I:OWNER:GEN:INC]... [--damage I]...\n");
+		"       [--version V] [--slot NODE:INC:COUNTER[:FLAGS]]... [--name NODE:NAME]...\n"
+		"       [--lock I:OWNER:GEN:INC]... [--damage I]...\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	uint32_t locks = 16, nodes = 8, hb = 1000, lease = 6000, i;
+	uint32_t version = BLKLOCK_FORMAT_VERSION;
 	uint64_t lock_lba;
 	uint8_t blk[BS];
 	int a, ret = 0;
@@ -74,8 +79,10 @@ int main(int argc, char **argv)
 			hb = strtoul(argv[a + 1], NULL, 0);
 		else if (!strcmp(argv[a], "--lease"))
 			lease = strtoul(argv[a + 1], NULL, 0);
+		else if (!strcmp(argv[a], "--version"))
+			version = strtoul(argv[a + 1], NULL, 0);
 		else if (strcmp(argv[a], "--slot") && strcmp(argv[a], "--lock") &&
-			 strcmp(argv[a], "--damage"))
+			 strcmp(argv[a], "--damage") && strcmp(argv[a], "--name"))
 			return usage();
 	}
 	if (a != argc || !locks || !nodes || nodes > BLKLOCK_MAX_NODE_ID)
@@ -92,7 +99,7 @@ int main(int argc, char **argv)
 
 		memset(blk, 0, sizeof(blk));
 		h->magic = htole64(BLKLOCK_HEADER_MAGIC);
-		h->version = htole32(BLKLOCK_FORMAT_VERSION);
+		h->version = htole32(version);
 		h->block_size = htole32(BS);
 		h->nr_locks = htole32(locks);
 		h->max_node_id = htole32(nodes);
@@ -131,6 +138,22 @@ int main(int argc, char **argv)
 		s->timestamp = htole64(inc ? 1700000000ULL * 1000000000ULL : 0);
 		s->flags = htole32(flags);
 		seal(s, offsetof(struct blklock_disk_hb, crc));
+		for (a = 2; a + 1 < argc; a += 2) {
+			struct blklock_disk_hb_name *nm = (void *)(blk + sizeof(*s));
+			unsigned long long n;
+			const char *name;
+			int at = 0;
+
+			if (strcmp(argv[a], "--name"))
+				continue;
+			if (sscanf(argv[a + 1], "%llu:%n", &n, &at) < 1 || !at)
+				return usage();
+			if (n == i) {
+				name = argv[a + 1] + at;
+				memcpy(nm->name, name, strnlen(name, sizeof(nm->name)));
+				seal(nm, offsetof(struct blklock_disk_hb_name, crc));
+			}
+		}
 		ret |= put(i, blk);
 	}
 	for (i = 0; i < locks; i++) {

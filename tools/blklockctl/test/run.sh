@@ -223,6 +223,22 @@ t dump-evicted-sampled 0 '^sampling the heartbeat slots for 150 ms\.\.\.$' \
 "$MKIMAGE" "$T/badflag.img" --nodes 4 --slot 3:0x333:41:0x4 --slot 2:0x222:1:0x3
 t dump-unknown-slot-flag 0 '^node 3 slot DAMAGED: checksum ok but impossible fields$' \
 	'^node 2 incarnation 0000000000000222 counter 1 flags detached,evicted: ' -- dump --no-wait "$T/badflag.img"
+# Format 3: names after the slots, shown next to the node ids; format 2
+# has no room for one (a slot with a name is damaged there), and a
+# format 2 lockspace without names is read as before.
+"$MKIMAGE" "$T/named.img" --nodes 4 --slot 2:0x222:10 --name 2:host-b.example \
+	--slot 3:0x333:7 --lock 9:2:3:0x222
+t dump-names 0 '^node 2 \(host-b\.example\) incarnation 0000000000000222 counter 10 renewed ' \
+	'^node 3 incarnation 0000000000000333 counter 7 renewed ' \
+	'^lock 9 owner 2 \(host-b\.example\) generation 3 incarnation 0000000000000222 ' -- dump --no-wait "$T/named.img"
+t dump-names-json 0 '"name":"host-b.example"' '"owner_name":"host-b.example"' -- --json dump --no-wait "$T/named.img"
+"$MKIMAGE" "$T/v2named.img" --version 2 --nodes 4 --slot 2:0x222:10 --name 2:host-b
+t dump-v2-name-damaged 0 '^node 2 slot DAMAGED: checksum ok but impossible fields$' -- dump --no-wait "$T/v2named.img"
+"$MKIMAGE" "$T/v2.img" --version 2 --nodes 4 --slot 2:0x222:10 --lock 9:2:3:0x222
+t dump-v2 0 '^/.*: blklock lockspace, format 2, ' '^node 2 incarnation 0000000000000222 counter 10 renewed ' \
+	'^lock 9 owner 2 generation 3 ' -- dump --no-wait "$T/v2.img"
+"$MKIMAGE" "$T/badname.img" --nodes 4 --slot 2:0x222:10 --name '2:host b'
+t dump-bad-name-damaged 0 '^node 2 slot DAMAGED: checksum ok but impossible fields$' -- dump --no-wait "$T/badname.img"
 "$MKIMAGE" "$T/damaged.img" --damage 5
 t dump-damaged-record 3 '^lock 5 \(LBA 14\) DAMAGED: checksum mismatch' -- dump --no-wait "$T/damaged.img"
 t usage-nowait-and-timeout 2 'exclude each other' -- "${U[@]}" acquire 1 --nowait --timeout 5
@@ -307,7 +323,7 @@ if [ $rc = 0 ] && cmp -s "$T/out" "$T/want" && [ ! -s "$T/err" ]; then pass list
 f generation-grows 0 '^acquired lock 3 generation 2$' -- acquire 3 release 3
 f quiet 0 -- -q acquire 3 status 3 release 3 info
 if [ ! -s "$T/out" ]; then pass quiet-silent; else fail quiet-silent "stdout: $(head -n 1 "$T/out")"; fi
-f info 0 '^node 1$' '^disk fake0$' '^format 2$' '^block-size 512$' '^locks 16$' '^lock-lba 2001$' \
+f info 0 '^node 1$' '^disk fake0$' '^format 3$' '^block-size 512$' '^locks 16$' '^lock-lba 2001$' \
 	'^uuid 0f8a1122-3344-4566-8788-99aabbccddee$' -- info
 f validate 0 '^valid lock 2 generation 1$' -- acquire 2 validate 2 release 2
 f validate-not-held 3 'validate lock 2: Operation not permitted \(EPERM\); this file does not hold that lock' -- validate 2
@@ -502,7 +518,7 @@ FAKE_BLKLOCK_LOSE_AFTER_MS=100 f lost-release-in-run 5 'release lock 7: .*ENOLCK
 # ($FAKE_BLKLOCK_IMAGE stands for /dev/fake0), a verdict per held lock.
 NODES_SPEC="1:self:1111:900:300 2:live:222:10:400 3:evicted:333:41:7500 4:left:444:5:0"
 FAKE_BLKLOCK_IMAGE=$IMG FAKE_BLKLOCK_NODES=$NODES_SPEC f status-evicted 0 \
-	'^lockspace fake0 uuid 0f8a1122-3344-4566-8788-99aabbccddee format 2 locks 16 node-slots 8 heartbeat 1000 ms lease 6000 ms$' \
+	'^lockspace fake0 uuid 0f8a1122-3344-4566-8788-99aabbccddee format 3 locks 16 node-slots 8 heartbeat 1000 ms lease 6000 ms$' \
 	'^this node 1 heartbeat live incarnation 0000000000001111$' \
 	'^node 1 self counter 900 last renewal 300 ms ago$' \
 	'^node 2 live counter 10 changed 400 ms ago$' \
@@ -567,7 +583,7 @@ f break-einval 3 '^blklockctl: break lock 16: Invalid argument \(EINVAL\); lock 
 : > "$L/log"
 echo "0 3" > "$L/lock.3"
 FAKE_BLKLOCK_NO_SPACE=1 f break-attached 0 '^lock 3 was free at generation 3; nothing written$' -- -D /dev/null -n 2 break 3
-[ "$(tr '\n' '|' < "$L/log")" = "ATTACH path=/dev/null node_id=2 flags=0|BREAK lock=3 flags=0|" ] &&
+[ "$(tr '\n' '|' < "$L/log")" = "ATTACH path=/dev/null node_id=2 flags=0 name=(none)|BREAK lock=3 flags=0|" ] &&
 	pass break-after-attach || fail break-after-attach "$(tr '\n' '|' < "$L/log")"
 
 # format --force over a lockspace: the kernel watches its heartbeats first.
@@ -694,14 +710,14 @@ pid=$!
 wait $pid; rc=$?
 [ $rc = 0 ] && [ ! -s "$T/err" ] && pass json-events-exit || fail json-events-exit "exit $rc: $(head -c 300 "$T/err")"
 PID=$pid jcheck json-events "$T/j.events" 'len(L) == 5 and L[0] == {"type": "acquired", "lock": 3, "generation": L[0]["generation"]} and L[0]["generation"] > 0 and
-L[1] == {"type": "lock", "lock": 3, "owner": 1, "generation": L[0]["generation"], "held_by_this_file": True, "held_by_this_node": True, "lost": False, "owner_is_this_node": True, "owner_heartbeat": "live", "holder_pid": int(E["PID"])} and
+L[1] == {"type": "lock", "lock": 3, "owner": 1, "generation": L[0]["generation"], "held_by_this_file": True, "held_by_this_node": True, "lost": False, "owner_is_this_node": True, "owner_name": None, "owner_heartbeat": "live", "holder_pid": int(E["PID"])} and
 L[2] == {"type": "valid", "lock": 3, "generation": L[0]["generation"]} and L[3] == {"type": "released", "lock": 3} and
-L[4] == {"type": "lock", "lock": 3, "owner": 0, "generation": L[0]["generation"], "held_by_this_file": False, "held_by_this_node": False, "lost": False, "owner_is_this_node": False, "owner_heartbeat": None, "holder_pid": None}'
+L[4] == {"type": "lock", "lock": 3, "owner": 0, "generation": L[0]["generation"], "held_by_this_file": False, "held_by_this_node": False, "lost": False, "owner_is_this_node": False, "owner_name": None, "owner_heartbeat": None, "holder_pid": None}'
 f json-info 0 -- --json info
-jcheck json-info "$T/out" 'L == [{"type": "info", "node": 1, "disk": "fake0", "format": 2, "block_size": 512, "locks": 16, "lock_lba": 2001, "uuid": "0f8a1122-3344-4566-8788-99aabbccddee", "node_slots": 8, "heartbeat_ms": 1000, "lease_ms": 6000, "heartbeat": "live", "incarnation": "0000000000001111"}]'
+jcheck json-info "$T/out" 'L == [{"type": "info", "node": 1, "disk": "fake0", "format": 3, "block_size": 512, "locks": 16, "lock_lba": 2001, "uuid": "0f8a1122-3344-4566-8788-99aabbccddee", "node_slots": 8, "heartbeat_ms": 1000, "lease_ms": 6000, "heartbeat": "live", "incarnation": "0000000000001111"}]'
 echo "2 30" > "$L/lock.7"
 FAKE_BLKLOCK_NODES=$NODES_SPEC f json-status-lock-other 0 -- -J status 7
-jcheck json-status-lock-other "$T/out" 'L == [{"type": "lock", "lock": 7, "owner": 2, "generation": 30, "held_by_this_file": False, "held_by_this_node": False, "lost": False, "owner_is_this_node": False, "owner_heartbeat": "live", "owner_unchanged_ms": 400, "holder_pid": None}]'
+jcheck json-status-lock-other "$T/out" 'L == [{"type": "lock", "lock": 7, "owner": 2, "generation": 30, "held_by_this_file": False, "held_by_this_node": False, "lost": False, "owner_is_this_node": False, "owner_name": None, "owner_heartbeat": "live", "owner_unchanged_ms": 400, "holder_pid": None}]'
 FAKE_BLKLOCK_LOSE_AFTER_MS=200 f json-status-lock-lost 5 -- -J acquire 7 sleep 400 status 7
 jcheck json-status-lock-lost "$T/out" 'len(L) == 3 and L[2]["type"] == "holding" and L[1]["lost"] is True and L[1]["held_by_this_file"] is False and L[1]["holder_pid"] is None'
 echo "3 12" > "$L/lock.7"
@@ -733,7 +749,7 @@ jcheck json-status-space-error-closed "$T/out" 'len(L) == 1 and L[0]["error"] ==
 
 # dump --json, without the module.
 t json-dump 0 -- -J dump --no-wait "$IMG"
-P=$IMG jcheck json-dump "$T/out" 'len(L) == 1 and L[0]["type"] == "dump" and L[0]["path"] == E["P"] and L[0]["format"] == 2 and
+P=$IMG jcheck json-dump "$T/out" 'len(L) == 1 and L[0]["type"] == "dump" and L[0]["path"] == E["P"] and L[0]["format"] == 3 and
 (L[0]["node_slots"], L[0]["locks"], L[0]["heartbeat_ms"], L[0]["lease_ms"], L[0]["sampled_ms"]) == (8, 16, 100, 400, None) and
 [(n["node"], n["incarnation"], n["counter"], n["flags"], n["state"]) for n in L[0]["nodes"]] == [(2, "0000000000000222", 10, 0, "not-sampled"), (3, "0000000000000333", 41, 2, "evicted"), (4, "0000000000000444", 5, 1, "left")] and
 [(r["lock"], r["owner"], r["generation"], r["verdict"]) for r in L[0]["records"]] == [(7, 3, 12, "evicted"), (8, 3, 4, "restarted"), (9, 2, 3, "not-sampled"), (10, 4, 2, "left")] and
@@ -744,7 +760,7 @@ jcheck json-dump-sampled "$T/out" 'len(L) == 1 and L[0]["sampled_ms"] >= 150 and
 t json-dump-damaged 3 -- -J dump --no-wait "$T/damaged.img"
 jcheck json-dump-damaged "$T/out" 'len(L) == 1 and L[0]["records"] == [{"lock": 5, "lba": 14, "damaged": "checksum mismatch (torn or damaged block)"}] and L[0]["damaged"] == 1'
 t json-dump-damaged-slot 0 -- -J dump --no-wait "$T/badflag.img"
-jcheck json-dump-damaged-slot "$T/out" 'L[0]["nodes"][0] == {"node": 2, "incarnation": "0000000000000222", "counter": 1, "flags": 3, "state": "evicted", "timestamp_ns": L[0]["nodes"][0]["timestamp_ns"]} and L[0]["nodes"][1] == {"node": 3, "damaged": "checksum ok but impossible fields"}'
+jcheck json-dump-damaged-slot "$T/out" 'L[0]["nodes"][0] == {"node": 2, "name": None, "incarnation": "0000000000000222", "counter": 1, "flags": 3, "state": "evicted", "timestamp_ns": L[0]["nodes"][0]["timestamp_ns"]} and L[0]["nodes"][1] == {"node": 3, "damaged": "checksum ok but impossible fields"}'
 # Strings are escaped: a path with a quote, a backslash, a tab and a newline.
 weird=$T/$'we"ird\\na\tme\n.img'
 cp "$IMG" "$weird"

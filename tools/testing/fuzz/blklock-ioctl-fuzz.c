@@ -967,8 +967,19 @@ static void do_attach(struct ctx *c, struct file *f, int fd)
 		bad = true;
 	}
 	if (chance(&c->r, 8)) {
-		at.reserved[rnd_below(&c->r, 2)] = rnd64(&c->r) | 1;
+		at.reserved = rnd64(&c->r) | 1;
 		bad = true;
+	}
+	if (chance(&c->r, 20)) {
+		/* A node name: a good one, one with a space, one too long. */
+		static const char *const names[] = {
+			"node-x.example", "two words",
+			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		};
+		unsigned int i = rnd_below(&c->r, 3);
+
+		at.name = (uintptr_t)names[i];
+		bad |= i > 0;
 	}
 	if (!at.node_id || at.node_id > BLKLOCK_MAX_NODE_ID)
 		bad = true;

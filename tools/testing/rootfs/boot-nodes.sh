@@ -60,7 +60,7 @@ node_image() {
 	# As the README says: one line added to the packaged example.
 	debugfs -R "dump /etc/blklock.conf $f/blklock.conf" "$D/node$n.ext4" 2> /dev/null
 	grep -q '^#' "$f/blklock.conf" || return 1
-	echo "uuid=$U node=$n" >> "$f/blklock.conf"
+	echo "uuid=$U node=$n name=node$n" >> "$f/blklock.conf"
 	echo "InitiatorName=$IQN_NODE:node$n" > "$f/initiatorname.iscsi"
 	echo "blklock-node$n" > "$f/hostname"
 	cat > "$f/default" <<-EOF
@@ -86,7 +86,7 @@ node_image() {
 	write $f/default $rec/default
 	EOF
 	debugfs -w -f "$f/cmds" "$D/node$n.ext4" > "$f/debugfs.log" 2>&1
-	debugfs -R 'cat /etc/blklock.conf' "$D/node$n.ext4" 2> /dev/null | grep -qx "uuid=$U node=$n" &&
+	debugfs -R 'cat /etc/blklock.conf' "$D/node$n.ext4" 2> /dev/null | grep -qx "uuid=$U node=$n name=node$n" &&
 		debugfs -R "cat $rec/default" "$D/node$n.ext4" 2>/dev/null | grep -q '^node.startup = automatic$'
 }
 
@@ -157,6 +157,7 @@ node_checks() {
 		log "node $n: the LUN is ${LUN[$n]:-missing}"
 		check "node$n-lun" [ -n "${LUN[$n]}" ]
 		check "node$n-sysfs-by-uuid" on "node$n" 10 "[ \"\$(cat $s/disk)\" = ${LUN[$n]} ]"
+		check "node$n-named" on "node$n" 10 "[ \"\$(cat $s/node_name)\" = node$n ]"
 		check "node$n-attached-persistently" on "node$n" 10 "[ \"\$(cat $s/persistent)\" = 1 ] && [ \"\$(cat $s/node_id)\" = $n ]"
 		check "node$n-live" on "node$n" 10 "[ \"\$(cat $s/heartbeat)\" = live ]"
 		check "node$n-no-daemon" on "node$n" 10 '! pidof blklockctl'
@@ -178,7 +179,7 @@ lock_check() {
 	check node1-holder-holds on node1 60 "i=0; until blklockctl attach --uuid=$U --node=1 status 5 | grep -q '^lock 5: owner 1 .*held-by-this-node yes'; do [ \$i -lt 40 ] || exit 1; sleep 1; i=\$((i + 1)); done"
 	st=$(on node2 30 "blklockctl attach --uuid=$U --node=2 status 5")
 	log "node 2: $st"
-	check node2-sees-node1-holding grep -qE '^lock 5: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node no; node 1 is live$' <<< "$st"
+	check node2-sees-node1-holding grep -qE '^lock 5: owner 1 generation [0-9]+ held-by-this-file no held-by-this-node no; node 1 \(node1\) is live$' <<< "$st"
 	stage_done lock
 }
 

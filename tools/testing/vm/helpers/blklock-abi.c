@@ -4,6 +4,9 @@
  *
  *   blklock-abi reject	  send malformed arguments; each must fail with
  *			  EINVAL (or ENOTTY for unknown commands)
+ *   blklock-abi names DISK  ATTACH DISK as node 3 with node names the
+ *			  kernel refuses (EINVAL, EFAULT), then with one
+ *			  of 63 characters, which it takes
  *   blklock-abi cycle LOCK  info, acquire, status, release, status on the
  *			  file's lockspace, checking every field returned
  *   blklock-abi hold-poll LOCK SECONDS
@@ -141,7 +144,7 @@ static int reject(int fd)
 	at.flags = 4;
 	expect("attach-flags", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
 	at.flags = 0;
-	at.reserved[0] = 1;
+	at.reserved = 1;
 	expect("attach-reserved", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
 
 	memset(&dt, 0, sizeof(dt));
@@ -193,6 +196,36 @@ static int reject(int fd)
 			      sizeof(aq) - 8), &aq), EINVAL);
 	expect("unknown-command", ioctl(fd, _IO(BLKLOCK_IOC_MAGIC, 0x7f)), ENOTTY);
 	expect("foreign-command", ioctl(fd, _IO('X', 1)), ENOTTY);
+	return failures ? 1 : 0;
+}
+
+/*
+ * ATTACH of @disk as node 3 with names the kernel must refuse before it
+ * touches the disk: a space, 64 characters, an unreadable pointer; then
+ * with a good one.
+ */
+static int names(int fd, const char *disk)
+{
+	char longname[BLKLOCK_NODE_NAME_MAX + 1];
+	struct blklock_attach at;
+
+	memset(longname, 'a', BLKLOCK_NODE_NAME_MAX);
+	longname[BLKLOCK_NODE_NAME_MAX] = '\0';
+	memset(&at, 0, sizeof(at));
+	at.path = (uintptr_t)disk;
+	at.node_id = 3;
+	at.name = (uintptr_t)"two words";
+	expect("attach-name-space", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+	at.name = (uintptr_t)longname;
+	expect("attach-name-64", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+	at.name = (uintptr_t)"";
+	expect("attach-name-empty", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+	at.name = 8;
+	expect("attach-name-efault", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EFAULT);
+	longname[BLKLOCK_NODE_NAME_MAX - 1] = '\0';
+	at.name = (uintptr_t)longname;
+	check("attach-name-63", !ioctl(fd, BLKLOCK_IOC_ATTACH, &at),
+	      strerror(errno));
 	return failures ? 1 : 0;
 }
 
@@ -417,6 +450,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "reject"))
 		return reject(fd);
+	if (argc == 3 && !strcmp(argv[1], "names"))
+		return names(fd, argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "cycle"))
 		return cycle(fd, strtoul(argv[2], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "hold-poll"))
@@ -424,7 +459,7 @@ int main(int argc, char **argv)
 				 strtoul(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "efault-after-loss"))
 		return efault_after_loss(fd, strtoul(argv[2], NULL, 0), argv[3]);
-	fprintf(stderr, "usage: %s reject | cycle LOCK | hold-poll LOCK SECONDS | poll-sysfs FILE SECONDS | efault-after-loss LOCK HOOK\n",
+	fprintf(stderr, "usage: %s reject | names DISK | cycle LOCK | hold-poll LOCK SECONDS | poll-sysfs FILE SECONDS | efault-after-loss LOCK HOOK\n",
 		argv[0]);
 	return 2;
 }

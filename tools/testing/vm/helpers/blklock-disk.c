@@ -10,7 +10,8 @@
  *				      block_size B ... crc ok|bad"
  *   blklock-disk set-version DISK V  rewrite the header's version field and
  *				      its CRC (to fake a newer blklock)
- *   blklock-disk hb DISK NODE        print node NODE's heartbeat slot
+ *   blklock-disk hb DISK NODE        print node NODE's heartbeat slot (and
+ *				      its name, format 3)
  *   blklock-disk hb-forge DISK NODE INC COUNTER
  *				      write the slot as another host using
  *				      that node id would (incarnation INC)
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
 	    (!strcmp(argv[1], "hb-forge") && argc == 6)) {
 		struct blklock_disk_header *h = buf;
 		struct blklock_disk_hb *b = buf;
+		const struct blklock_disk_hb_name *n;
 		uint32_t node = strtoul(argv[3], NULL, 0);
 		uint64_t lba;
 
@@ -132,12 +134,19 @@ int main(int argc, char **argv)
 			b->crc = htole32(crc32c(b, offsetof(struct blklock_disk_hb, crc)));
 			return io(1, lba);
 		}
-		printf("node %" PRIu32 " incarnation %016" PRIx64 " counter %" PRIu64 " flags %" PRIu32 " magic %s crc %s\n",
+		printf("node %" PRIu32 " incarnation %016" PRIx64 " counter %" PRIu64 " flags %" PRIu32 " magic %s crc %s",
 		       le32toh(b->node_id), (uint64_t)le64toh(b->incarnation),
 		       (uint64_t)le64toh(b->counter), le32toh(b->flags),
 		       le32toh(b->magic) == BLKLOCK_HB_MAGIC ? "ok" : "bad",
 		       crc32c(b, offsetof(struct blklock_disk_hb, crc)) ==
 		       le32toh(b->crc) ? "ok" : "bad");
+		/* Format 3: the name after the slot, with its own CRC. */
+		n = (const void *)(b + 1);
+		if (n->name[0])
+			printf(" name %.*s name_crc %s", (int)sizeof(n->name), n->name,
+			       crc32c(n->name, sizeof(n->name)) == le32toh(n->crc) ?
+			       "ok" : "bad");
+		printf("\n");
 		return 0;
 	}
 	if (!strcmp(argv[1], "craft") && argc == 7) {

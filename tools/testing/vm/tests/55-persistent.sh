@@ -37,7 +37,7 @@ blklockctl probe "$DISK_B" > "$OUT/probe1" 2>&1
 check probe-exit-0 [ $? -eq 0 ]
 check probe-uuid grep -qx "BLKLOCK_UUID=$U" "$OUT/probe1"
 check probe-locks grep -qx "BLKLOCK_LOCKS=16" "$OUT/probe1"
-check probe-version grep -qx "BLKLOCK_VERSION=2" "$OUT/probe1"
+check probe-version grep -qx "BLKLOCK_VERSION=3" "$OUT/probe1"
 modprobe loop 2>/dev/null
 dd if=/dev/zero of=/tmp/loop.img bs=1M count=1 2>/dev/null
 LOOP=$(losetup -f)

@@ -21,7 +21,7 @@ check 4k-block-size [ "$BS" = 4096 ]
 load_blklock
 blklockctl format "$DISK_A" --locks 32 > "$OUT/fmt4k" 2>&1
 check 4k-format [ $? -eq 0 ]
-check 4k-header [ "$(blklock-disk header "$DISK_B")" = "version 2 locks 32 lock_lba 2001 block_size 4096 nodes 2000 hb_lba 1 heartbeat 1000 lease 6000 magic ok crc ok" ]
+check 4k-header [ "$(blklock-disk header "$DISK_B")" = "version 3 locks 32 lock_lba 2001 block_size 4096 nodes 2000 hb_lba 1 heartbeat 1000 lease 6000 magic ok crc ok" ]
 blklockctl --device "$DISK_A" --node 1 acquire 4 status 4 release 4 > "$OUT/c4k" 2>&1
 check 4k-acquire grep -q "lock 4: owner 1 generation 1 held-by-this-file yes" "$OUT/c4k"
 check 4k-record [ "$(blklock-disk record "$DISK_B" 2005 | sed 's/ incarnation [0-9a-f]*//')" = "owner 0 generation 1 lock 4 magic ok crc ok" ]
