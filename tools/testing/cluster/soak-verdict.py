@@ -34,7 +34,10 @@ sends a command again, and the second execution miscompares against the
 first one's write).  An update whose COMPARE AND WRITE miscompared (M)
 or failed (U) without its image on the block may still have been
 written: a value that only such an update can have written is counted
-as "unknown-landed", not as a violation.  Prints the summary, writes summary.txt, summary.json and
+as "unknown-landed", not as a violation.  So is an update a worker sent
+(its P line) and never came back from: its disk stopped answering, and
+the command may still land.  Such a worker is named in the summary
+("stuck"), and soak.sh's check that every node's workers stopped fails.  Prints the summary, writes summary.txt, summary.json and
 violations.txt, and exits 1 on a violation, when the run ended before its
 target, or when a check of soak.sh failed.
 """
@@ -52,20 +55,23 @@ with open(os.path.join(d, "run.env")) as f:
         k, _, v = line.rstrip("\n").partition("=")
         env[k] = v
 
-kinds = "AWFSVMUELRT"
+kinds = "AWFSVMUELRTP"
 count = collections.Counter()
 per_node = {n: collections.Counter() for n in (1, 2, 3)}
 grants = collections.defaultdict(list)     # lock -> [(gen, node, worker, ms)]
 accepted = collections.defaultdict(list)   # lock -> [(value, gen, node, worker, ms)]
 unknown = collections.defaultdict(list)    # lock -> [(value, gen, node, worker, ms)]
 errnos = collections.Counter()
+stuck = []                                 # (node, worker, last line)
 bad_lines = 0
 for n in (1, 2, 3):
     for path in sorted(glob.glob(os.path.join(d, f"node{n}", "events.*"))):
         w = int(path.rsplit(".", 1)[1])
+        last = None
         with open(path) as f:
             for line in f:
                 p = line.split()
+                last = p
                 if len(p) < 4 or p[0] not in kinds:
                     bad_lines += 1
                     continue
@@ -79,6 +85,12 @@ for n in (1, 2, 3):
                         (int(p[4]), gen, n, w, ms))
                 elif k in "ERT" and len(p) == 5:
                     errnos[(k, int(p[4]))] += 1
+        # A worker whose file ends with its acquire or with an update sent
+        # never came back from the kernel; the update may still land.
+        if last and last[0] in "AP" and len(last) >= 4:
+            stuck.append((n, w, " ".join(last)))
+            if last[0] == "P" and len(last) == 5:
+                unknown[int(last[1])].append((int(last[4]), int(last[2]), n, w, int(last[3])))
 
 counters = {}
 with open(os.path.join(d, "counters")) as f:
@@ -224,6 +236,7 @@ fig = {
     "counters": {str(k): v for k, v in sorted(counters.items())},
     "per_node_acquisitions": {str(n): per_node[n]["A"] for n in (1, 2, 3)},
     "unparsed_lines": bad_lines,
+    "stuck_workers": [f"node{n} worker {w}: {t}" for n, w, t in stuck],
     "check_failures": int(env.get("check_failures", "0") or 0),
     "settings": {k: env.get(k, "") for k in ("locks", "workers_per_node", "think_ms", "acquire_timeout_ms",
                                                "fault_every_s", "fault_kinds", "seed",
@@ -259,6 +272,9 @@ lines = [
     f"  settings                   " + ", ".join(f"{k} {v}" for k, v in fig["settings"].items()),
     f"verdict: {fig['verdict']}",
 ]
+if stuck:
+    lines.insert(-1, f"  stuck workers              {len(stuck)} never came back from the kernel (their "
+                 "last event: " + "; ".join(f"node{n} worker {w}: {t}" for n, w, t in stuck) + ")")
 if bad_lines:
     lines.insert(-1, f"  lines not understood       {bad_lines} (a worker's file cut short?)")
 text = "\n".join(lines) + "\n"

@@ -31,6 +31,11 @@
 #                   and the faults
 #   faults.log      every fault (host time), progress.log, nodeN/ (each
 #                   node's events, progress, dmesg), vm-*.log (consoles)
+#   nodeN-stall.txt when node N made no new acquisition for STALL s, or
+#                   its workers did not stop or it was not live at the
+#                   end: its disks' and SCSI hosts' states, the kernel
+#                   stacks of its workers, kworkers and SCSI error
+#                   handlers, and its blocked tasks (sysrq w)
 # Exit status: 0 if the target was reached without a violation; 1 on a
 # violation, when the time limit ended first, or when the cluster failed.
 #
@@ -43,7 +48,8 @@
 # and the start of the next, 30; 0: no faults), SOAK_FAULTS (the kinds
 # to draw from, "freeze suspend late cut"), SOAK_THINK_MS (a worker's
 # longest pause outside the lock, 10), SOAK_ACQ_TIMEOUT_MS (how long an
-# acquire waits, 30000), SOAK_SEED (random if unset):
+# acquire waits, 30000), SOAK_STALL (seconds without progress before a
+# node is diagnosed, 180), SOAK_SEED (random if unset):
 #   make soak SOAK_TARGET=5000 SOAK_FAULT_EVERY=5
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -61,6 +67,7 @@ THINK=${SOAK_THINK_MS:-10}
 ACQ_MS=${SOAK_ACQ_TIMEOUT_MS:-30000}
 SEED=${SOAK_SEED:-$(( $(date +%s%N) % 1000000 ))}
 POLL=10			# seconds between two looks at the nodes' progress
+STALL=${SOAK_STALL:-180}	# a node without a new acquisition this long is diagnosed
 while [ $# -gt 0 ]; do
 	case $1 in
 	--target) TARGET=$2; shift 2 ;;
@@ -76,7 +83,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--target N] [--time SECONDS] [--locks N] [--workers N] [--fault-every SECONDS] [--faults \"freeze suspend late cut\"] [--think MS] [--acquire-timeout MS] [--seed N] [--keep]" >&2; exit 2 ;;
 	esac
 done
-for v in TARGET LIMIT LOCKS WORKERS FAULT_EVERY THINK ACQ_MS SEED; do
+for v in TARGET LIMIT LOCKS WORKERS FAULT_EVERY THINK ACQ_MS STALL SEED; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "soak: $v must be a number, not '${!v}'" >&2; exit 2; }
 done
 if [ "$LOCKS" -lt 1 ] || [ "$LOCKS" -gt 32 ]; then echo "soak: 1-32 locks" >&2; exit 2; fi
@@ -192,6 +199,22 @@ driver() {
 	done
 }
 
+# ---- a node that stops progressing ----------------------------------------------
+
+# diagnose N WHY: append to nodeN-stall.txt what node N's kernel is doing:
+# its disks' in-flight requests and SCSI device and host states, the
+# lockspace's heartbeat, the kernel stack and wait channel of every
+# blklock-storm process, kworker and SCSI error handler, and the blocked
+# tasks (sysrq w).  Nothing it runs waits for the disk or for blklock, so
+# it answers while a disk does not.
+diagnose() {
+	local f=$SOAK/node$1-stall.txt
+	echo "== $(date -u +%T) $(( ($(ms) - t_start) / 1000 )) s: $2" >> "$f"
+	on "node$1" 60 'dmesg -c >> /tmp/soak/dmesg; echo "uptime $(cat /proc/uptime)"; for f in /sys/block/sd*/inflight /sys/block/sd*/device/state /sys/class/scsi_host/host*/state /sys/class/scsi_host/host*/host_busy; do echo "$f: $(cat $f 2>/dev/null)"; done; for d in /sys/kernel/blklock/*:*; do echo "$d: heartbeat $(cat $d/heartbeat) incarnation $(cat $d/incarnation)"; done; for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null); case $c in blklock*|kworker*|scsi_eh*) echo "-- ${p#/proc/} $c wchan $(cat $p/wchan 2>/dev/null) $(grep State: $p/status)"; cat $p/stack 2>/dev/null;; esac; done; echo w > /proc/sysrq-trigger; sleep 1; dmesg -c | tee -a /tmp/soak/sysrq' >> "$f" 2>&1 ||
+		echo "(node $1 did not answer)" >> "$f"
+	echo "soak: node $1: $2; what its kernel was doing is in $f"
+}
+
 # ---- the storm ---------------------------------------------------------------
 
 for n in 1 2 3; do
@@ -205,7 +228,7 @@ if [ "$FAULT_EVERY" -gt 0 ]; then
 	DRIVER=$!
 fi
 
-declare -A ACQ
+declare -A ACQ MOVED STALLED
 total=0
 reason=
 last_print=0
@@ -222,7 +245,15 @@ while :; do
 		echo "$(ms) $el node$n $p" | tr '\n' ' ' >> "$SOAK/progress.log"
 		echo >> "$SOAK/progress.log"
 		a=$(echo "$p" | awk '$2 == "acquired" { print $3 }')
-		[ -n "$a" ] && ACQ[$n]=$a
+		if [ -n "$a" ] && [ "$a" != "${ACQ[$n]:-}" ]; then
+			ACQ[$n]=$a
+			MOVED[$n]=$el
+			[ -z "${STALLED[$n]:-}" ] || echo "soak: node $n progresses again at $el s"
+			STALLED[$n]=
+		elif [ -z "${STALLED[$n]:-}" ] && [ $((el - ${MOVED[$n]:-0})) -ge "$STALL" ]; then
+			STALLED[$n]=$el
+			diagnose "$n" "no new acquisition for $((el - ${MOVED[$n]:-0})) s"
+		fi
 		case $p in *"ended "*)
 			on "node$n" 5 'cat /tmp/soak/out' > "$D/answer"
 			reason="node $n's workers ended early: $(head -5 "$D/answer" | tr '\n' ' ')"
@@ -249,20 +280,25 @@ for n in 1 2 3; do
 	on "node$n" 10 'kill -USR1 $(cat /tmp/soak/pid)' > /dev/null
 done
 t_stop=$(ms)
+# A node whose workers do not stop, or that is not live, may have a disk
+# that does not answer: it is diagnosed, its events are still collected
+# (they are in its memory), and the counters are read through a node
+# whose workers stopped and that is live.
+declare -A GOOD
 for n in 1 2 3; do
+	f0=$failures
 	check "node$n-storm-stops" on "node$n" 120 'i=0; while [ ! -s /tmp/soak/rc ] && [ $i -lt 1100 ]; do sleep 0.1; i=$((i + 1)); done; [ -s /tmp/soak/rc ]'
+	[ "$failures" = "$f0" ] && GOOD[$n]=1
 done
 duration=$(( t_stop - t_start ))
 echo "soak: stopped after $((duration / 1000)) s ($reason); the faults undone, waiting for every node to be live"
 for n in 1 2 3; do
+	f0=$failures
 	check "node$n-live-at-end" on "node$n" 90 'i=0; while [ "$(cat /sys/kernel/blklock/*:*/heartbeat)" != live ] && [ $i -lt 800 ]; do sleep 0.1; i=$((i + 1)); done; [ "$(cat /sys/kernel/blklock/*:*/heartbeat)" = live ]'
+	[ "$failures" = "$f0" ] || { GOOD[$n]=; diagnose "$n" "its workers did not stop or it is not live at the end"; }
 done
 # A command delivered late by a relay may land a little after the end.
 sleep 5
-: > "$SOAK/counters"
-for ((i = 0; i < LOCKS; i++)); do
-	on node1 20 "echo $i $((LL + 64 + i)) \$(blklock-storm read /dev/sda $((LL + 64 + i)) $BS)" >> "$SOAK/counters"
-done
 : > "$SOAK/stats"
 for n in 1 2 3; do
 	on "node$n" 20 "cd $SYS && for f in stats/* incarnation heartbeat; do echo $n \${f#stats/} \$(cat \$f); done" >> "$SOAK/stats"
@@ -275,6 +311,14 @@ for n in 1 2 3; do
 	echo "soak: node $n's events: $(du -sk "$SOAK/node$n" | cut -f1) KiB, collected in $(($(ms) - t0)) ms"
 	rm -f "$SOAK/node$n.b64"
 done
+reader=
+for n in 1 2 3; do [ -n "${GOOD[$n]:-}" ] && { reader=$n; break; }; done
+: > "$SOAK/counters"
+for ((i = 0; i < LOCKS; i++)); do
+	[ -n "$reader" ] || break
+	on "node$reader" 20 "echo $i $((LL + 64 + i)) \$(blklock-storm read /dev/sda $((LL + 64 + i)) $BS)" >> "$SOAK/counters"
+done
+check counters-read [ -n "$reader" ]
 check no-kernel-warnings sh -c "! grep -hE 'BUG:|WARNING:|Oops|Call Trace' $SOAK/node*/dmesg"
 
 cat > "$SOAK/run.env" <<EOF

@@ -45,9 +45,12 @@
  * counted and the loop goes on.  They stop after the current attempt on
  * SIGUSR1 to the parent (DIR/pid holds its pid; it passes the signal on
  * to its process group) or after SECONDS of CLOCK_BOOTTIME.
- * Worker I writes one line per event to DIR/events.I (buffered, flushed
- * every second and at the end):
+ * Worker I writes one line per event to DIR/events.I (written out before
+ * each call that may block, so that a worker stuck in the kernel leaves
+ * every event it had):
  *   A LOCK GEN MS        lock acquired with generation GEN
+ *   P LOCK GEN MS VALUE  the counter update is about to be sent, writing
+ *                        VALUE (its outcome follows: W, F, M or U)
  *   W LOCK GEN MS VALUE  counter update accepted: the block now holds VALUE
  *   S LOCK GEN MS        refused: the counter already carries GEN or more
  *   V LOCK GEN MS        VALIDATE said ENOLCK: the lock was lost
@@ -326,8 +329,9 @@ static FILE *soak_open(const struct soak *sk, const char *name)
  * block is read back: if it holds this update's write image (its
  * generation is this holder's, found nowhere else), the update landed.
  */
-static char soak_update(int ctl, int fd, unsigned int lock, uint64_t lba,
-			unsigned int bs, uint64_t gen, unsigned char *buf)
+static char soak_update(FILE *ev, int ctl, int fd, unsigned int lock,
+			uint64_t lba, unsigned int bs, uint64_t gen,
+			unsigned char *buf)
 {
 	struct blklock_validate va = { .lock = lock, .generation = gen };
 	struct counter *old = (void *)buf, *new = (void *)(buf + bs);
@@ -347,6 +351,10 @@ static char soak_update(int ctl, int fd, unsigned int lock, uint64_t lba,
 		return errno == ENOLCK ? 'V' : 'E';
 	new->value++;
 	new->generation = gen;
+	/* On the record before it is sent: a worker may never come back. */
+	fprintf(ev, "P %u %" PRIu64 " %llu %" PRIu64 "\n", lock, gen,
+		boot_ms(), (uint64_t)new->value);
+	fflush(ev);
 	ret = sg_caw(fd, lba, buf, bs, 30000);
 	if (ret == SGCAW_OK)
 		return 'W';
@@ -361,7 +369,6 @@ static int soak_worker(const struct soak *sk, int id)
 				     .node_id = sk->node };
 	struct soak_counts *cn = &sk->counts[id];
 	unsigned int seed = getpid() * 2654435761U ^ (unsigned int)boot_ms();
-	unsigned long long flushed = boot_ms();
 	unsigned char *buf;
 	char name[32];
 	FILE *ev;
@@ -395,6 +402,12 @@ static int soak_worker(const struct soak *sk, int id)
 		unsigned long long now;
 		char what;
 
+		/*
+		 * Every line is written out before the next call that may
+		 * block: a worker stuck in the kernel (a disk that never
+		 * answers) leaves its events whole for the verdict.
+		 */
+		fflush(ev);
 		if (ioctl(ctl, BLKLOCK_IOC_ACQUIRE, &aq)) {
 			int e = errno;
 
@@ -408,7 +421,8 @@ static int soak_worker(const struct soak *sk, int id)
 		fprintf(ev, "A %u %" PRIu64 " %llu\n", lock,
 			(uint64_t)aq.generation, boot_ms());
 		atomic_fetch_add(&cn->n[C_A], 1);
-		what = soak_update(ctl, fd, lock, sk->lba[k], sk->bs,
+		fflush(ev);
+		what = soak_update(ev, ctl, fd, lock, sk->lba[k], sk->bs,
 				   aq.generation, buf);
 		now = boot_ms();
 		switch (what) {
@@ -444,10 +458,6 @@ static int soak_worker(const struct soak *sk, int id)
 					(uint64_t)aq.generation, boot_ms());
 				atomic_fetch_add(&cn->n[C_L], 1);
 			}
-		}
-		if (now - flushed >= 1000) {
-			fflush(ev);
-			flushed = now;
 		}
 		if (sk->think_ms)
 			usleep(rand_r(&seed) % (sk->think_ms * 1000));
