@@ -31,9 +31,10 @@
 #                   and the faults
 #   faults.log      every fault (host time), progress.log, nodeN/ (each
 #                   node's events, progress, dmesg), vm-*.log (consoles)
-#   nodeN-stall.txt when node N made no new acquisition for STALL s, or
-#                   its workers did not stop or it was not live at the
-#                   end: its disks' and SCSI hosts' states, the kernel
+#   nodeN-diag.txt  each node's state a minute into the storm (a baseline),
+#                   and again when node N made no new acquisition for
+#                   STALL s, or its workers did not stop or it was not
+#                   live at the end: its disks' and SCSI hosts' states, the kernel
 #                   stacks of its workers, kworkers and SCSI error
 #                   handlers, and its blocked tasks (sysrq w)
 # Exit status: 0 if the target was reached without a violation; 1 on a
@@ -201,14 +202,14 @@ driver() {
 
 # ---- a node that stops progressing ----------------------------------------------
 
-# diagnose N WHY: append to nodeN-stall.txt what node N's kernel is doing:
+# diagnose N WHY: append to nodeN-diag.txt what node N's kernel is doing:
 # its disks' in-flight requests and SCSI device and host states, the
 # lockspace's heartbeat, the kernel stack and wait channel of every
 # blklock-storm process, kworker and SCSI error handler, and the blocked
 # tasks (sysrq w).  Nothing it runs waits for the disk or for blklock, so
 # it answers while a disk does not.
 diagnose() {
-	local f=$SOAK/node$1-stall.txt
+	local f=$SOAK/node$1-diag.txt
 	echo "== $(date -u +%T) $(( ($(ms) - t_start) / 1000 )) s: $2" >> "$f"
 	on "node$1" 60 'dmesg -c >> /tmp/soak/dmesg; echo "uptime $(cat /proc/uptime)"; for f in /sys/block/sd*/inflight /sys/block/sd*/device/state /sys/class/scsi_host/host*/state /sys/class/scsi_host/host*/host_busy; do echo "$f: $(cat $f 2>/dev/null)"; done; for d in /sys/kernel/blklock/*:*; do echo "$d: heartbeat $(cat $d/heartbeat) incarnation $(cat $d/incarnation)"; done; for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null); case $c in blklock*|kworker*|scsi_eh*) echo "-- ${p#/proc/} $c wchan $(cat $p/wchan 2>/dev/null) $(grep State: $p/status)"; cat $p/stack 2>/dev/null;; esac; done; echo w > /proc/sysrq-trigger; sleep 1; dmesg -c | tee -a /tmp/soak/sysrq' >> "$f" 2>&1 ||
 		echo "(node $1 did not answer)" >> "$f"
@@ -232,9 +233,14 @@ declare -A ACQ MOVED STALLED
 total=0
 reason=
 last_print=0
+baseline=
 while :; do
 	sleep $POLL
 	el=$(( ($(ms) - t_start) / 1000 ))
+	if [ -z "$baseline" ] && [ "$el" -ge 60 ]; then
+		baseline=1
+		for n in 1 2 3; do diagnose "$n" "baseline, a minute into the storm" > /dev/null; done
+	fi
 	for n in 1 2 3; do
 		kill -0 "${QPID[node$n]}" 2>/dev/null || { reason="node $n's QEMU ended"; break 2; }
 		# A frozen or suspended node does not answer: its last figures stand.
