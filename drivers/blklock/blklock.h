@@ -6,13 +6,17 @@
  *   sense.c   SCSI result and sense decoding (pure)
  *   caw.c     one COMPARE AND WRITE and what became of it
  *   lock.c    lock state machine over a command-layer ops table
+ *   hold.c    locks held by open files: waiting, backoff
  *   query.c   STATUS, VALIDATE, poll()
  *   report.c  dmesg reports of lock events, rate limited
  *   reap.c    stranded records: the reaper and BLKLOCK_IOC_BREAK
  *   lease.c   this node's heartbeat, self-fencing, rejoin
+ *   claim.c   this node id's slot taken at attach, left at detach
  *   watch.c   other nodes' heartbeats: liveness, eviction
+ *   uevent.c  uevents of the heartbeat's state
  *   cmd.c     SCSI passthrough commands to the shared disk
- *   space.c   lockspaces: attach, detach, sysfs counters
+ *   space.c   lockspaces: attach, detach
+ *   sysfs.c   a lockspace's sysfs directory and counters
  *   mkspace.c writing a new lockspace (BLKLOCK_IOC_FORMAT)
  *   persist.c persistent attaches (BLKLOCK_IOC_DETACH, unload)
  *   hooks.c   fault hooks of the test build (debugfs)
@@ -533,6 +537,10 @@ void blklock_report_fate(struct blklock_space *ls, const char *what, u32 index,
 			 struct blklock_caw *op, enum blklock_fate fate,
 			 bool reaped);
 
+/* sysfs.c */
+extern const struct kobj_type blklock_space_ktype;
+void blklock_sysfs_init(void);
+
 /* lock.c */
 void blklock_space_init(struct blklock_space *ls);
 void blklock_space_destroy(struct blklock_space *ls);
@@ -597,12 +605,10 @@ enum blklock_hb_state blklock_hb_next_state(enum blklock_hb_state state,
 					    bool epoch_current);
 void blklock_lease_init(struct blklock_space *ls);
 void blklock_lease_destroy(struct blklock_space *ls);
-int blklock_lease_claim(struct blklock_space *ls);
 void blklock_lease_start(struct blklock_space *ls);
 void blklock_lease_renew(struct blklock_space *ls);
 void blklock_lease_fence(struct blklock_space *ls, const char *why,
 			 bool on_time);
-void blklock_lease_leave(struct blklock_space *ls);
 void blklock_lease_events(struct blklock_space *ls, bool on);
 const char *blklock_hb_state_name(enum blklock_hb_state state);
 void blklock_state_workfn(struct work_struct *work);
@@ -611,6 +617,15 @@ bool blklock_lease_snapshot(struct blklock_space *ls, u64 *incarnation,
 			    int *epoch);
 void blklock_lease_set_paused(struct blklock_space *ls, bool paused);
 u64 blklock_hb_lba(const struct blklock_space *ls, u32 node_id);
+u64 blklock_new_incarnation(void);
+enum blklock_fate blklock_hb_write(struct blklock_space *ls,
+				   const struct blklock_hbrec *cur,
+				   const struct blklock_hbrec *next,
+				   struct blklock_hbrec *found, int *err);
+
+/* claim.c */
+int blklock_lease_claim(struct blklock_space *ls);
+void blklock_lease_leave(struct blklock_space *ls);
 u32 blklock_hb_timeout_ms(const struct blklock_space *ls);
 bool blklock_hb_equal(const struct blklock_hbrec *a,
 		      const struct blklock_hbrec *b);

@@ -6,19 +6,14 @@
  * the disk exclusively, checks its header and proves with a harmless
  * COMPARE AND WRITE (the header onto itself) that the target implements
  * the command.  Every open file bound to a lockspace holds a use of it;
- * the last one closes the disk.  Its sysfs directory,
- * /sys/kernel/blklock/<uuid>:<node id>/, is named after what stays the
- * same across boots and paths (the disk's name is its "disk" attribute):
- * one host may attach a lockspace under several node ids (two paths,
- * tests), never twice under one.
+ * the last one closes the disk.  Its sysfs directory (sysfs.c) is
+ * created here, as a kobject in the /sys/kernel/blklock kset.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/sysfs.h>
 #include <linux/timekeeping.h>
 #include <linux/uuid.h>
 
@@ -58,175 +53,6 @@ static const struct blklock_io_ops blklock_scsi_ops = {
 	.caw = blklock_scsi_caw,
 	.read = blklock_scsi_read,
 	.now_ns = blklock_scsi_now,
-};
-
-/* ---- sysfs -------------------------------------------------------------- */
-
-static struct blklock_space *to_space(struct kobject *kobj)
-{
-	return container_of(kobj, struct blklock_space, kobj);
-}
-
-#define BLKLOCK_SPACE_ATTR(_name, _fmt, _val)				\
-static ssize_t _name##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	struct blklock_space *ls = to_space(kobj);			\
-									\
-	return sysfs_emit(buf, _fmt "\n", _val);			\
-}									\
-static struct kobj_attribute blklock_attr_##_name = __ATTR_RO(_name)
-
-BLKLOCK_SPACE_ATTR(node_id, "%u", ls->node_id);
-BLKLOCK_SPACE_ATTR(node_name, "%s", ls->node_name);
-BLKLOCK_SPACE_ATTR(disk, "%s", ls->name);
-BLKLOCK_SPACE_ATTR(uuid, "%pU", ls->hdr.uuid);
-BLKLOCK_SPACE_ATTR(format_version, "%u", ls->hdr.version);
-BLKLOCK_SPACE_ATTR(block_size, "%u", ls->block_size);
-BLKLOCK_SPACE_ATTR(nr_locks, "%u", ls->hdr.nr_locks);
-BLKLOCK_SPACE_ATTR(lock_lba, "%llu", ls->lba_offset + ls->hdr.lock_lba);
-BLKLOCK_SPACE_ATTR(hb_lba, "%llu", ls->lba_offset + ls->hdr.hb_lba);
-BLKLOCK_SPACE_ATTR(hb_interval_ms, "%u", ls->hdr.hb_interval_ms);
-BLKLOCK_SPACE_ATTR(lease_timeout_ms, "%u", ls->hdr.lease_timeout_ms);
-BLKLOCK_SPACE_ATTR(fence_after_ms, "%u",
-		   blklock_fence_after_ms(ls->hdr.hb_interval_ms,
-					  ls->hdr.lease_timeout_ms));
-BLKLOCK_SPACE_ATTR(incarnation, "%016llx", READ_ONCE(ls->hb.incarnation));
-BLKLOCK_SPACE_ATTR(persistent, "%d", READ_ONCE(ls->persistent));
-
-BLKLOCK_SPACE_ATTR(heartbeat, "%s", blklock_hb_state_name(READ_ONCE(ls->hb_state)));
-
-static struct attribute *blklock_space_attrs[] = {
-	&blklock_attr_node_id.attr,
-	&blklock_attr_node_name.attr,
-	&blklock_attr_disk.attr,
-	&blklock_attr_uuid.attr,
-	&blklock_attr_format_version.attr,
-	&blklock_attr_block_size.attr,
-	&blklock_attr_nr_locks.attr,
-	&blklock_attr_lock_lba.attr,
-	&blklock_attr_hb_lba.attr,
-	&blklock_attr_hb_interval_ms.attr,
-	&blklock_attr_lease_timeout_ms.attr,
-	&blklock_attr_fence_after_ms.attr,
-	&blklock_attr_incarnation.attr,
-	&blklock_attr_persistent.attr,
-	&blklock_attr_heartbeat.attr,
-	NULL,
-};
-
-static const struct attribute_group blklock_space_group = {
-	.attrs = blklock_space_attrs,
-};
-
-/* A figure of struct blklock_stats, found by its offset. */
-enum blklock_stat_kind {
-	BLKLOCK_COUNTER,
-	BLKLOCK_AVG_US,
-	BLKLOCK_MAX_US,
-	BLKLOCK_SUM_US,		/* for rates: sum and count, as exporters like */
-	BLKLOCK_COUNT,
-};
-
-struct blklock_stat_attr {
-	struct kobj_attribute attr;
-	size_t offset;
-	enum blklock_stat_kind kind;
-};
-
-static ssize_t blklock_stat_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	struct blklock_stat_attr *sa = container_of(attr, typeof(*sa), attr);
-	void *p = (void *)&to_space(kobj)->stats + sa->offset;
-	struct blklock_latency *l = p;
-	s64 n;
-
-	switch (sa->kind) {
-	case BLKLOCK_AVG_US:
-		n = atomic64_read(&l->count);
-		return sysfs_emit(buf, "%llu\n", n ?
-				  div64_u64(atomic64_read(&l->total_ns), n) /
-				  NSEC_PER_USEC : 0);
-	case BLKLOCK_MAX_US:
-		return sysfs_emit(buf, "%lld\n",
-				  atomic64_read(&l->max_ns) / NSEC_PER_USEC);
-	case BLKLOCK_SUM_US:
-		return sysfs_emit(buf, "%lld\n",
-				  atomic64_read(&l->total_ns) / NSEC_PER_USEC);
-	case BLKLOCK_COUNT:
-		return sysfs_emit(buf, "%lld\n", atomic64_read(&l->count));
-	default:
-		return sysfs_emit(buf, "%lld\n", atomic64_read((atomic64_t *)p));
-	}
-}
-
-#define BLKLOCK_STAT(_name, _field, _kind)				\
-	{								\
-		.attr = __ATTR(_name, 0444, blklock_stat_show, NULL),	\
-		.offset = offsetof(struct blklock_stats, _field),	\
-		.kind = _kind,						\
-	}
-
-static struct blklock_stat_attr blklock_stat_attrs[] = {
-	BLKLOCK_STAT(caw_sent, caw_sent, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(miscompares, miscompares, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(false_miscompares, false_miscompares, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(retried_successes, retried_successes, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(stale_cache, stale_cache, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(reads, reads, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(errors, errors, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(acquires, acquires, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(releases, releases, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(busy, busy, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(reclaims, reclaims, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(corrupt, corrupt, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(reports_suppressed, reports_suppressed, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(hb_sent, hb_sent, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(hb_late, hb_late, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(takeovers, takeovers, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(locks_lost, locks_lost, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(evictions, evictions, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(evicted, evicted, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(unknown, unknown, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(reaped, reaped, BLKLOCK_COUNTER),
-	BLKLOCK_STAT(caw_latency_avg_us, caw_latency, BLKLOCK_AVG_US),
-	BLKLOCK_STAT(caw_latency_max_us, caw_latency, BLKLOCK_MAX_US),
-	BLKLOCK_STAT(read_latency_avg_us, read_latency, BLKLOCK_AVG_US),
-	BLKLOCK_STAT(read_latency_max_us, read_latency, BLKLOCK_MAX_US),
-	BLKLOCK_STAT(caw_latency_sum_us, caw_latency, BLKLOCK_SUM_US),
-	BLKLOCK_STAT(caw_latency_count, caw_latency, BLKLOCK_COUNT),
-	BLKLOCK_STAT(read_latency_sum_us, read_latency, BLKLOCK_SUM_US),
-	BLKLOCK_STAT(read_latency_count, read_latency, BLKLOCK_COUNT),
-};
-
-/* Pointers to the attributes above, filled in by blklock_spaces_init(). */
-static struct attribute *blklock_stats_attrs[ARRAY_SIZE(blklock_stat_attrs) + 1];
-
-static const struct attribute_group blklock_stats_group = {
-	.name = "stats",
-	.attrs = blklock_stats_attrs,
-};
-
-static const struct attribute_group *blklock_space_groups[] = {
-	&blklock_space_group,
-	&blklock_stats_group,
-	NULL,
-};
-
-static void blklock_space_release(struct kobject *kobj)
-{
-	struct blklock_space *ls = to_space(kobj);
-
-	blklock_space_destroy(ls);
-	kfree(ls->disk);
-	kfree(ls);
-}
-
-static const struct kobj_type blklock_space_ktype = {
-	.release = blklock_space_release,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = blklock_space_groups,
 };
 
 /* ---- attach ------------------------------------------------------------- */
@@ -613,10 +439,7 @@ int blklock_refuse_attached(struct blklock_disk *d, const char *path,
  */
 int blklock_spaces_init(void)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(blklock_stat_attrs); i++)
-		blklock_stats_attrs[i] = &blklock_stat_attrs[i].attr.attr;
+	blklock_sysfs_init();
 	blklock_wq = alloc_workqueue("blklock", WQ_MEM_RECLAIM, 0);
 	if (!blklock_wq)
 		return -ENOMEM;
