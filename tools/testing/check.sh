@@ -42,22 +42,26 @@ stage() {
 }
 
 # The ABI description of the sysfs files: in the kernel's format (its
-# get_abi.pl validates it), and naming exactly the files space.c makes.
+# get_abi.pl validates it), and naming exactly the files sysfs.c makes.
 abi_check() {
 	local abi=$TOP/Documentation/ABI/testing/sysfs-kernel-blklock out code doc
-	out=$(perl "$KSRC/scripts/get_abi.pl" validate --dir "$TOP/Documentation/ABI" 2>&1)
-	if [ -n "$out" ]; then
-		fail docs/abi-format "$(echo "$out" | head -n 1)"
+	local tool=${KSRC:-}/scripts/get_abi.pl
+	if [ ! -f "$tool" ]; then
+		fail docs/abi-format "no $tool (KSRC, from setup's env.sh, is '${KSRC:-}')"
+		return 1
+	fi
+	if ! out=$(perl "$tool" validate --dir "$TOP/Documentation/ABI" 2>&1) || [ -n "$out" ]; then
+		fail docs/abi-format "$(echo "${out:-get_abi.pl failed}" | head -n 1)"
 		return 1
 	fi
 	pass docs/abi-format
 	code=$( {
-		sed -n 's/^BLKLOCK_SPACE_ATTR(\([a-z_0-9]*\),.*/\1/p' "$TOP/drivers/blklock/space.c"
-		sed -n 's/^\tBLKLOCK_STAT(\([a-z_0-9]*\),.*/stats\/\1/p' "$TOP/drivers/blklock/space.c"
+		sed -n 's/^BLKLOCK_SPACE_ATTR(\([a-z_0-9]*\),.*/\1/p' "$TOP/drivers/blklock/sysfs.c"
+		sed -n 's/^\tBLKLOCK_STAT(\([a-z_0-9]*\),.*/stats\/\1/p' "$TOP/drivers/blklock/sysfs.c"
 	} | sort)
 	doc=$(sed -n 's|^What:[[:space:]]*/sys/kernel/blklock/<uuid>:<node_id>/||p' "$abi" | sort)
 	if [ -z "$code" ] || [ "$code" != "$doc" ]; then
-		fail docs/abi-complete "space.c and sysfs-kernel-blklock differ: $(diff <(echo "$code") <(echo "$doc") | grep '^[<>]' | tr '\n' ' ')"
+		fail docs/abi-complete "sysfs.c and sysfs-kernel-blklock differ: $(diff <(echo "$code") <(echo "$doc") | grep '^[<>]' | tr '\n' ' ')"
 		return 1
 	fi
 	pass docs/abi-complete
@@ -65,6 +69,7 @@ abi_check() {
 
 docs() {
 	local out rc=0
+	load_env	# KSRC: the kernel source whose get_abi.pl validates the ABI file
 	if [ ! -f "$TOP/Documentation/blklock/index.rst" ]; then
 		fail docs/missing "no Documentation/blklock/index.rst"
 		return 1
