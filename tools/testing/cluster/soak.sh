@@ -31,12 +31,13 @@
 #                   and the faults
 #   faults.log      every fault (host time), progress.log, nodeN/ (each
 #                   node's events, progress, dmesg), vm-*.log (consoles)
-#   nodeN-diag.txt  each node's state a minute into the storm (a baseline),
-#                   and again when node N made no new acquisition for
-#                   STALL s, or its workers did not stop or it was not
-#                   live at the end: its disks' and SCSI hosts' states, the kernel
-#                   stacks of its workers, kworkers and SCSI error
-#                   handlers, and its blocked tasks (sysrq w)
+#   nodeN-diag.txt  each node's state a minute into the storm (a
+#                   baseline), and again when node N made no new
+#                   acquisition for STALL s, or its workers did not stop
+#                   or it was not live at the end: its disks' and SCSI
+#                   hosts' states, the kernel stacks of its workers,
+#                   kworkers and SCSI error handlers, and its blocked
+#                   tasks (sysrq w)
 # Exit status: 0 if the target was reached without a violation; 1 on a
 # violation, when the time limit ended first, or when the cluster failed.
 #
@@ -200,7 +201,7 @@ driver() {
 	done
 }
 
-# ---- a node that stops progressing ----------------------------------------------
+# ---- a node that stops progressing -------------------------------------------
 
 # diagnose N WHY: append to nodeN-diag.txt what node N's kernel is doing:
 # its disks' in-flight requests and SCSI device and host states, the
