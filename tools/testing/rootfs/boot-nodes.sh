@@ -197,7 +197,7 @@ ocf_check() {
 	check node1-ocf-monitor on node1 30 "env $env $ra monitor"
 	st=$(on node2 30 "blklockctl attach --uuid=$U --node=2 status 7")
 	log "node 2: $st"
-	check node2-sees-ocf-holder grep -qE '^lock 7: owner 1 .*; node 1 is live$' <<< "$st"
+	check node2-sees-ocf-holder grep -qE '^lock 7: owner 1 .*; node 1 \(node1\) is live$' <<< "$st"
 	check node2-ocf-start-times-out on node2 60 "env $env OCF_RESKEY_timeout=2000 $ra start; [ \$? = 1 ]"
 	check node2-ocf-monitor-stopped on node2 30 "env $env $ra monitor; [ \$? = 7 ]"
 	check node1-ocf-stop on node1 30 "env $env $ra stop"
@@ -227,13 +227,13 @@ shutdown_check() {
 	check node1-poweroff wait_exit node1 180
 	log "node 1 powered off in $(($(ms) - t0)) ms"
 	dump=$(on node2 30 "blklockctl dump --no-wait /dev/disk/by-blklock/$U")
-	check node1-slot-left grep -qE '^node 1 incarnation [0-9a-f]+ counter [0-9]+ left' <<< "$dump"
+	check node1-slot-left grep -qE '^node 1 \(node1\) incarnation [0-9a-f]+ counter [0-9]+ left' <<< "$dump"
 	st=$(on node2 30 "blklockctl attach --uuid=$U --node=2 status 5")
 	log "node 2: $st"
 	check lock-free-after-poweroff grep -q '^lock 5: owner 0 .*; free$' <<< "$st"
 	check node2-stop on node2 60 'systemctl stop blklock'
 	check node2-detached on node2 10 "[ ! -e /sys/kernel/blklock/$U:2 ] && [ -d /sys/kernel/blklock ]"
 	dump=$(on node2 30 "blklockctl dump --no-wait /dev/disk/by-blklock/$U")
-	check node2-slot-left grep -qE '^node 2 incarnation [0-9a-f]+ counter [0-9]+ left' <<< "$dump"
+	check node2-slot-left grep -qE '^node 2 \(node2\) incarnation [0-9a-f]+ counter [0-9]+ left' <<< "$dump"
 	stage_done shutdown
 }
