@@ -60,8 +60,9 @@ static int blklock_user_node_name(u64 uptr, char *name, const char *what)
 	if (len == BLKLOCK_NODE_NAME_MAX)
 		return blklock_reject(what, "node name longer than %d characters",
 				      BLKLOCK_NODE_NAME_MAX - 1);
+	/* Escaped (%pE): a newline in it would forge a dmesg line. */
 	if (!blklock_node_name_valid(name))
-		return blklock_reject(what, "node name \"%.*s\": only 1 to %d of A-Z a-z 0-9 . _ -",
+		return blklock_reject(what, "node name \"%*pE\": only 1 to %d of A-Z a-z 0-9 . _ -",
 				      (int)len, name, BLKLOCK_NODE_NAME_MAX - 1);
 	return 0;
 }

@@ -87,7 +87,8 @@ static int __init blklock_init(void)
 		return -EINVAL;
 	}
 	if (node_name && (!dev || !blklock_node_name_valid(node_name))) {
-		pr_err("node_name=%s: %s\n", node_name,
+		/* Escaped (%pE): it may hold what a valid name may not. */
+		pr_err("node_name=%*pE: %s\n", (int)strlen(node_name), node_name,
 		       dev ? "a name is 1 to 63 of A-Z a-z 0-9 . _ -" :
 		       "it goes with dev= and node_id=");
 		return -EINVAL;

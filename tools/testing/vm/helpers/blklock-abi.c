@@ -201,8 +201,8 @@ static int reject(int fd)
 
 /*
  * ATTACH of @disk as node 3 with names the kernel must refuse before it
- * touches the disk: a space, 64 characters, an unreadable pointer; then
- * with a good one.
+ * touches the disk: a space, a newline that would forge a dmesg line, 64
+ * characters, an unreadable pointer; then with a good one.
  */
 static int names(int fd, const char *disk)
 {
@@ -216,6 +216,8 @@ static int names(int fd, const char *disk)
 	at.node_id = 3;
 	at.name = (uintptr_t)"two words";
 	expect("attach-name-space", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
+	at.name = (uintptr_t)"evil\nblklock: forged";
+	expect("attach-name-newline", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
 	at.name = (uintptr_t)longname;
 	expect("attach-name-64", ioctl(fd, BLKLOCK_IOC_ATTACH, &at), EINVAL);
 	at.name = (uintptr_t)"";

@@ -54,6 +54,9 @@ check names-ioctl-refuses [ $? -eq 0 ]
 sed 's/^/abi: /' "$OUT/abi"
 check names-ioctl-dmesg has_dmesg 'ATTACH: node name "two words": only 1 to 63 of A-Z a-z 0-9 . _ -'
 check names-ioctl-long-dmesg has_dmesg "ATTACH: node name longer than 63 characters"
+# A newline in a refused name is printed escaped, not as a line of its own.
+check names-ioctl-newline-escaped has_dmesg 'ATTACH: node name "evil\nblklock: forged": only 1 to 63'
+check names-ioctl-newline-no-forged-line sh -c "! dmesg | grep -q '^blklock: forged'"
 rmmod blklock
 check names-unload [ $? -eq 0 ]
 
