@@ -20,6 +20,18 @@
 
 #include "blklock.h"
 
+/* Read this node id's own slot; a failure is said in dmesg. */
+static int blklock_claim_read(struct blklock_space *ls,
+			      struct blklock_hbrec *r)
+{
+	int ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, r);
+
+	if (ret)
+		pr_err("%s: cannot read the heartbeat slot of node %u (error %d)\n",
+		       ls->name, ls->node_id, ret);
+	return ret;
+}
+
 /* Attach: watch a slot not left cleanly for a lease; -EADDRINUSE if it moves. */
 static int blklock_claim_watch(struct blklock_space *ls,
 			       struct blklock_hbrec *cur)
@@ -34,12 +46,9 @@ static int blklock_claim_watch(struct blklock_space *ls,
 	       (u64)ls->hdr.lease_timeout_ms * NSEC_PER_MSEC) {
 		if (msleep_interruptible(ls->hdr.hb_interval_ms / 2))
 			return -EINTR;
-		ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, &now);
-		if (ret) {
-			pr_err("%s: cannot read the heartbeat slot of node %u (error %d)\n",
-			       ls->name, ls->node_id, ret);
+		ret = blklock_claim_read(ls, &now);
+		if (ret)
 			return ret;
-		}
 		if (blklock_hb_same_renewal(&now, cur)) {
 			*cur = now;	/* evicted meanwhile: still nobody */
 			continue;
@@ -73,12 +82,9 @@ int blklock_lease_claim(struct blklock_space *ls)
 	ls->hb_buf = kmalloc(3 * ls->block_size, GFP_KERNEL);
 	if (!ls->hb_buf)
 		return -ENOMEM;
-	ret = blklock_read_hb(ls, ls->node_id, ls->hb_buf, &cur);
-	if (ret) {
-		pr_err("%s: cannot read the heartbeat slot of node %u (error %d)\n",
-		       ls->name, ls->node_id, ret);
+	ret = blklock_claim_read(ls, &cur);
+	if (ret)
 		return ret;
-	}
 	if (cur.incarnation && !(cur.flags & BLKLOCK_HB_DETACHED)) {
 		ret = blklock_claim_watch(ls, &cur);
 		if (ret)
