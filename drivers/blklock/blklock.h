@@ -10,6 +10,7 @@
  *   query.c   STATUS, VALIDATE, poll()
  *   report.c  dmesg reports of lock events, rate limited
  *   reap.c    stranded records: the reaper and BLKLOCK_IOC_BREAK
+ *   request.c asking a holder to let go: request blocks (format 4)
  *   lease.c   this node's heartbeat, self-fencing, rejoin
  *   claim.c   this node id's slot taken at attach, left at detach
  *   watch.c   other nodes' heartbeats: liveness, eviction
@@ -29,6 +30,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
@@ -78,6 +80,8 @@
  * @lease_timeout_ms: a slot unchanged this long belongs to a dead node
  * @lock_lba:	device LBA of lock record 0
  * @hb_lba:	device LBA of the heartbeat slot of node 1
+ * @req_lba:	device LBA of the request block of node 1 (format 4), 0
+ *		before
  * @created:	format time, seconds since the epoch
  * @uuid:	lockspace uuid
  */
@@ -91,8 +95,35 @@ struct blklock_header {
 	u32 lease_timeout_ms;
 	u64 lock_lba;
 	u64 hb_lba;
+	u64 req_lba;
 	u64 created;
 	u8 uuid[16];
+};
+
+/**
+ * struct blklock_req_entry - one request in a request block
+ * @lock:	index of the lock asked for
+ * @asker:	node id of the asker
+ * @generation:	the generation of the hold asked to end
+ * @when:	asker's CLOCK_REALTIME in ns (informational)
+ */
+struct blklock_req_entry {
+	u32 lock;
+	u32 asker;
+	u64 generation;
+	u64 when;
+};
+
+/**
+ * struct blklock_reqblk - decoded request block of a node (format 4)
+ * @node_id:	the node asked
+ * @count:	requests ever appended; 0 for a block never written
+ * @entry:	request k (1..@count) is entry[(k - 1) % BLKLOCK_REQ_RING]
+ */
+struct blklock_reqblk {
+	u32 node_id;
+	u64 count;
+	struct blklock_req_entry entry[BLKLOCK_REQ_RING];
 };
 
 /**
@@ -117,10 +148,12 @@ struct blklock_hbrec {
  * struct blklock_rec - decoded lock record
  * @lock:	lock index
  * @owner:	owner node id, 0 when free
- * @flags:	record flags, 0
+ * @flags:	BLKLOCK_LOCK_DELETED (format 4), else 0
  * @generation:	grows by one at every change of owner (fencing token)
  * @acquired:	owner's CLOCK_REALTIME in ns when it took the lock, 0 if free
  * @owner_incarnation: the owner's heartbeat incarnation, 0 if free
+ * @name:	the lock's name (format 4), "" if none; kept by every change
+ *		of owner
  */
 struct blklock_rec {
 	u32 lock;
@@ -129,20 +162,49 @@ struct blklock_rec {
 	u64 generation;
 	u64 acquired;
 	u64 owner_incarnation;
+	char name[BLKLOCK_LOCK_NAME_MAX];
+};
+
+/**
+ * enum blklock_name_kind - what a record is to a name being probed for
+ * @BLKLOCK_NAMEREC_EMPTY:	never named: probing stops; a name is created
+ *				in the first such record
+ * @BLKLOCK_NAMEREC_MATCH:	carries the name
+ * @BLKLOCK_NAMEREC_DELETED:	a tombstone of the name: probing goes on;
+ *				the name may be revived here
+ * @BLKLOCK_NAMEREC_OTHER:	another name, or a tombstone of one (or of
+ *				none): probing goes on
+ */
+enum blklock_name_kind {
+	BLKLOCK_NAMEREC_EMPTY,
+	BLKLOCK_NAMEREC_MATCH,
+	BLKLOCK_NAMEREC_DELETED,
+	BLKLOCK_NAMEREC_OTHER,
 };
 
 void blklock_header_encode(const struct blklock_header *h, void *blk, u32 bs);
 int blklock_header_decode(const void *blk, u32 bs, struct blklock_header *h);
 int blklock_header_check(const struct blklock_header *h, u32 bs, u64 nr_blocks);
 void blklock_rec_encode(const struct blklock_rec *r, void *blk, u32 bs);
-int blklock_rec_decode(const void *blk, u32 bs, u32 index,
+int blklock_rec_decode(const void *blk, u32 bs, u32 version, u32 index,
 		       struct blklock_rec *r);
 bool blklock_rec_equal(const struct blklock_rec *a,
 		       const struct blklock_rec *b);
 void blklock_hb_encode(const struct blklock_hbrec *r, void *blk, u32 bs);
 int blklock_hb_decode(const void *blk, u32 bs, u32 version, u32 node_id,
 		      struct blklock_hbrec *r);
+void blklock_req_encode(const struct blklock_reqblk *q, void *blk, u32 bs);
+int blklock_req_decode(const void *blk, u32 bs, u32 node_id,
+		       struct blklock_reqblk *q);
+void blklock_req_append(struct blklock_reqblk *q,
+			const struct blklock_req_entry *e);
+const struct blklock_req_entry *
+blklock_req_entry_of(const struct blklock_reqblk *q, u64 k);
 bool blklock_node_name_valid(const char *name);
+bool blklock_lock_name_valid(const char *name);
+u32 blklock_name_home(const char *name, u32 nr_locks);
+enum blklock_name_kind blklock_name_kind(const struct blklock_rec *r,
+					 const char *name);
 bool blklock_lease_timing_valid(u32 hb_interval_ms, u32 lease_timeout_ms);
 u32 blklock_fence_after_ms(u32 hb_interval_ms, u32 lease_timeout_ms);
 const char *blklock_detect_signature(const void *buf, size_t len, u32 bs);
@@ -224,6 +286,31 @@ void blklock_decode_result(int result, int blk_error, const u8 *sense,
 void blklock_cmd_fail(struct blklock_cmd_result *res, int error);
 int blklock_describe_result(const struct blklock_cmd_result *res,
 			    char *buf, size_t len);
+bool blklock_path_error(const struct blklock_cmd_result *res);
+
+/**
+ * blklock_path_next() - the path commands should take
+ * @failed:	bit i set: path i failed and has not worked since
+ * @nr:		paths, at most BLKLOCK_MAX_PATHS
+ * @from:	the active path
+ *
+ * Return: @from if it has not failed, else the first path after it (in
+ * cyclic order) that has not, else @from: with every path failed,
+ * commands go on to the active one (and fail as they would with one).
+ */
+static inline unsigned int blklock_path_next(unsigned long failed,
+					     unsigned int nr,
+					     unsigned int from)
+{
+	unsigned int i, p;
+
+	for (i = 0; i < nr; i++) {
+		p = (from + i) % nr;
+		if (!(failed & BIT(p)))
+			return p;
+	}
+	return from;
+}
 
 /* ---- cmd.c: SCSI passthrough to the shared disk --------------------- */
 
@@ -253,6 +340,9 @@ struct blklock_disk {
 
 int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d);
 void blklock_disk_close(struct blklock_disk *d);
+/* Room for a LUN designator as scsi_vpd_lun_id() writes it. */
+#define BLKLOCK_LUN_ID_MAX	96
+int blklock_disk_lun_id(struct blklock_disk *d, char *id, size_t len);
 void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
 		      u32 timeout_ms, struct blklock_cmd_result *res);
 void blklock_disk_read(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
@@ -263,6 +353,22 @@ void blklock_disk_write(struct blklock_disk *d, u64 lba, u32 nr,
 /* ---- lockspaces ------------------------------------------------------ */
 
 struct blklock_space;
+
+/**
+ * struct blklock_path - one path (SCSI disk) to the lockspace's LUN
+ * @d:		the disk, opened exclusively
+ * @kobj:	its directory under the lockspace's paths/ in sysfs, or NULL
+ * @errors:	commands that failed on it with a path error
+ * @failovers:	times commands left it for another path
+ * @failed_ms:	when it last failed (CLOCK_BOOTTIME, ms), 0 if never
+ */
+struct blklock_path {
+	struct blklock_disk *d;
+	struct kobject *kobj;
+	atomic64_t errors;
+	atomic64_t failovers;
+	atomic64_t failed_ms;
+};
 
 /**
  * struct blklock_io_ops - the command layer as the lock logic sees it
@@ -317,6 +423,9 @@ struct blklock_latency {
  * @evicted:		times this node found its own slot evicted
  * @unknown:		COMPARE AND WRITEs whose fate stayed unknown
  * @reaped:		stranded records of this node freed by the reaper
+ * @requests_sent:	requests this node appended to request blocks
+ * @requests_received:	requests that named a hold of this node
+ * @requests_missed:	requests overwritten before this node read them
  * @caw_latency:	COMPARE AND WRITE latency
  * @read_latency:	READ latency
  */
@@ -342,6 +451,9 @@ struct blklock_stats {
 	atomic64_t evicted;
 	atomic64_t unknown;
 	atomic64_t reaped;
+	atomic64_t requests_sent;
+	atomic64_t requests_received;
+	atomic64_t requests_missed;
 	struct blklock_latency caw_latency;
 	struct blklock_latency read_latency;
 };
@@ -406,6 +518,14 @@ enum blklock_hb_state {
  * @watch:	what this node saw of other nodes' slots, by node id
  * @reap_work:	the reaper of stranded records
  * @reap_pending: records waiting for the reaper
+ * @names_mutex: protects @names and @names_count
+ * @names:	names this node found or created, to their index (names.c)
+ * @names_count: entries in @names
+ * @req_work:	reads this node's request block once per interval
+ *		while it holds locks (request.c)
+ * @req_seen:	requests of that block already read, U64_MAX before the
+ *		first read
+ * @req_damaged: the block did not decode at the last read (reported)
  * @hooks:	fault hooks of the test build, NULL otherwise
  * @debugfs:	test hooks directory, NULL in production builds
  */
@@ -422,6 +542,13 @@ struct blklock_space {
 	struct blklock_header hdr;
 	const struct blklock_io_ops *ops;
 	struct blklock_disk *disk;
+	struct mutex paths_mutex;	/* serialises adding paths */
+	struct blklock_path paths[BLKLOCK_MAX_PATHS];
+	unsigned int nr_paths;
+	atomic_t path_active;
+	unsigned long path_failed;	/* bit i: path i failed (atomic bitops) */
+	struct delayed_work path_work;
+	struct kobject *paths_kobj;
 	struct xarray locks;
 	struct blklock_stats stats;
 	struct ratelimit_state report_rs;
@@ -447,6 +574,12 @@ struct blklock_space {
 	struct xarray watch;
 	struct delayed_work reap_work;
 	atomic_t reap_pending;
+	struct mutex names_mutex;	/* protects names */
+	DECLARE_HASHTABLE(names, 6);
+	unsigned int names_count;
+	struct delayed_work req_work;
+	u64 req_seen;
+	bool req_damaged;
 	struct blklock_hooks *hooks;
 	struct dentry *debugfs;
 };
@@ -471,6 +604,10 @@ struct blklock_space {
  *		this node under its incarnation
  * @reap_after_ns: not before this time (lease clock): every command that
  *		may still land has had its chance
+ * @requested:	a request named this hold (request.c): STATUS of the
+ *		holding file says REQUESTED until the lock is let go
+ * @request_unseen: and the holding file has not read STATUS since the
+ *		last request: poll() says EPOLLRDBAND
  */
 struct blklock_lock {
 	struct mutex mutex;	/* disk commands and state of this lock */
@@ -486,6 +623,8 @@ struct blklock_lock {
 	bool reap_valid;
 	struct blklock_rec reap;
 	u64 reap_after_ns;
+	bool requested;
+	bool request_unseen;
 };
 
 /**
@@ -526,6 +665,13 @@ static inline void *blklock_caw_found(struct blklock_space *ls,
 }
 
 /* report.c */
+/* Room for "lock L (NAME)": 10 digits, a name of 63 characters. */
+struct blklock_label {
+	char s[sizeof("lock 4294967295 ()") + BLKLOCK_LOCK_NAME_MAX];
+};
+
+const char *blklock_lock_label(struct blklock_label *lb, u32 index,
+			       const struct blklock_rec *r);
 bool blklock_may_report(struct blklock_space *ls);
 void blklock_report_busy(struct blklock_space *ls, const struct blklock_lock *lk,
 			 const struct blklock_rec *expected,
@@ -553,8 +699,9 @@ int blklock_acquire(struct blklock_space *ls, u32 index, const void *holder,
 		    u32 flags, u32 timeout_ms, u64 *generation);
 int blklock_release(struct blklock_space *ls, u32 index, const void *holder);
 void blklock_release_all(struct blklock_space *ls, const void *holder);
+struct blklock_lock *blklock_lock_read(struct blklock_space *ls, u32 index);
 int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
-		   struct blklock_status *st);
+		   struct blklock_status *st, char *name);
 int blklock_validate(struct blklock_space *ls, u32 index, const void *holder,
 		     u64 generation);
 bool blklock_holds_lost(struct blklock_space *ls, const void *holder);
@@ -568,6 +715,30 @@ int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
 void blklock_rec_free(struct blklock_rec *r);
 const char *blklock_rec_impossible(const struct blklock_space *ls,
 				   const struct blklock_rec *r);
+
+/* A record of this lockspace, decoded under its format version. */
+static inline int blklock_ls_rec_decode(const struct blklock_space *ls,
+					const void *blk, u32 index,
+					struct blklock_rec *r)
+{
+	return blklock_rec_decode(blk, ls->block_size, ls->hdr.version, index,
+				  r);
+}
+
+/* names.c */
+int blklock_name_op(struct blklock_space *ls, const char *name, u32 op,
+		    u32 *index, u32 *result);
+void blklock_names_init(struct blklock_space *ls);
+void blklock_names_destroy(struct blklock_space *ls);
+
+/* request.c */
+int blklock_request(struct blklock_space *ls, u32 index,
+		    struct blklock_request *out);
+bool blklock_holds_requested(struct blklock_space *ls, const void *holder);
+void blklock_requests_check(struct blklock_space *ls);
+void blklock_requests_start(struct blklock_space *ls);
+void blklock_requests_init(struct blklock_space *ls);
+void blklock_requests_stop(struct blklock_space *ls);
 
 /* reap.c */
 void blklock_reap_note(struct blklock_space *ls, struct blklock_lock *lk,
@@ -648,11 +819,28 @@ int blklock_lease_nodes(struct blklock_space *ls, u32 first, u32 count,
 
 /* space.c */
 int blklock_space_get(const char *path, u32 node_id, const char *node_name,
-		      struct blklock_space **lsp);
+		      bool shared, struct blklock_space **lsp);
 void blklock_space_use(struct blklock_space *ls);
 void blklock_space_put(struct blklock_space *ls);
 int blklock_refuse_attached(struct blklock_disk *d, const char *path,
 			    const void *blk0);
+int blklock_probe_caw(struct blklock_disk *d, const char *path,
+		      const void *blk0);
+
+/* path.c */
+void blklock_paths_init(struct blklock_space *ls, struct blklock_disk *d);
+unsigned int blklock_nr_paths(struct blklock_space *ls);
+void blklock_paths_sysfs(struct blklock_space *ls);
+void blklock_path_sysfs_add(struct blklock_space *ls, unsigned int i);
+void blklock_paths_sysfs_del(struct blklock_space *ls);
+void blklock_paths_close(struct blklock_space *ls);
+void blklock_paths_free(struct blklock_space *ls);
+void blklock_path_caw(struct blklock_space *ls, u64 lba, void *buf,
+		      u32 timeout_ms, struct blklock_cmd_result *res);
+void blklock_path_read(struct blklock_space *ls, u64 lba, u32 nr, void *buf,
+		       struct blklock_cmd_result *res);
+int blklock_path_add(struct blklock_space *ls, const char *path, bool shared,
+		     u32 *nr_paths);
 
 /* persist.c */
 int blklock_persist_add(struct blklock_space *ls);
@@ -737,6 +925,9 @@ union blklock_ioc_arg {
 	struct blklock_nodes nodes;
 	struct blklock_break brk;
 	struct blklock_detach detach;
+	struct blklock_name name;
+	struct blklock_request request;
+	struct blklock_path_add path_add;
 };
 
 /* struct blklock_ioc.flags: what the dispatcher does around a command */

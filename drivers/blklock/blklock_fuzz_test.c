@@ -80,6 +80,8 @@ static const struct fuzz_field hdr_fields[] = {
 	  U32_MAX },
 	{ "hb_lba", offsetof(struct blklock_disk_header, hb_lba),
 	  U64_MAX },
+	{ "req_lba", offsetof(struct blklock_disk_header, req_lba),
+	  U64_MAX },
 	{ "reserved", offsetof(struct blklock_disk_header, reserved),
 	  0 },
 };
@@ -213,8 +215,8 @@ static void fuzz_encode(enum fuzz_kind k, u8 *blk, u32 bs)
 {
 	struct blklock_header h = {
 		.version = BLKLOCK_FORMAT_VERSION, .block_size = bs,
-		.nr_locks = 100, .max_node_id = 4, .hb_lba = 1, .lock_lba = 5,
-		.hb_interval_ms = 1000, .lease_timeout_ms = 6000,
+		.nr_locks = 100, .max_node_id = 4, .hb_lba = 1, .req_lba = 5,
+		.lock_lba = 9, .hb_interval_ms = 1000, .lease_timeout_ms = 6000,
 		.created = 1234, .uuid = { 1, 2, 3 },
 	};
 	struct blklock_rec r = {
@@ -251,7 +253,11 @@ static int fuzz_decode(enum fuzz_kind k, const u8 *blk, u32 bs,
 		if (!ret)
 			blklock_header_encode(h, again, bs);
 	} else if (k == FZ_REC) {
-		ret = blklock_rec_decode(blk, bs, FZ_REC_INDEX, &r);
+		/* Format 3: every byte after the record must be zero (the
+		 * name of format 4 has its own cases in
+		 * blklock_names_test.c).
+		 */
+		ret = blklock_rec_decode(blk, bs, 3, FZ_REC_INDEX, &r);
 		if (!ret)
 			blklock_rec_encode(&r, again, bs);
 	} else {
@@ -284,7 +290,7 @@ static int fuzz_expect_decode(enum fuzz_kind k, const u8 *blk, u32 bs)
 		if (version == 1)
 			return -EPROTO;
 		if (version < BLKLOCK_FORMAT_VERSION_MIN || dh->flags ||
-		    dh->reserved0 ||
+		    dh->reserved0 || (version < 4 && dh->req_lba) ||
 		    memchr_inv(dh->reserved, 0, sizeof(dh->reserved)) || !tail)
 			return -EUCLEAN;
 		return 0;
@@ -306,7 +312,7 @@ static int fuzz_expect_decode(enum fuzz_kind k, const u8 *blk, u32 bs)
 static bool fuzz_header_fits(const struct blklock_header *h, u32 bs,
 			     u64 nr_blocks)
 {
-	u64 hb_end, lock_end;
+	u64 hb_end, req_end, lock_end;
 
 	if (h->block_size != bs || !h->nr_locks ||
 	    h->nr_locks > BLKLOCK_MAX_LOCKS || !h->max_node_id ||
@@ -316,11 +322,20 @@ static bool fuzz_header_fits(const struct blklock_header *h, u32 bs,
 	    h->lease_timeout_ms < 4ULL * h->hb_interval_ms ||
 	    h->lease_timeout_ms > 600000)
 		return false;
-	/* Slots after block 0, locks after the slots, all on the device. */
-	if (h->hb_lba < 1 ||
+	/*
+	 * Slots after block 0, request blocks (format 4) after the slots,
+	 * locks after both, all on the device.
+	 */
+	if (h->hb_lba < 1 || h->hb_lba > nr_blocks ||
 	    check_add_overflow(h->hb_lba, (u64)h->max_node_id, &hb_end) ||
-	    hb_end > h->lock_lba ||
-	    check_add_overflow(h->lock_lba, (u64)h->nr_locks, &lock_end) ||
+	    hb_end > h->lock_lba)
+		return false;
+	if (h->version >= 4 &&
+	    (hb_end > h->req_lba ||
+	     check_add_overflow(h->req_lba, (u64)h->max_node_id, &req_end) ||
+	     req_end > h->lock_lba))
+		return false;
+	if (check_add_overflow(h->lock_lba, (u64)h->nr_locks, &lock_end) ||
 	    lock_end > nr_blocks)
 		return false;
 	return true;
@@ -548,7 +563,7 @@ static void fuzz_lock_run(struct kunit *test, const u8 *img, const char *what)
 
 	memcpy(f->blocks[lba], img, FAKE_BS);
 	before = fuzz_disk_copy(test, f);
-	dec = blklock_rec_decode(img, FAKE_BS, FZ_REC_INDEX, &old);
+	dec = test_rec_decode(img, FAKE_BS, FZ_REC_INDEX, &old);
 	ret = blklock_acquire(&f->ls, FZ_REC_INDEX, HOLDER_A,
 			      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen);
 
@@ -576,8 +591,8 @@ static void fuzz_lock_run(struct kunit *test, const u8 *img, const char *what)
 		KUNIT_EXPECT_EQ(test, out.owner, 0U);
 		KUNIT_EXPECT_TRUE(test, fuzz_disk_same_but(f, before,
 							   FZ_REC_INDEX));
-		KUNIT_ASSERT_EQ_MSG(test, blklock_rec_decode(f->blocks[lba], FAKE_BS,
-							     FZ_REC_INDEX, &now),
+		KUNIT_ASSERT_EQ_MSG(test, test_rec_decode(f->blocks[lba], FAKE_BS,
+							  FZ_REC_INDEX, &now),
 				    0, "%s: break wrote a bad block", what);
 		KUNIT_EXPECT_EQ(test, now.owner, 0U);
 		KUNIT_EXPECT_EQ(test, now.acquired, 0ULL);
@@ -609,8 +624,8 @@ static void fuzz_lock_run(struct kunit *test, const u8 *img, const char *what)
 	if (ret)
 		return;
 	KUNIT_EXPECT_TRUE(test, fuzz_disk_same_but(f, before, FZ_REC_INDEX));
-	KUNIT_ASSERT_EQ(test, blklock_rec_decode(f->blocks[lba], FAKE_BS,
-						 FZ_REC_INDEX, &now), 0);
+	KUNIT_ASSERT_EQ(test, test_rec_decode(f->blocks[lba], FAKE_BS,
+					      FZ_REC_INDEX, &now), 0);
 	KUNIT_EXPECT_EQ(test, now.owner, FAKE_NODE);
 	KUNIT_EXPECT_EQ(test, now.owner_incarnation, FAKE_INC);
 	KUNIT_EXPECT_EQ(test, now.generation, gen);
@@ -644,8 +659,8 @@ static void fuzz_lock_bitflip(struct kunit *test)
 		fuzz_encode(FZ_REC, img, FAKE_BS);
 		img[byte] ^= 1 << bit;
 		snprintf(what, sizeof(what), "bit %u", bit);
-		KUNIT_EXPECT_NE(test, blklock_rec_decode(img, FAKE_BS,
-							 FZ_REC_INDEX, &r), 0);
+		KUNIT_EXPECT_NE(test, test_rec_decode(img, FAKE_BS,
+						      FZ_REC_INDEX, &r), 0);
 		fuzz_lock_run(test, img, what);
 	}
 }
@@ -754,8 +769,8 @@ static void fuzz_slot_run(struct kunit *test, const u8 *img, const char *what)
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "%s", what);
 	KUNIT_EXPECT_EQ(test, gen, FZ_REC_GEN + 1);
 	KUNIT_EXPECT_TRUE(test, fuzz_disk_same_but(f, before, FZ_REC_INDEX));
-	KUNIT_ASSERT_EQ(test, blklock_rec_decode(f->blocks[lba], FAKE_BS,
-						 FZ_REC_INDEX, &now), 0);
+	KUNIT_ASSERT_EQ(test, test_rec_decode(f->blocks[lba], FAKE_BS,
+					      FZ_REC_INDEX, &now), 0);
 	KUNIT_EXPECT_EQ(test, now.owner, FAKE_NODE);
 	KUNIT_EXPECT_EQ(test, now.generation, FZ_REC_GEN + 1);
 }

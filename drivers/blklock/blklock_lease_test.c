@@ -98,6 +98,7 @@ static void lease_renew(struct kunit *test)
 
 static void lease_duplicate_node_id(struct kunit *test)
 {
+	char name[BLKLOCK_LOCK_NAME_MAX];
 	struct fake *f = fake_new(test);
 	struct blklock_status st = {};
 	u64 gen = 0;
@@ -108,7 +109,7 @@ static void lease_duplicate_node_id(struct kunit *test)
 	blklock_lease_renew(&f->ls);
 	KUNIT_EXPECT_EQ(test, f->ls.hb_state, BLKLOCK_HB_STOPPED);
 	KUNIT_EXPECT_TRUE(test, blklock_holds_lost(&f->ls, HOLDER_A));
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 0, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 0, HOLDER_A, &st, name), 0);
 	KUNIT_EXPECT_EQ(test, st.state & BLKLOCK_STATE_LOST, BLKLOCK_STATE_LOST);
 	KUNIT_EXPECT_EQ(test, blklock_validate(&f->ls, 0, HOLDER_A, gen), -ENOLCK);
 	KUNIT_EXPECT_EQ(test, blklock_release(&f->ls, 0, HOLDER_A), -ENOLCK);

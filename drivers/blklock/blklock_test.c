@@ -71,7 +71,7 @@ static void format_record_roundtrip(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, blk);
 		blklock_rec_encode(&r, blk, sizes[i]);
-		KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, sizes[i], 3, &out), 0);
+		KUNIT_EXPECT_EQ(test, test_rec_decode(blk, sizes[i], 3, &out), 0);
 		KUNIT_EXPECT_TRUE(test, blklock_rec_equal(&r, &out));
 	}
 }
@@ -87,34 +87,34 @@ static void format_record_rejects(struct kunit *test)
 	/* A flipped bit in the generation: checksum mismatch. */
 	blklock_rec_encode(&r, blk, 512);
 	blk[16] ^= 0x04;
-	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, test_rec_decode(blk, 512, 1, &out), -EBADMSG);
 
 	/* Bad magic, e.g. an unformatted block. */
 	memset(blk, 0, 512);
-	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, test_rec_decode(blk, 512, 1, &out), -EUCLEAN);
 
 	/* The record of another lock in this block. */
 	blklock_rec_encode(&r, blk, 512);
-	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 2, &out), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, test_rec_decode(blk, 512, 2, &out), -EUCLEAN);
 
 	/* Garbage after the record. */
 	blklock_rec_encode(&r, blk, 512);
 	blk[300] = 1;
-	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, test_rec_decode(blk, 512, 1, &out), -EUCLEAN);
 
 	/* Nonzero reserved bytes with a valid checksum. */
 	blklock_rec_encode(&r, blk, 512);
 	blk[40] = 1;
 	put_unaligned_le32(std_crc32c(blk, 60), blk + 60);
-	KUNIT_EXPECT_EQ(test, blklock_rec_decode(blk, 512, 1, &out), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, test_rec_decode(blk, 512, 1, &out), -EUCLEAN);
 }
 
 static void format_header(struct kunit *test)
 {
 	struct blklock_header h = {
 		.version = BLKLOCK_FORMAT_VERSION, .block_size = 4096,
-		.nr_locks = 100, .max_node_id = 4, .hb_lba = 1, .lock_lba = 5,
-		.hb_interval_ms = 1000, .lease_timeout_ms = 6000,
+		.nr_locks = 100, .max_node_id = 4, .hb_lba = 1, .req_lba = 5,
+		.lock_lba = 9, .hb_interval_ms = 1000, .lease_timeout_ms = 6000,
 		.created = 1234, .uuid = { 1, 2, 3 },
 	};
 	struct blklock_header out;
@@ -125,25 +125,41 @@ static void format_header(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, blk, "BLKLOCK", 8);
 	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), 0);
 	KUNIT_EXPECT_EQ(test, out.nr_locks, 100U);
-	KUNIT_EXPECT_EQ(test, out.lock_lba, 5ULL);
+	KUNIT_EXPECT_EQ(test, out.lock_lba, 9ULL);
 	KUNIT_EXPECT_EQ(test, out.hb_lba, 1ULL);
+	KUNIT_EXPECT_EQ(test, out.req_lba, 5ULL);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le64(blk + 80), 5ULL);
 	KUNIT_EXPECT_EQ(test, out.hb_interval_ms, 1000U);
 	KUNIT_EXPECT_EQ(test, out.lease_timeout_ms, 6000U);
 	KUNIT_EXPECT_MEMEQ(test, out.uuid, h.uuid, 16);
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), 0);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 109), 0);
 	/* One block short, another block size. */
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 104), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 108), -EUCLEAN);
 	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 512, 1000), -EUCLEAN);
-	/* Locks over the heartbeat slots. */
-	out.lock_lba = 4;
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), -EUCLEAN);
-	out.lock_lba = 5;
+	/* Locks over the request blocks, request blocks over the slots. */
+	out.lock_lba = 8;
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 109), -EUCLEAN);
+	out.lock_lba = 9;
+	out.req_lba = 4;
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 109), -EUCLEAN);
+	out.req_lba = 5;
 	/* A lease shorter than four heartbeats. */
 	out.lease_timeout_ms = 3999;
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 109), -EUCLEAN);
 	out.lease_timeout_ms = 6000;
 	out.nr_locks = 0;
-	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), -EUCLEAN);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 109), -EUCLEAN);
+
+	/* Format 3 has no request blocks: req_lba must be 0. */
+	h.version = 3;
+	blklock_header_encode(&h, blk, 4096);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), -EUCLEAN);
+	h.req_lba = 0;
+	h.lock_lba = 5;
+	blklock_header_encode(&h, blk, 4096);
+	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), 0);
+	KUNIT_EXPECT_EQ(test, blklock_header_check(&out, 4096, 105), 0);
+	blklock_header_encode(&h, blk, 4096);
 
 	blk[12] ^= 1;
 	KUNIT_EXPECT_EQ(test, blklock_header_decode(blk, 4096, &out), -EBADMSG);
@@ -711,8 +727,8 @@ static void fake_caw(struct blklock_space *ls, u64 lba, void *buf,
 	if (fault == FAKE_RELEASED_AFTER && !same) {
 		struct blklock_rec r;
 
-		KUNIT_ASSERT_EQ(f->test, blklock_rec_decode(f->blocks[lba], FAKE_BS,
-							    lba - FAKE_LOCK_LBA, &r), 0);
+		KUNIT_ASSERT_EQ(f->test, test_rec_decode(f->blocks[lba], FAKE_BS,
+							 lba - FAKE_LOCK_LBA, &r), 0);
 		blklock_rec_free(&r);
 		blklock_rec_encode(&r, f->blocks[lba], FAKE_BS);
 		fake_miscompare(res);
@@ -833,8 +849,8 @@ struct blklock_rec fake_get(struct kunit *test, struct fake *f, u32 index)
 {
 	struct blklock_rec r = {};
 
-	KUNIT_EXPECT_EQ(test, blklock_rec_decode(f->blocks[FAKE_LOCK_LBA + index],
-						 FAKE_BS, index, &r), 0);
+	KUNIT_EXPECT_EQ(test, test_rec_decode(f->blocks[FAKE_LOCK_LBA + index],
+					      FAKE_BS, index, &r), 0);
 	return r;
 }
 
@@ -868,7 +884,8 @@ static struct fake *fake_node(struct kunit *test, u8 (*blocks)[FAKE_BS],
 		.version = BLKLOCK_FORMAT_VERSION, .block_size = FAKE_BS,
 		.nr_locks = FAKE_LOCKS, .max_node_id = FAKE_NODES,
 		.hb_interval_ms = FAKE_HB_MS, .lease_timeout_ms = FAKE_LEASE_MS,
-		.hb_lba = FAKE_HB_LBA, .lock_lba = FAKE_LOCK_LBA,
+		.hb_lba = FAKE_HB_LBA, .req_lba = FAKE_REQ_LBA,
+		.lock_lba = FAKE_LOCK_LBA,
 	};
 	f->ls.ops = &fake_ops;
 	/*
@@ -992,10 +1009,11 @@ static void lock_timeout_while_held(struct kunit *test)
 
 static void lock_false_miscompare(struct kunit *test)
 {
+	char name[BLKLOCK_LOCK_NAME_MAX];
 	struct fake *f = fake_new(test);
 	u64 gen = 0;
 
-	blklock_status(&f->ls, 0, HOLDER_A, &(struct blklock_status){});
+	blklock_status(&f->ls, 0, HOLDER_A, &(struct blklock_status){}, name);
 	f->fault = FAKE_FALSE_MISCOMPARE;
 	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A,
 					      BLKLOCK_ACQUIRE_NOWAIT, 0, &gen), 0);
@@ -1159,6 +1177,7 @@ static void lock_corrupt_record(struct kunit *test)
  */
 static void lock_torn_read(struct kunit *test)
 {
+	char name[BLKLOCK_LOCK_NAME_MAX];
 	struct fake *f = fake_new(test);
 	struct blklock_status st = {};
 	struct blklock_hbrec hb;
@@ -1172,7 +1191,7 @@ static void lock_torn_read(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->caws, 1);
 
 	f->torn_reads = 1;
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st, name), 0);
 	KUNIT_EXPECT_EQ(test, st.owner, (u32)FAKE_NODE);
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.corrupt), 0);
 
@@ -1183,12 +1202,13 @@ static void lock_torn_read(struct kunit *test)
 
 	/* Damage that stays is damage. */
 	f->torn_reads = BLKLOCK_TORN_REREADS + 1;
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 2, HOLDER_A, &st), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 2, HOLDER_A, &st, name), -EBADMSG);
 	KUNIT_EXPECT_EQ(test, counter(&f->ls.stats.corrupt), 1);
 }
 
 static void lock_release_all(struct kunit *test)
 {
+	char name[BLKLOCK_LOCK_NAME_MAX];
 	struct fake *f = fake_new(test);
 	struct blklock_status st = {};
 	u64 gen = 0;
@@ -1196,22 +1216,22 @@ static void lock_release_all(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 0, HOLDER_A, 0, 0, &gen), 0);
 	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 1, HOLDER_A, 0, 0, &gen), 0);
 	KUNIT_EXPECT_EQ(test, blklock_acquire(&f->ls, 2, HOLDER_B, 0, 0, &gen), 0);
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st, name), 0);
 	KUNIT_EXPECT_EQ(test, st.owner, FAKE_NODE);
 	KUNIT_EXPECT_EQ(test, st.state, BLKLOCK_STATE_HELD_BY_FILE |
 			BLKLOCK_STATE_HELD_BY_NODE);
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_B, &st), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_B, &st, name), 0);
 	KUNIT_EXPECT_EQ(test, st.state, BLKLOCK_STATE_HELD_BY_NODE);
 	/* Another file is told which process took it. */
 	KUNIT_EXPECT_EQ(test, st.holder_pid, (u32)task_tgid_vnr(current));
 
 	blklock_release_all(&f->ls, HOLDER_A);
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_B, &st), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_B, &st, name), 0);
 	KUNIT_EXPECT_EQ(test, st.holder_pid, 0U);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 0).owner, 0U);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 1).owner, 0U);
 	KUNIT_EXPECT_EQ(test, fake_get(test, f, 2).owner, FAKE_NODE);
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 1, HOLDER_A, &st, name), 0);
 	KUNIT_EXPECT_EQ(test, st.owner, 0U);
 	KUNIT_EXPECT_EQ(test, st.generation, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.state, 0U);
@@ -1425,6 +1445,7 @@ static void lock_guess_lands_after_release(struct kunit *test)
  */
 static void lock_release_unknown(struct kunit *test)
 {
+	char name[BLKLOCK_LOCK_NAME_MAX];
 	struct fake *f = fake_new(test);
 	struct blklock_status st = {};
 	struct blklock_lock *lk;
@@ -1444,7 +1465,7 @@ static void lock_release_unknown(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r.owner, FAKE_NODE);
 	KUNIT_EXPECT_TRUE(test, lk->reap_valid);
 	KUNIT_EXPECT_TRUE(test, blklock_rec_equal(&lk->reap, &r));
-	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 6, HOLDER_A, &st), 0);
+	KUNIT_EXPECT_EQ(test, blklock_status(&f->ls, 6, HOLDER_A, &st, name), 0);
 	KUNIT_EXPECT_EQ(test, st.state, BLKLOCK_STATE_HELD_BY_NODE);
 
 	fake_advance_ms(f, FAKE_REAP_MS);

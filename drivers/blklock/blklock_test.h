@@ -4,7 +4,7 @@
  * the module over (implemented in blklock_test.c).
  *
  * The fake disk holds block 0 (unused), the heartbeat slots of nodes
- * 1..FAKE_NODES and FAKE_LOCKS lock records.  Each fake lockspace has its
+ * 1..FAKE_NODES, their request blocks and FAKE_LOCKS lock records.  Each fake lockspace has its
  * own lease clock; two lockspaces (two nodes) may share one disk.
  */
 #ifndef _BLKLOCK_TEST_H
@@ -26,7 +26,8 @@
 #define FAKE_HB_MS	1000
 #define FAKE_LEASE_MS	6000
 #define FAKE_HB_LBA	1
-#define FAKE_LOCK_LBA	(FAKE_HB_LBA + FAKE_NODES)
+#define FAKE_REQ_LBA	(FAKE_HB_LBA + FAKE_NODES)
+#define FAKE_LOCK_LBA	(FAKE_REQ_LBA + FAKE_NODES)
 #define FAKE_BLOCKS	(FAKE_LOCK_LBA + FAKE_LOCKS)
 /* io_timeout_ms + hb_interval_ms: the reaper's delay after an unknown fate */
 #define FAKE_REAP_MS	(8000 + FAKE_HB_MS)
@@ -99,6 +100,13 @@ void fake_set_inc(struct fake *f, u32 index, u32 owner, u64 gen, u64 inc);
 void fake_set(struct fake *f, u32 index, u32 owner, u64 gen);
 struct blklock_rec fake_get(struct kunit *test, struct fake *f, u32 index);
 struct blklock_lock *fake_lock(struct kunit *test, struct fake *f, u32 index);
+
+/* A record of a lockspace of the current format. */
+static inline int test_rec_decode(const void *blk, u32 bs, u32 index,
+				  struct blklock_rec *r)
+{
+	return blklock_rec_decode(blk, bs, BLKLOCK_FORMAT_VERSION, index, r);
+}
 
 static inline s64 counter(atomic64_t *v)
 {

@@ -297,6 +297,35 @@ TRACE_EVENT(blklock_hb_state,
 		  blklock_show_hb_state(__entry->to), __entry->incarnation)
 );
 
+/*
+ * A path of the lockspace changed (path.c): it failed (@active is the
+ * path commands go through now, the same one if no other works), or it
+ * works again.
+ */
+TRACE_EVENT(blklock_path,
+	TP_PROTO(const char *disk, const char *path, bool failed,
+		 const char *active, int error),
+	TP_ARGS(disk, path, failed, active, error),
+	TP_STRUCT__entry(
+		__array(char, disk, BDEVNAME_SIZE)
+		__array(char, path, BDEVNAME_SIZE)
+		__array(char, active, BDEVNAME_SIZE)
+		__field(bool, failed)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		strscpy(__entry->disk, disk, BDEVNAME_SIZE);
+		strscpy(__entry->path, path, BDEVNAME_SIZE);
+		strscpy(__entry->active, active, BDEVNAME_SIZE);
+		__entry->failed = failed;
+		__entry->error = error;
+	),
+	TP_printk("disk=%s path=%s event=%s active=%s error=%d",
+		  __entry->disk, __entry->path,
+		  __entry->failed ? "failed" : "works", __entry->active,
+		  __entry->error)
+);
+
 #endif /* _BLKLOCK_TRACE_H */
 
 /* This header lives outside include/trace/events. */

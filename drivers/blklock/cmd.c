@@ -156,13 +156,15 @@ void blklock_disk_write(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
 }
 
 /**
- * blklock_disk_open() - open a SCSI disk for blklock, exclusively
+ * blklock_disk_open() - open a SCSI disk for blklock
  * @path:	path of the block device
- * @holder:	exclusive-open holder
+ * @holder:	exclusive-open holder; NULL opens it without claiming it
+ *		(a path that dm-multipath holds)
  * @d:		output
  *
  * Return: 0; -EOPNOTSUPP if the device is not a SCSI disk (COMPARE AND
- * WRITE cannot reach it); or the error of the open.
+ * WRITE cannot reach it); -EINVAL for an open without a claim of a disk
+ * nothing holds; or the error of the open.
  */
 int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d)
 {
@@ -183,6 +185,12 @@ int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d)
 		blklock_bdev_close(&d->h);
 		return -EOPNOTSUPP;
 	}
+	if (!holder && !READ_ONCE(bdev->bd_holder)) {
+		pr_warn("%s (%s) is held by no other driver: blklock opens a disk without claiming it only when dm-multipath holds it as a path\n",
+			path, d->name);
+		blklock_bdev_close(&d->h);
+		return -EINVAL;
+	}
 	d->q = bdev_get_queue(bdev);
 	d->devt = bdev->bd_dev;
 	d->block_size = bdev_logical_block_size(bdev);
@@ -195,6 +203,22 @@ int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d)
 	if (!d->max_xfer_blocks)
 		d->max_xfer_blocks = 1;
 	return 0;
+}
+
+/**
+ * blklock_disk_lun_id() - the LUN designator the disk reported
+ * @d:		the disk
+ * @id:		out: the designator as a string ("naa.6001405...")
+ * @len:	room in @id
+ *
+ * Return: its length, or a negative errno if the disk reported none
+ * (VPD page 0x83 missing or without a LUN designator).
+ */
+int blklock_disk_lun_id(struct blklock_disk *d, char *id, size_t len)
+{
+	struct device *parent = disk_to_dev(d->h.bdev->bd_disk)->parent;
+
+	return scsi_vpd_lun_id(to_scsi_device(parent), id, len);
 }
 
 /**

@@ -21,14 +21,20 @@
 #endif
 
 /**
- * struct blklock_bdev_handle - an exclusively opened block device
+ * struct blklock_bdev_handle - an opened block device
  * @bdev:	the block device, valid between open and close
  * @file:	on kernels that open block devices as files, that file
+ * @mode:	on the others, the mode to close it with
+ *
+ * blklock_bdev_open() claims the device exclusively for a non-NULL
+ * holder, and opens it without a claim for a NULL one.
  */
 struct blklock_bdev_handle {
 	struct block_device *bdev;
 #ifdef BLKLOCK_HAVE_BDEV_FILE
 	struct file *file;
+#else
+	fmode_t mode;
 #endif
 };
 
@@ -60,19 +66,20 @@ static inline void blklock_bdev_close(struct blklock_bdev_handle *h)
 static inline int blklock_bdev_open(const char *path, void *holder,
 				    struct blklock_bdev_handle *h)
 {
+	fmode_t mode = FMODE_READ | FMODE_WRITE | (holder ? FMODE_EXCL : 0);
 	struct block_device *bdev;
 
-	bdev = blkdev_get_by_path(path, FMODE_READ | FMODE_WRITE | FMODE_EXCL,
-				  holder);
+	bdev = blkdev_get_by_path(path, mode, holder);
 	if (IS_ERR(bdev))
 		return PTR_ERR(bdev);
 	h->bdev = bdev;
+	h->mode = mode;
 	return 0;
 }
 
 static inline void blklock_bdev_close(struct blklock_bdev_handle *h)
 {
-	blkdev_put(h->bdev, FMODE_READ | FMODE_WRITE | FMODE_EXCL);
+	blkdev_put(h->bdev, h->mode);
 	h->bdev = NULL;
 }
 

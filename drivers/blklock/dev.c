@@ -78,7 +78,8 @@ static int blklock_check_index(struct blklock_space *ls, u32 index,
 
 /*
  * EPOLLPRI | EPOLLERR once a lock the file holds is lost: the holder
- * should stop writing at once.
+ * should stop writing at once.  EPOLLRDBAND while a request for a lock
+ * it holds has come and the file has not read that lock's STATUS since.
  */
 static __poll_t blklock_poll(struct file *file, poll_table *wait)
 {
@@ -90,6 +91,8 @@ static __poll_t blklock_poll(struct file *file, poll_table *wait)
 		poll_wait(file, &f->ls->loss_wq, wait);
 		if (blklock_holds_lost(f->ls, f))
 			mask = EPOLLPRI | EPOLLERR;
+		if (blklock_holds_requested(f->ls, f))
+			mask |= EPOLLRDBAND;
 	}
 	up_read(&f->sem);
 	return mask;

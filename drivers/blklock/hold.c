@@ -31,6 +31,8 @@ static void blklock_drop_holder(struct blklock_lock *lk)
 {
 	put_pid(lk->holder_pid);
 	lk->holder_pid = NULL;
+	lk->requested = false;
+	WRITE_ONCE(lk->request_unseen, false);
 	WRITE_ONCE(lk->holder, NULL);
 	wake_up_all(&lk->wq);
 }
@@ -76,6 +78,8 @@ static int blklock_acquire_wait(struct blklock_space *ls, u32 index,
 			w->attempts++;
 			if (!ret) {
 				lk->holder_pid = get_pid(task_tgid(current));
+				lk->requested = false;
+				WRITE_ONCE(lk->request_unseen, false);
 				WRITE_ONCE(lk->holder, holder);
 				*generation = lk->mine.generation;
 				atomic64_inc(&ls->stats.acquires);

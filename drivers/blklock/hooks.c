@@ -14,6 +14,11 @@
  *                  next one of this node's slot, for late_hb_ms): a
  *                  command that lands after the initiator gave up
  *
+ * and, once for the module, /sys/kernel/debug/blklock/leak_objects:
+ * writing N (1 to 16) allocates N objects filled with BLKLOCK_LEAK_MARK
+ * and forgets them, so that the debug kernel's kmemleak check has an object
+ * it must report (its positive control, VM test 91-kmemleak).
+ *
  * Never built into the production module.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -48,6 +53,11 @@ struct blklock_hooks {
 };
 
 static struct dentry *blklock_debugfs_root;
+
+/* What a leak_objects object holds, as kmemleak's hex dump shows it. */
+#define BLKLOCK_LEAK_MARK	"BLKLOCK-LEAK-CTL"
+#define BLKLOCK_LEAK_SIZE	256
+#define BLKLOCK_LEAK_MAX	16
 
 static void blklock_late_workfn(struct work_struct *work)
 {
@@ -116,6 +126,32 @@ static int blklock_pause_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(blklock_pause_fops, blklock_pause_get,
 			 blklock_pause_set, "%llu\n");
 
+static noinline void blklock_leak_one(void)
+{
+	const size_t n = sizeof(BLKLOCK_LEAK_MARK) - 1;
+	char *p = kmalloc(BLKLOCK_LEAK_SIZE, GFP_KERNEL);
+	size_t i;
+
+	for (i = 0; p && i + n <= BLKLOCK_LEAK_SIZE; i += n)
+		memcpy(p + i, BLKLOCK_LEAK_MARK, n);
+	OPTIMIZER_HIDE_VAR(p);	/* the stores stay; the pointer goes */
+}
+
+static int blklock_leak_set(void *data, u64 val)
+{
+	u64 i;
+
+	if (!val || val > BLKLOCK_LEAK_MAX)
+		return -EINVAL;
+	for (i = 0; i < val; i++)
+		blklock_leak_one();
+	pr_info("test hook: leaked %llu objects of %d bytes holding %s on purpose (kmemleak's control)\n",
+		val, BLKLOCK_LEAK_SIZE, BLKLOCK_LEAK_MARK);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(blklock_leak_fops, NULL, blklock_leak_set, "%llu\n");
+
 /**
  * blklock_hooks_add() - create the hooks of a lockspace being attached
  * @ls:		lockspace
@@ -170,6 +206,8 @@ void blklock_hooks_remove(struct blklock_space *ls)
 void blklock_hooks_init(void)
 {
 	blklock_debugfs_root = debugfs_create_dir("blklock", NULL);
+	debugfs_create_file_unsafe("leak_objects", 0200, blklock_debugfs_root,
+				   NULL, &blklock_leak_fops);
 	pr_warn("built with test hooks: not for production\n");
 }
 

@@ -43,28 +43,41 @@ static char *blklock_user_path(u64 uptr, const char *what)
 }
 
 /*
- * The node name of an ATTACH, into @name: "" for none (@uptr 0).
- * Returns 0, -EFAULT, or -EINVAL with one dmesg line.
+ * A name user space points to (@uptr), into @name (BLKLOCK_NODE_NAME_MAX
+ * bytes, the same as BLKLOCK_LOCK_NAME_MAX): refused with EINVAL and one
+ * dmesg line, "<kind> name ...", unless @valid accepts it; @rules says
+ * what a name may hold.  Returns 0, -EFAULT or -EINVAL.
  */
-static int blklock_user_node_name(u64 uptr, char *name, const char *what)
+static int blklock_user_name(u64 uptr, char *name, const char *what,
+			     const char *kind, bool (*valid)(const char *),
+			     const char *rules)
 {
 	long len;
 
-	name[0] = '\0';
-	if (!uptr)
-		return 0;
 	len = strncpy_from_user(name, u64_to_user_ptr(uptr),
 				BLKLOCK_NODE_NAME_MAX);
 	if (len < 0)
 		return len;
 	if (len == BLKLOCK_NODE_NAME_MAX)
-		return blklock_reject(what, "node name longer than %d characters",
-				      BLKLOCK_NODE_NAME_MAX - 1);
+		return blklock_reject(what, "%s name longer than %d characters",
+				      kind, BLKLOCK_NODE_NAME_MAX - 1);
 	/* Escaped (%pE): a newline in it would forge a dmesg line. */
-	if (!blklock_node_name_valid(name))
-		return blklock_reject(what, "node name \"%*pE\": only 1 to %d of A-Z a-z 0-9 . _ -",
-				      (int)len, name, BLKLOCK_NODE_NAME_MAX - 1);
+	if (!valid(name))
+		return blklock_reject(what, "%s name \"%*pE\": only 1 to %d %s",
+				      kind, (int)len, name,
+				      BLKLOCK_NODE_NAME_MAX - 1, rules);
 	return 0;
+}
+
+/* The node name of an ATTACH, into @name: "" for none (@uptr 0). */
+static int blklock_user_node_name(u64 uptr, char *name, const char *what)
+{
+	name[0] = '\0';
+	if (!uptr)
+		return 0;
+	return blklock_user_name(uptr, name, what, "node",
+				 blklock_node_name_valid,
+				 "of A-Z a-z 0-9 . _ -");
 }
 
 /* ---- ATTACH -------------------------------------------------------------- */
@@ -119,7 +132,8 @@ static int blklock_attach_run(struct blklock_file *f, struct blklock_space *unus
 		ret = -EBUSY;
 		goto out;
 	}
-	ret = blklock_space_get(path, a->node_id, node_name, &ls);
+	ret = blklock_space_get(path, a->node_id, node_name,
+				a->flags & BLKLOCK_ATTACH_SHARED, &ls);
 	if (ret)
 		goto out;
 	if (a->flags & BLKLOCK_ATTACH_PERSISTENT) {
@@ -292,16 +306,27 @@ static int blklock_status_check(const union blklock_ioc_arg *u,
 
 	if (blklock_check_flags(a->flags, 0, what))
 		return -EINVAL;
-	if (a->holder_pid || a->reserved0 || a->reserved)
+	if (a->holder_pid || a->reserved0)
 		return blklock_reject(what, "holder_pid and reserved fields must be zero");
 	return 0;
 }
 
-/* BLKLOCK_IOC_STATUS: read a lock record; owner, state, generation, pid. */
+/*
+ * BLKLOCK_IOC_STATUS: read a lock record; owner, state, generation, pid,
+ * and the name into the buffer @name points to, if any.
+ */
 static int blklock_status_run(struct blklock_file *f, struct blklock_space *ls,
 			      union blklock_ioc_arg *u, void __user *argp)
 {
-	return blklock_status(ls, u->status.lock, f, &u->status);
+	char name[BLKLOCK_LOCK_NAME_MAX];
+	u64 uname = u->status.name;
+	int ret;
+
+	ret = blklock_status(ls, u->status.lock, f, &u->status, name);
+	if (!ret && uname &&
+	    copy_to_user(u64_to_user_ptr(uname), name, sizeof(name)))
+		ret = -EFAULT;
+	return ret;
 }
 
 /* ---- VALIDATE ------------------------------------------------------------ */
@@ -419,6 +444,108 @@ static int blklock_nodes_run(struct blklock_file *f, struct blklock_space *ls,
 	return ret;
 }
 
+/* ---- NAME ---------------------------------------------------------------- */
+
+static int blklock_name_check(const union blklock_ioc_arg *u, const char *what)
+{
+	const struct blklock_name *a = &u->name;
+
+	if (blklock_check_flags(a->flags, 0, what))
+		return -EINVAL;
+	if (a->lock || a->result || !blklock_zero(a->reserved, sizeof(a->reserved)))
+		return blklock_reject(what, "output and reserved fields must be zero");
+	if (a->op > BLKLOCK_NAME_DELETE)
+		return blklock_reject(what, "unknown op %u", a->op);
+	return 0;
+}
+
+/* The lock name a NAME command points to, into @name. */
+static int blklock_user_lock_name(u64 uptr, char *name, const char *what)
+{
+	if (!uptr)
+		return blklock_reject(what, "no name given");
+	return blklock_user_name(uptr, name, what, "lock",
+				 blklock_lock_name_valid,
+				 "printable ASCII characters, no space");
+}
+
+/*
+ * BLKLOCK_IOC_NAME: the index of a named lock, found, created or turned
+ * into a tombstone (see blklock_name_op()).  Errors: -EOPNOTSUPP before
+ * format 4, -ENOENT, -ENOSPC, -EBUSY, -EBADMSG/-EUCLEAN for a damaged
+ * record on the way, or a command's errno.
+ */
+static int blklock_name_run(struct blklock_file *f, struct blklock_space *ls,
+			    union blklock_ioc_arg *u, void __user *argp)
+{
+	struct blklock_name *a = &u->name;
+	char name[BLKLOCK_LOCK_NAME_MAX];
+	int ret;
+
+	ret = blklock_user_lock_name(a->name, name, "NAME");
+	if (ret)
+		return ret;
+	return blklock_name_op(ls, name, a->op, &a->lock, &a->result);
+}
+
+/* ---- REQUEST ------------------------------------------------------------- */
+
+static int blklock_request_check(const union blklock_ioc_arg *u,
+				 const char *what)
+{
+	const struct blklock_request *a = &u->request;
+
+	if (blklock_check_flags(a->flags, 0, what))
+		return -EINVAL;
+	if (a->owner || a->result || a->generation ||
+	    !blklock_zero(a->reserved, sizeof(a->reserved)))
+		return blklock_reject(what, "output and reserved fields must be zero");
+	return 0;
+}
+
+/*
+ * BLKLOCK_IOC_REQUEST: ask the lock's holder to let it go (see
+ * blklock_request()).  Errors: -EOPNOTSUPP before format 4, -EBUSY when
+ * the holder's request block kept changing, or a command's errno.
+ */
+static int blklock_request_run(struct blklock_file *f, struct blklock_space *ls,
+			       union blklock_ioc_arg *u, void __user *argp)
+{
+	return blklock_request(ls, u->request.lock, &u->request);
+}
+
+/* ---- ADD_PATH ------------------------------------------------------------ */
+
+static int blklock_path_add_check(const union blklock_ioc_arg *u,
+				  const char *what)
+{
+	const struct blklock_path_add *a = &u->path_add;
+
+	if (blklock_check_flags(a->flags, BLKLOCK_PATH_FLAGS, what))
+		return -EINVAL;
+	if (a->nr_paths || !blklock_zero(a->reserved, sizeof(a->reserved)))
+		return blklock_reject(what, "output and reserved fields must be zero");
+	return 0;
+}
+
+/*
+ * BLKLOCK_IOC_ADD_PATH: another path to the lockspace's LUN (see
+ * blklock_path_add() for its errors).
+ */
+static int blklock_path_add_run(struct blklock_file *f, struct blklock_space *ls,
+				union blklock_ioc_arg *u, void __user *argp)
+{
+	char *path = blklock_user_path(u->path_add.path, "ADD_PATH");
+	int ret;
+
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	ret = blklock_path_add(ls, path, u->path_add.flags & BLKLOCK_PATH_SHARED,
+			       &u->path_add.nr_paths);
+	kfree(path);
+	return ret;
+}
+
 /* ---- DETACH -------------------------------------------------------------- */
 
 static int blklock_detach_run(struct blklock_file *f, struct blklock_space *unused,
@@ -456,6 +583,12 @@ static const struct blklock_ioc blklock_iocs[] = {
 		    BLKLOCK_IOC_INDEX | BLKLOCK_IOC_OUT, blklock_break_check,
 		    blklock_break_run),
 	BLKLOCK_IOC(DETACH, BLKLOCK_IOC_ADMIN, NULL, blklock_detach_run),
+	BLKLOCK_IOC(NAME, BLKLOCK_IOC_SPACE | BLKLOCK_IOC_OUT, blklock_name_check,
+		    blklock_name_run),
+	BLKLOCK_IOC(REQUEST, BLKLOCK_IOC_SPACE | BLKLOCK_IOC_INDEX |
+		    BLKLOCK_IOC_OUT, blklock_request_check, blklock_request_run),
+	BLKLOCK_IOC(ADD_PATH, BLKLOCK_IOC_ADMIN | BLKLOCK_IOC_SPACE |
+		    BLKLOCK_IOC_OUT, blklock_path_add_check, blklock_path_add_run),
 };
 
 /**

@@ -101,7 +101,7 @@ int blklock_decode_found(struct blklock_space *ls, struct blklock_lock *lk,
 	int ret;
 
 	lk->cached_valid = false;
-	ret = blklock_rec_decode(blk, ls->block_size, lk->index, &lk->cached);
+	ret = blklock_ls_rec_decode(ls, blk, lk->index, &lk->cached);
 	why = ret ? NULL : blklock_rec_impossible(ls, &lk->cached);
 	if (why) {
 		if (blklock_may_report(ls))
@@ -157,8 +157,8 @@ int blklock_read_rec(struct blklock_space *ls, struct blklock_lock *lk,
 			}
 			return ret;
 		}
-	} while (blklock_rec_decode(buf, ls->block_size, lk->index, &rec) ==
-		 -EBADMSG && tries++ < BLKLOCK_TORN_REREADS);
+	} while (blklock_ls_rec_decode(ls, buf, lk->index, &rec) == -EBADMSG &&
+		 tries++ < BLKLOCK_TORN_REREADS);
 	return blklock_decode_found(ls, lk, buf);
 }
 
@@ -224,13 +224,12 @@ static enum blklock_fate blklock_acquire_round(struct blklock_space *ls,
 		       expected->owner_incarnation == inc));
 	if (!op->seen)
 		blklock_rec_free(expected);
-	*mine = (struct blklock_rec) {
-		.lock = lk->index,
-		.owner = ls->node_id,
-		.generation = expected->generation + 1,
-		.acquired = ktime_get_real_ns(),
-		.owner_incarnation = inc,
-	};
+	/* The name and its flag stay: a lock is taken whatever its name. */
+	*mine = *expected;
+	mine->owner = ls->node_id;
+	mine->generation = expected->generation + 1;
+	mine->acquired = ktime_get_real_ns();
+	mine->owner_incarnation = inc;
 	blklock_rec_encode(expected, op->buf, bs);
 	blklock_rec_encode(mine, op->buf + bs, bs);
 	return blklock_caw_resolve(ls, op);
@@ -240,6 +239,8 @@ static enum blklock_fate blklock_acquire_round(struct blklock_space *ls,
 static int blklock_acquired(struct blklock_space *ls, struct blklock_lock *lk,
 			    const struct blklock_rec *mine, int epoch)
 {
+	struct blklock_label lb;
+
 	lk->cached = *mine;
 	lk->cached_valid = true;
 	lk->mine = *mine;
@@ -251,8 +252,9 @@ static int blklock_acquired(struct blklock_space *ls, struct blklock_lock *lk,
 	atomic64_inc(&ls->stats.locks_lost);
 	blklock_reap_note(ls, lk, mine, 0);
 	if (blklock_may_report(ls))
-		pr_warn("%s: lock %u was taken at generation %llu while this node lost its lease: it is lost at once, and freed\n",
-			ls->name, lk->index, mine->generation);
+		pr_warn("%s: %s was taken at generation %llu while this node lost its lease: it is lost at once, and freed\n",
+			ls->name, blklock_lock_label(&lb, lk->index, mine),
+			mine->generation);
 	return -ENOLCK;
 }
 
@@ -360,6 +362,7 @@ int blklock_release_disk(struct blklock_space *ls, struct blklock_lock *lk)
 	};
 	struct blklock_rec freed = lk->mine;
 	u32 bs = ls->block_size;
+	struct blklock_label lb;
 	enum blklock_fate fate;
 	int ret;
 
@@ -379,8 +382,9 @@ int blklock_release_disk(struct blklock_space *ls, struct blklock_lock *lk)
 		break;
 	case BLKLOCK_FATE_CHANGED:
 		blklock_decode_found(ls, lk, blklock_caw_found(ls, &op));
-		pr_warn("%s: lock %u was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
-			ls->name, lk->index, ls->lba_offset + op.lba,
+		pr_warn("%s: %s was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
+			ls->name, blklock_lock_label(&lb, lk->index, &lk->mine),
+			ls->lba_offset + op.lba,
 			lk->cached.owner, lk->cached.generation,
 			lk->mine.generation);
 		ret = -ENOLCK;
@@ -443,6 +447,8 @@ void blklock_space_init(struct blklock_space *ls)
 	INIT_DELAYED_WORK(&ls->reap_work, blklock_reap_workfn);
 	blklock_lease_init(ls);
 	blklock_watch_init(ls);
+	blklock_names_init(ls);
+	blklock_requests_init(ls);
 }
 
 /**
@@ -455,11 +461,13 @@ void blklock_space_destroy(struct blklock_space *ls)
 	unsigned long index;
 
 	cancel_delayed_work_sync(&ls->reap_work);
+	blklock_requests_stop(ls);
 	xa_for_each(&ls->locks, index, lk) {
 		put_pid(lk->holder_pid);
 		kfree(lk);
 	}
 	xa_destroy(&ls->locks);
+	blklock_names_destroy(ls);
 	blklock_watch_destroy(ls);
 	blklock_lease_destroy(ls);
 }

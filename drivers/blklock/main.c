@@ -97,7 +97,7 @@ static int __init blklock_init(void)
 	if (ret)
 		return ret;
 	if (dev) {
-		ret = blklock_space_get(dev, node_id, node_name,
+		ret = blklock_space_get(dev, node_id, node_name, false,
 					&blklock_default_space);
 		if (ret)
 			goto spaces;

@@ -23,9 +23,37 @@
 /* Exclusive-open holder of a disk being formatted. */
 static char blklock_format_holder;
 
-/* Write @nr empty slots or free lock records from device block @lba. */
-static int blklock_write_region(struct blklock_disk *d, bool slots, u32 nr,
-				u64 lba)
+/* The three regions format writes, in this order. */
+enum blklock_region {
+	BLKLOCK_REGION_SLOTS,		/* empty heartbeat slots */
+	BLKLOCK_REGION_REQUESTS,	/* request blocks: all zero, none yet */
+	BLKLOCK_REGION_RECORDS,		/* free lock records */
+};
+
+static const char *const blklock_region_names[] = {
+	[BLKLOCK_REGION_SLOTS] = "heartbeat slots",
+	[BLKLOCK_REGION_REQUESTS] = "request blocks",
+	[BLKLOCK_REGION_RECORDS] = "lock records",
+};
+
+/* Block number @i of a region (slot of node i + 1, lock i), into @blk. */
+static void blklock_region_block(enum blklock_region kind, u32 i, void *blk,
+				 u32 bs)
+{
+	struct blklock_hbrec hb = { .node_id = i + 1 };
+	struct blklock_rec r = { .lock = i };
+
+	if (kind == BLKLOCK_REGION_SLOTS)
+		blklock_hb_encode(&hb, blk, bs);
+	else if (kind == BLKLOCK_REGION_RECORDS)
+		blklock_rec_encode(&r, blk, bs);
+	else
+		memset(blk, 0, bs);
+}
+
+/* Write the @nr blocks of region @kind from device block @lba. */
+static int blklock_write_region(struct blklock_disk *d,
+				enum blklock_region kind, u32 nr, u64 lba)
 {
 	u32 per = d->max_xfer_blocks, i, j, n;
 	struct blklock_cmd_result res;
@@ -37,21 +65,15 @@ static int blklock_write_region(struct blklock_disk *d, bool slots, u32 nr,
 		return -ENOMEM;
 	for (i = 0; i < nr; i += n) {
 		n = min(per, nr - i);
-		for (j = 0; j < n; j++) {
-			struct blklock_hbrec hb = { .node_id = i + j + 1 };
-			struct blklock_rec r = { .lock = i + j };
-			void *blk = buf + j * d->block_size;
-
-			if (slots)
-				blklock_hb_encode(&hb, blk, d->block_size);
-			else
-				blklock_rec_encode(&r, blk, d->block_size);
-		}
+		for (j = 0; j < n; j++)
+			blklock_region_block(kind, i + j,
+					     buf + j * d->block_size,
+					     d->block_size);
 		blklock_disk_write(d, lba + i, n, buf, &res);
 		if (res.status != BLKLOCK_CMD_OK) {
 			blklock_describe_result(&res, why, sizeof(why));
 			pr_err("%s: format failed writing %s at block %llu: %s; the disk is left without a lockspace header\n",
-			       d->name, slots ? "heartbeat slots" : "lock records",
+			       d->name, blklock_region_names[kind],
 			       d->lba_offset + lba + i, why);
 			kvfree(buf);
 			return res.error;
@@ -169,9 +191,9 @@ static int blklock_format_watch(struct blklock_disk *d, const char *path,
  *
  * Refuses, unless forced, a disk whose first blocks carry a known
  * signature.  Block 0 is first cleared with COMPARE AND WRITE (which
- * also proves the target supports it), then the heartbeat slots and the
- * lock records are written, and the header last, so an interrupted format leaves a disk
- * no node attaches to.
+ * also proves the target supports it), then the heartbeat slots, the
+ * request blocks and the lock records are written, and the header last,
+ * so an interrupted format leaves a disk no node attaches to.
  *
  * Return: 0 or a negative errno, with a dmesg line saying why.
  */
@@ -197,7 +219,8 @@ int blklock_format_disk(const char *path, const struct blklock_format *f)
 	char why[64];
 	int ret;
 
-	h.lock_lba = h.hb_lba + h.max_node_id;
+	h.req_lba = h.hb_lba + h.max_node_id;
+	h.lock_lba = h.req_lba + h.max_node_id;
 	if (!blklock_lease_timing_valid(h.hb_interval_ms, h.lease_timeout_ms)) {
 		pr_err("not formatting %s: heartbeat %u ms and lease %u ms do not fit (interval 100..60000 ms, lease at least 4 intervals, at most 600000 ms)\n",
 		       path, h.hb_interval_ms, h.lease_timeout_ms);
@@ -218,7 +241,7 @@ int blklock_format_disk(const char *path, const struct blklock_format *f)
 		return ret;
 	}
 	if (d->nr_blocks < h.lock_lba + nr_locks) {
-		pr_err("not formatting %s: %u heartbeat slots and %u locks need %llu blocks of %u bytes, the device has %llu\n",
+		pr_err("not formatting %s: %u heartbeat slots, as many request blocks and %u locks need %llu blocks of %u bytes, the device has %llu\n",
 		       path, h.max_node_id, nr_locks, h.lock_lba + nr_locks,
 		       d->block_size, d->nr_blocks);
 		ret = -ENOSPC;
@@ -260,9 +283,14 @@ int blklock_format_disk(const char *path, const struct blklock_format *f)
 	ret = blklock_swap_block0(d, scan, hdr);
 	if (ret)
 		goto out;
-	ret = blklock_write_region(d, true, h.max_node_id, h.hb_lba);
+	ret = blklock_write_region(d, BLKLOCK_REGION_SLOTS, h.max_node_id,
+				   h.hb_lba);
 	if (!ret)
-		ret = blklock_write_region(d, false, nr_locks, h.lock_lba);
+		ret = blklock_write_region(d, BLKLOCK_REGION_REQUESTS,
+					   h.max_node_id, h.req_lba);
+	if (!ret)
+		ret = blklock_write_region(d, BLKLOCK_REGION_RECORDS, nr_locks,
+					   h.lock_lba);
 	if (ret)
 		goto out;
 

@@ -82,14 +82,16 @@ static void blklock_persist_drop(struct blklock_persist *p, const char *why)
 	blklock_space_put(ls);
 }
 
-/* The persistent attach through @devt, or of lockspace @uuid if @devt is 0. */
+/* The persistent attach through @devt (any of its paths), or of lockspace @uuid if @devt is 0. */
 static struct blklock_persist *blklock_persist_find(dev_t devt, const u8 *uuid)
 {
 	struct blklock_persist *p;
+	unsigned int i;
 
 	list_for_each_entry(p, &blklock_persistent, list) {
-		if (devt && p->ls->disk && p->ls->disk->devt == devt)
-			return p;
+		for (i = 0; devt && i < blklock_nr_paths(p->ls); i++)
+			if (p->ls->paths[i].d->devt == devt)
+				return p;
 		if (!devt && !memcmp(p->ls->hdr.uuid, uuid, sizeof(p->ls->hdr.uuid)))
 			return p;
 	}

@@ -35,47 +35,77 @@ static u32 blklock_holder_pid(struct blklock_space *ls, struct blklock_lock *lk)
 }
 
 /**
- * blklock_status() - read a lock's record from the disk
+ * blklock_lock_read() - read a lock's record afresh, under its mutex
  * @ls:		lockspace
  * @index:	lock index, checked by the caller
- * @holder:	the asking file
- * @st:		out: owner, generation, state
  *
- * Return: 0, or the errno of the read.
+ * Return: the lock, its mutex held and its cached record what the disk
+ * holds now (the caller unlocks it), or an ERR_PTR: -EINTR, -ENOMEM or
+ * the errno of the read.
  */
-int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
-		   struct blklock_status *st)
+struct blklock_lock *blklock_lock_read(struct blklock_space *ls, u32 index)
 {
 	struct blklock_lock *lk = blklock_lock_get(ls, index);
 	void *buf;
 	int ret;
 
 	if (IS_ERR(lk))
-		return PTR_ERR(lk);
+		return lk;
 	buf = kmalloc(ls->block_size, GFP_KERNEL);
 	if (!buf)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	if (mutex_lock_interruptible(&lk->mutex)) {
 		kfree(buf);
-		return -EINTR;
+		return ERR_PTR(-EINTR);
 	}
 	ret = blklock_read_rec(ls, lk, buf);
-	if (!ret) {
-		st->owner = lk->cached.owner;
-		st->generation = lk->cached.generation;
-		st->state = 0;
-		if (lk->holder == holder && blklock_lost(ls, lk))
-			st->state |= BLKLOCK_STATE_LOST;
-		else if (lk->holder == holder &&
-			 blklock_rec_equal(&lk->cached, &lk->mine))
-			st->state |= BLKLOCK_STATE_HELD_BY_FILE;
-		if (lk->cached.owner == ls->node_id)
-			st->state |= BLKLOCK_STATE_HELD_BY_NODE;
-		st->holder_pid = blklock_holder_pid(ls, lk);
-	}
-	mutex_unlock(&lk->mutex);
 	kfree(buf);
-	return ret;
+	if (ret) {
+		mutex_unlock(&lk->mutex);
+		return ERR_PTR(ret);
+	}
+	return lk;
+}
+
+/**
+ * blklock_status() - read a lock's record from the disk
+ * @ls:		lockspace
+ * @index:	lock index, checked by the caller
+ * @holder:	the asking file
+ * @st:		out: owner, generation, state
+ * @name:	out: the record's name, NUL-padded ("" if it has none)
+ *
+ * Return: 0, or the errno of the read.
+ */
+int blklock_status(struct blklock_space *ls, u32 index, const void *holder,
+		   struct blklock_status *st, char *name)
+{
+	struct blklock_lock *lk = blklock_lock_read(ls, index);
+
+	if (IS_ERR(lk))
+		return PTR_ERR(lk);
+	st->owner = lk->cached.owner;
+	st->generation = lk->cached.generation;
+	st->state = 0;
+	if (lk->holder == holder && blklock_lost(ls, lk))
+		st->state |= BLKLOCK_STATE_LOST;
+	else if (lk->holder == holder &&
+		 blklock_rec_equal(&lk->cached, &lk->mine))
+		st->state |= BLKLOCK_STATE_HELD_BY_FILE;
+	if (lk->cached.owner == ls->node_id)
+		st->state |= BLKLOCK_STATE_HELD_BY_NODE;
+	if (lk->cached.flags & BLKLOCK_LOCK_DELETED)
+		st->state |= BLKLOCK_STATE_DELETED;
+	/* The holding file reads it: EPOLLRDBAND until a new one. */
+	if (lk->holder == holder && lk->requested &&
+	    (st->state & BLKLOCK_STATE_HELD_BY_FILE)) {
+		st->state |= BLKLOCK_STATE_REQUESTED;
+		WRITE_ONCE(lk->request_unseen, false);
+	}
+	memcpy(name, lk->cached.name, BLKLOCK_LOCK_NAME_MAX);
+	st->holder_pid = blklock_holder_pid(ls, lk);
+	mutex_unlock(&lk->mutex);
+	return 0;
 }
 
 /* VALIDATE's command, with lk->mutex held by the holder. */
@@ -86,6 +116,7 @@ static int blklock_validate_disk(struct blklock_space *ls,
 		.lba = blklock_lock_lba(ls, lk->index),
 		.seen = true,
 	};
+	struct blklock_label lb;
 	enum blklock_fate fate;
 	int ret;
 
@@ -101,8 +132,9 @@ static int blklock_validate_disk(struct blklock_space *ls,
 	} else if (fate == BLKLOCK_FATE_CHANGED) {
 		blklock_decode_found(ls, lk, blklock_caw_found(ls, &op));
 		lk->lost = true;
-		pr_warn("%s: lock %u was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
-			ls->name, lk->index, ls->lba_offset + op.lba,
+		pr_warn("%s: %s was taken from this node: disk block %llu names node %u at generation %llu, this node held generation %llu\n",
+			ls->name, blklock_lock_label(&lb, lk->index, &lk->mine),
+			ls->lba_offset + op.lba,
 			lk->cached.owner, lk->cached.generation,
 			lk->mine.generation);
 		ret = -ENOLCK;

@@ -59,8 +59,11 @@ static void blklock_reap_done(struct blklock_space *ls, struct blklock_lock *lk)
 }
 
 /*
- * CAW of lock @lk's block from the exact image @old (raw in @op->buf
- * already, or encoded from @rec) to the free record at @gen.
+ * CAW of lock @lk's block from the exact image @rec (or, for NULL, the
+ * raw block in @op->buf already) to the free record at @gen.  A record
+ * keeps its name; a damaged one, whose name is unknown, becomes in
+ * format 4 a nameless tombstone, so that probing for names still goes
+ * past it (a name it had is found nowhere, never in two records).
  */
 static enum blklock_fate blklock_free_rec(struct blklock_space *ls,
 					  struct blklock_lock *lk,
@@ -72,6 +75,13 @@ static enum blklock_fate blklock_free_rec(struct blklock_space *ls,
 		.generation = gen,
 	};
 
+	if (rec) {
+		freed = *rec;
+		blklock_rec_free(&freed);
+		freed.generation = gen;
+	} else if (ls->hdr.version >= 4) {
+		freed.flags = BLKLOCK_LOCK_DELETED;
+	}
 	op->lba = blklock_lock_lba(ls, lk->index);
 	op->seen = true;
 	if (rec)
@@ -84,6 +94,7 @@ static enum blklock_fate blklock_free_rec(struct blklock_space *ls,
 static int blklock_reap_one(struct blklock_space *ls, struct blklock_lock *lk,
 			    struct blklock_caw *op)
 {
+	struct blklock_label lb;
 	enum blklock_fate fate;
 
 	if (lk->holder && !blklock_lost(ls, lk))
@@ -98,10 +109,11 @@ static int blklock_reap_one(struct blklock_space *ls, struct blklock_lock *lk,
 	fate = blklock_free_rec(ls, lk, op, &lk->cached, lk->cached.generation);
 	if (fate == BLKLOCK_FATE_WROTE) {
 		atomic64_inc(&ls->stats.reaped);
-		pr_notice("%s: lock %u: freed a record of this node that no file held (generation %llu)\n",
-			  ls->name, lk->index, lk->cached.generation);
-		blklock_rec_decode(op->buf + ls->block_size, ls->block_size,
-				   lk->index, &lk->cached);
+		pr_notice("%s: %s: freed a record of this node that no file held (generation %llu)\n",
+			  ls->name, blklock_lock_label(&lb, lk->index, &lk->cached),
+			  lk->cached.generation);
+		blklock_ls_rec_decode(ls, op->buf + ls->block_size, lk->index,
+				      &lk->cached);
 		return 0;
 	}
 	lk->cached_valid = false;
@@ -184,13 +196,14 @@ static int blklock_break_owner(struct blklock_space *ls, struct blklock_lock *lk
 static int blklock_break_locked(struct blklock_space *ls, struct blklock_lock *lk,
 				struct blklock_caw *op, struct blklock_break *out)
 {
+	struct blklock_label lb;
 	struct blklock_rec raw;
 	enum blklock_fate fate;
 	bool readable;
 	int ret;
 
 	lockdep_assert_held(&lk->mutex);
-	ret = blklock_rec_decode(op->buf, ls->block_size, lk->index, &raw);
+	ret = blklock_ls_rec_decode(ls, op->buf, lk->index, &raw);
 	readable = !ret;
 	if (readable && blklock_rec_impossible(ls, &raw))
 		ret = -EUCLEAN;
@@ -224,8 +237,8 @@ static int blklock_break_locked(struct blklock_space *ls, struct blklock_lock *l
 		return blklock_fate_errno(op, fate);
 	}
 	blklock_decode_found(ls, lk, op->buf + ls->block_size);
-	pr_warn("%s: lock %u broken by the administrator: %s (owner %u, generation %llu) is now free at generation %llu\n",
-		ls->name, lk->index,
+	pr_warn("%s: %s broken by the administrator: %s (owner %u, generation %llu) is now free at generation %llu\n",
+		ls->name, blklock_lock_label(&lb, lk->index, &lk->cached),
 		out->result == BLKLOCK_BREAK_REPAIRED ? "a damaged record" :
 		"a record", out->owner, out->old_generation, out->generation);
 	return 0;

@@ -39,6 +39,25 @@ bool blklock_may_report(struct blklock_space *ls)
 }
 
 /**
+ * blklock_lock_label() - how dmesg names a lock
+ * @lb:		room for the text
+ * @index:	lock index
+ * @r:		its record, as read or written
+ *
+ * Return: "lock L", or "lock L (NAME)" for a record with a name (format
+ * 4), in @lb.
+ */
+const char *blklock_lock_label(struct blklock_label *lb, u32 index,
+			       const struct blklock_rec *r)
+{
+	if (r->name[0])
+		snprintf(lb->s, sizeof(lb->s), "lock %u (%s)", index, r->name);
+	else
+		snprintf(lb->s, sizeof(lb->s), "lock %u", index);
+	return lb->s;
+}
+
+/**
  * blklock_report_busy() - the miscompare report: another node holds it
  * @ls:		lockspace
  * @lk:		the lock, with the record read back in @lk->cached
@@ -52,6 +71,7 @@ void blklock_report_busy(struct blklock_space *ls, const struct blklock_lock *lk
 	const struct blklock_rec *found = &lk->cached;
 	u64 lba = ls->lba_offset + blklock_lock_lba(ls, lk->index);
 	char where[48], name[BLKLOCK_NODE_NAME_MAX];
+	struct blklock_label lb;
 	s64 held_ms = 0;
 
 	if (found->acquired)
@@ -68,8 +88,9 @@ void blklock_report_busy(struct blklock_space *ls, const struct blklock_lock *lk
 	pr_warn("lock acquisition failed. Node %u already owns the lock.\n",
 		found->owner);
 	blklock_watch_name(ls, found->owner, name);
-	pr_warn("%s: lock %u: node %u%s%s%s holds generation %llu, taken %lld ms ago by its clock; this node's compare and write took %llu us, %s\n",
-		ls->name, lk->index, found->owner, name[0] ? " (" : "", name,
+	pr_warn("%s: %s: node %u%s%s%s holds generation %llu, taken %lld ms ago by its clock; this node's compare and write took %llu us, %s\n",
+		ls->name, blklock_lock_label(&lb, lk->index, found),
+		found->owner, name[0] ? " (" : "", name,
 		name[0] ? ")" : "", found->generation,
 		max_t(s64, held_ms, 0), div_u64(res->duration_ns, NSEC_PER_USEC),
 		where);
@@ -88,23 +109,29 @@ void blklock_report_takeover(struct blklock_space *ls, u32 index,
 			     const struct blklock_rec *old, int stale,
 			     u64 unchanged_ms)
 {
+	struct blklock_label lb;
+
 	trace_blklock_takeover(ls->name, index, old, stale, unchanged_ms);
 	if (stale == BLKLOCK_OWNER_LIVE) {
 		/* A record of this very incarnation that no file held. */
 		atomic64_inc(&ls->stats.reclaims);
-		pr_notice("%s: lock %u still named this node from before; taken back at generation %llu\n",
-			  ls->name, index, old->generation + 1);
+		pr_notice("%s: %s still named this node from before; taken back at generation %llu\n",
+			  ls->name, blklock_lock_label(&lb, index, old),
+			  old->generation + 1);
 		return;
 	}
 	atomic64_inc(&ls->stats.takeovers);
 	if (stale == BLKLOCK_OWNER_DEAD)
-		pr_warn("%s: breaking stale lock %u held by node %u (heartbeat unchanged for %llu ms, slot marked evicted)\n",
-			ls->name, index, old->owner, unchanged_ms);
+		pr_warn("%s: breaking stale %s held by node %u (heartbeat unchanged for %llu ms, slot marked evicted)\n",
+			ls->name, blklock_lock_label(&lb, index, old),
+			old->owner, unchanged_ms);
 	else
-		pr_warn("%s: breaking stale lock %u held by node %u (its incarnation %016llx no longer heartbeats)\n",
-			ls->name, index, old->owner, old->owner_incarnation);
-	pr_warn("%s: lock %u taken over at generation %llu (was %llu)\n",
-		ls->name, index, old->generation + 1, old->generation);
+		pr_warn("%s: breaking stale %s held by node %u (its incarnation %016llx no longer heartbeats)\n",
+			ls->name, blklock_lock_label(&lb, index, old),
+			old->owner, old->owner_incarnation);
+	pr_warn("%s: %s taken over at generation %llu (was %llu)\n",
+		ls->name, blklock_lock_label(&lb, index, old),
+		old->generation + 1, old->generation);
 }
 
 /**

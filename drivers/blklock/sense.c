@@ -269,3 +269,38 @@ const char *blklock_fate_name(enum blklock_fate fate)
 
 	return fate < ARRAY_SIZE(names) ? names[fate] : "?";
 }
+
+/**
+ * blklock_path_error() - did a command fail on its way, not in the target?
+ * @res:	the command's result
+ *
+ * A path error is a failure without a SCSI answer: the initiator gave up
+ * (timeout, abort), the transport or device went away, or the block
+ * layer failed the request before it reached the target.  Another path
+ * to the LUN may carry the next command.  A SCSI status (CHECK
+ * CONDITION, BUSY, RESERVATION CONFLICT) came through this path, and a
+ * local failure (no memory) would fail on any path: neither is one.
+ *
+ * Return: true for a path error.
+ */
+bool blklock_path_error(const struct blklock_cmd_result *res)
+{
+	if (res->status != BLKLOCK_CMD_FAILED)
+		return false;
+	if (res->host != DID_OK)
+		return true;
+	if (res->scsi_status != SAM_STAT_GOOD)
+		return false;
+	switch (res->error) {
+	case -EIO:
+	case -ENODEV:
+	case -ENXIO:
+	case -ENOLINK:
+	case -ETIME:
+	case -ETIMEDOUT:
+	case -ECONNABORTED:
+		return true;
+	default:
+		return false;
+	}
+}

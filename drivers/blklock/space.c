@@ -34,13 +34,13 @@ static void blklock_scsi_caw(struct blklock_space *ls, u64 lba, void *buf,
 			     u32 timeout_ms, struct blklock_cmd_result *res)
 {
 	if (!blklock_hooks_caw(ls, lba, buf, res))
-		blklock_disk_caw(ls->disk, lba, buf, timeout_ms, res);
+		blklock_path_caw(ls, lba, buf, timeout_ms, res);
 }
 
 static void blklock_scsi_read(struct blklock_space *ls, u64 lba, u32 nr,
 			      void *buf, struct blklock_cmd_result *res)
 {
-	blklock_disk_read(ls->disk, lba, nr, buf, res);
+	blklock_path_read(ls, lba, nr, buf, res);
 }
 
 /* The lease clock: it runs on while the host is suspended. */
@@ -106,13 +106,21 @@ static int blklock_read_header(struct blklock_disk *d, const char *path,
 	return ret;
 }
 
-/*
- * COMPARE AND WRITE of block 0 onto itself: harmless, and the only
- * reliable test that the target implements the command (the Block
- * Limits VPD page of some targets says it does not while it does).
+/**
+ * blklock_probe_caw() - COMPARE AND WRITE of block 0 onto itself
+ * @d:		the disk
+ * @path:	its path, for dmesg
+ * @blk0:	what block 0 holds
+ *
+ * Harmless, and the only reliable test that the target implements the
+ * command (the Block Limits VPD page of some targets says it does not
+ * while it does).
+ *
+ * Return: 0; -ESTALE if block 0 changed meanwhile; -EOPNOTSUPP or the
+ * command's errno; each with one dmesg line.
  */
-static int blklock_probe_caw(struct blklock_disk *d, const char *path,
-			     const void *blk0)
+int blklock_probe_caw(struct blklock_disk *d, const char *path,
+		      const void *blk0)
 {
 	struct blklock_cmd_result res;
 	char why[64];
@@ -146,9 +154,12 @@ static struct blklock_space *blklock_find_devt(dev_t devt)
 {
 	struct blklock_space *ls;
 
+	unsigned int i;
+
 	list_for_each_entry(ls, &blklock_spaces, list)
-		if (ls->disk && ls->disk->devt == devt)
-			return ls;
+		for (i = 0; i < blklock_nr_paths(ls); i++)
+			if (ls->paths[i].d->devt == devt)
+				return ls;
 	return NULL;
 }
 
@@ -171,7 +182,7 @@ static void blklock_space_set_name(struct blklock_space *ls,
 	if (!node_name || !node_name[0])
 		return;
 	if (ls->hdr.version < 3) {
-		pr_notice("%s: lockspace format %u has no room for node names: node %u's name %s is not stored (format it again to get format 3, once no node uses it)\n",
+		pr_notice("%s: lockspace format %u has no room for node names: node %u's name %s is not stored (format it again to get room for them, once no node uses it)\n",
 			  ls->name, ls->hdr.version, ls->node_id, node_name);
 		return;
 	}
@@ -179,7 +190,7 @@ static void blklock_space_set_name(struct blklock_space *ls,
 }
 
 static int blklock_space_attach(const char *path, u32 node_id,
-				const char *node_name,
+				const char *node_name, bool shared,
 				struct blklock_space **lsp)
 {
 	struct blklock_space *ls, *other;
@@ -193,7 +204,7 @@ static int blklock_space_attach(const char *path, u32 node_id,
 		ret = -ENOMEM;
 		goto free;
 	}
-	ret = blklock_disk_open(path, ls, d);
+	ret = blklock_disk_open(path, shared ? NULL : ls, d);
 	if (ret) {
 		if (ret == -EBUSY)
 			pr_err("cannot attach %s: it is in use (mounted, or open exclusively)\n",
@@ -237,6 +248,7 @@ static int blklock_space_attach(const char *path, u32 node_id,
 	ls->lba_offset = d->lba_offset;
 	ls->ops = &blklock_scsi_ops;
 	ls->disk = d;
+	blklock_paths_init(ls, d);
 	ls->users = 1;
 	blklock_space_init(ls);
 	ret = blklock_lease_claim(ls);
@@ -256,8 +268,10 @@ static int blklock_space_attach(const char *path, u32 node_id,
 		kfree(buf);
 		return ret;
 	}
+	blklock_paths_sysfs(ls);
 	blklock_lease_events(ls, true);
 	blklock_lease_start(ls);
+	blklock_requests_start(ls);
 	blklock_hooks_add(ls);
 	mutex_lock(&blklock_spaces_mutex);
 	list_add(&ls->list, &blklock_spaces);
@@ -312,12 +326,14 @@ static int blklock_space_share(const char *path, dev_t devt, u32 node_id,
  * @node_name:	this node's name for its heartbeat slot, valid
  *		(blklock_node_name_valid()), or NULL or "" for none; a
  *		lockspace already attached keeps the name it has
+ * @shared:	open the disk without claiming it (a path dm-multipath
+ *		holds); a lockspace already attached is shared as it is
  * @lsp:	out: the lockspace, with one more user
  *
  * Return: 0 or a negative errno, with one dmesg line saying why.
  */
 int blklock_space_get(const char *path, u32 node_id, const char *node_name,
-		      struct blklock_space **lsp)
+		      bool shared, struct blklock_space **lsp)
 {
 	dev_t devt;
 	int ret;
@@ -341,7 +357,8 @@ int blklock_space_get(const char *path, u32 node_id, const char *node_name,
 	/* Another attach of the same disk may have finished meanwhile. */
 	ret = blklock_space_share(path, devt, node_id, lsp);
 	if (ret == -ENOENT)
-		ret = blklock_space_attach(path, node_id, node_name, lsp);
+		ret = blklock_space_attach(path, node_id, node_name, shared,
+					   lsp);
 	mutex_unlock(&blklock_attach_mutex);
 	return ret;
 }
@@ -390,10 +407,12 @@ void blklock_space_put(struct blklock_space *ls)
 
 	blklock_hooks_remove(ls);
 	blklock_lease_events(ls, false);
+	blklock_paths_sysfs_del(ls);
 	kobject_del(&ls->kobj);
+	blklock_requests_stop(ls);
 	blklock_lease_leave(ls);
 	cancel_delayed_work_sync(&ls->reap_work);
-	blklock_disk_close(ls->disk);
+	blklock_paths_close(ls);
 	pr_info("%s: detached node %u\n", ls->name, ls->node_id);
 	mutex_unlock(&blklock_attach_mutex);
 	kobject_put(&ls->kobj);

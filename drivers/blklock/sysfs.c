@@ -147,6 +147,9 @@ static struct blklock_stat_attr blklock_stat_attrs[] = {
 	BLKLOCK_STAT(evicted, evicted, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(unknown, unknown, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(reaped, reaped, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(requests_sent, requests_sent, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(requests_received, requests_received, BLKLOCK_COUNTER),
+	BLKLOCK_STAT(requests_missed, requests_missed, BLKLOCK_COUNTER),
 	BLKLOCK_STAT(caw_latency_avg_us, caw_latency, BLKLOCK_AVG_US),
 	BLKLOCK_STAT(caw_latency_max_us, caw_latency, BLKLOCK_MAX_US),
 	BLKLOCK_STAT(read_latency_avg_us, read_latency, BLKLOCK_AVG_US),
@@ -176,7 +179,7 @@ static void blklock_space_release(struct kobject *kobj)
 	struct blklock_space *ls = to_space(kobj);
 
 	blklock_space_destroy(ls);
-	kfree(ls->disk);
+	blklock_paths_free(ls);
 	kfree(ls);
 }
 
@@ -195,4 +198,137 @@ void blklock_sysfs_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(blklock_stat_attrs); i++)
 		blklock_stats_attrs[i] = &blklock_stat_attrs[i].attr.attr;
+}
+
+/* ---- paths/<disk>/: one directory per path ------------------------------- */
+
+/**
+ * struct blklock_path_kobj - the sysfs directory of one path
+ * @kobj:	paths/<disk>
+ * @ls:		its lockspace, which outlives the directory
+ * @i:		index in @ls->paths
+ */
+struct blklock_path_kobj {
+	struct kobject kobj;
+	struct blklock_space *ls;
+	unsigned int i;
+};
+
+static struct blklock_path *to_path(struct kobject *kobj,
+				    struct blklock_space **lsp,
+				    unsigned int *ip)
+{
+	struct blklock_path_kobj *pk = container_of(kobj, struct blklock_path_kobj,
+						    kobj);
+
+	*lsp = pk->ls;
+	*ip = pk->i;
+	return &pk->ls->paths[pk->i];
+}
+
+static const char *blklock_path_state(struct blklock_space *ls, unsigned int i)
+{
+	if (test_bit(i, &ls->path_failed))
+		return "failed";
+	return atomic_read(&ls->path_active) == i ? "active" : "standby";
+}
+
+#define BLKLOCK_PATH_ATTR(_name, _fmt, _val)				\
+static ssize_t path_##_name##_show(struct kobject *kobj,		\
+				   struct kobj_attribute *attr, char *buf) \
+{									\
+	struct blklock_space *ls;					\
+	struct blklock_path *p __maybe_unused;				\
+	unsigned int i;							\
+									\
+	p = to_path(kobj, &ls, &i);					\
+	return sysfs_emit(buf, _fmt "\n", _val);			\
+}									\
+static struct kobj_attribute blklock_path_attr_##_name =		\
+	__ATTR(_name, 0444, path_##_name##_show, NULL)
+
+BLKLOCK_PATH_ATTR(state, "%s", blklock_path_state(ls, i));
+BLKLOCK_PATH_ATTR(errors, "%lld", atomic64_read(&p->errors));
+BLKLOCK_PATH_ATTR(failovers, "%lld", atomic64_read(&p->failovers));
+BLKLOCK_PATH_ATTR(failed_ms, "%lld", atomic64_read(&p->failed_ms));
+
+static struct attribute *blklock_path_attrs[] = {
+	&blklock_path_attr_state.attr,
+	&blklock_path_attr_errors.attr,
+	&blklock_path_attr_failovers.attr,
+	&blklock_path_attr_failed_ms.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(blklock_path);
+
+static void blklock_path_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct blklock_path_kobj, kobj));
+}
+
+static const struct kobj_type blklock_path_ktype = {
+	.release = blklock_path_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = blklock_path_groups,
+};
+
+/**
+ * blklock_path_sysfs_add() - create paths/<disk>/ for path @i
+ * @ls:		lockspace, its directory created
+ * @i:		the path
+ *
+ * A failure costs the directory only, with one dmesg line.
+ */
+void blklock_path_sysfs_add(struct blklock_space *ls, unsigned int i)
+{
+	struct blklock_path_kobj *pk;
+	int ret = -ENOMEM;
+
+	pk = ls->paths_kobj ? kzalloc(sizeof(*pk), GFP_KERNEL) : NULL;
+	if (pk) {
+		pk->ls = ls;
+		pk->i = i;
+		ret = kobject_init_and_add(&pk->kobj, &blklock_path_ktype,
+					   ls->paths_kobj, "%s",
+					   ls->paths[i].d->name);
+		if (ret)
+			kobject_put(&pk->kobj);
+		else
+			ls->paths[i].kobj = &pk->kobj;
+	}
+	if (ret)
+		pr_warn("%s: no sysfs directory for path %s: error %d\n",
+			ls->name, ls->paths[i].d->name, ret);
+}
+
+/**
+ * blklock_paths_sysfs() - create paths/ and the first path's directory
+ * @ls:		lockspace, its directory created
+ */
+void blklock_paths_sysfs(struct blklock_space *ls)
+{
+	ls->paths_kobj = kobject_create_and_add("paths", &ls->kobj);
+	blklock_path_sysfs_add(ls, 0);
+}
+
+/**
+ * blklock_paths_sysfs_del() - remove paths/ and what is in it
+ * @ls:		lockspace being detached
+ */
+void blklock_paths_sysfs_del(struct blklock_space *ls)
+{
+	unsigned int i;
+
+	mutex_lock(&ls->paths_mutex);
+	for (i = 0; i < ls->nr_paths; i++) {
+		if (!ls->paths[i].kobj)
+			continue;
+		kobject_del(ls->paths[i].kobj);
+		kobject_put(ls->paths[i].kobj);
+		ls->paths[i].kobj = NULL;
+	}
+	kobject_del(ls->paths_kobj);
+	kobject_put(ls->paths_kobj);
+	ls->paths_kobj = NULL;
+	mutex_unlock(&ls->paths_mutex);
 }

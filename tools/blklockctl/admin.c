@@ -55,10 +55,10 @@ static const char *broken_owner_state(uint32_t owner)
 }
 
 /* Why the kernel refused (EBUSY) to break @lock, from a STATUS read. */
-static int break_refused(uint32_t lock, int err)
+static int break_refused(uint32_t lock, const char *name, int err)
 {
+	char hint[160], label[LOCK_LABEL_MAX];
 	struct blklock_status s;
-	char hint[160];
 
 	memset(&s, 0, sizeof(s));
 	s.lock = lock;
@@ -76,7 +76,8 @@ static int break_refused(uint32_t lock, int err)
 		snprintf(hint, sizeof(hint),
 			 "its owner node %" PRIu32 " is live (or a file on this node holds it): refusing to break it",
 			 s.owner);
-	return fail_hint(OP_BREAK, err, hint, "break lock %" PRIu32, lock);
+	return fail_hint(OP_BREAK, err, hint, "break lock %s",
+			 lock_label(lock, name, label, sizeof(label)));
 }
 
 static const char *break_result_name(uint32_t r)
@@ -93,12 +94,15 @@ static const char *break_result_name(uint32_t r)
 	}
 }
 
-static void break_json(const struct blklock_break *b, const char *st)
+static void break_json(const struct blklock_break *b, const char *name,
+		       const char *st)
 {
 	struct json j;
 
 	json_open(&j, "break");
 	json_u64(&j, "lock", b->lock);
+	if (name)
+		json_str(&j, "name", name);
 	json_str(&j, "result", break_result_name(b->result));
 	json_u64(&j, "owner", b->owner);
 	json_str(&j, "owner_state", st);
@@ -107,27 +111,29 @@ static void break_json(const struct blklock_break *b, const char *st)
 	json_end(&j);
 }
 
-static void break_text(const struct blklock_break *b, const char *st)
+static void break_text(const struct blklock_break *b, const char *name,
+		       const char *st)
 {
-	uint32_t lock = b->lock;
+	char lock[LOCK_LABEL_MAX];
 
+	lock_label(b->lock, name, lock, sizeof(lock));
 	switch (b->result) {
 	case BLKLOCK_BREAK_WAS_FREE:
-		say("lock %" PRIu32 " was free at generation %" PRIu64 "; nothing written\n",
+		say("lock %s was free at generation %" PRIu64 "; nothing written\n",
 		    lock, (uint64_t)b->generation);
 		break;
 	case BLKLOCK_BREAK_FREED:
-		say("lock %" PRIu32 ": node %" PRIu32 "%s%s%s held generation %" PRIu64
+		say("lock %s: node %" PRIu32 "%s%s%s held generation %" PRIu64
 		    "; freed at generation %" PRIu64 "\n", lock, b->owner,
 		    st ? " (" : "", st ? st : "", st ? ")" : "",
 		    (uint64_t)b->old_generation, (uint64_t)b->generation);
 		break;
 	case BLKLOCK_BREAK_REPAIRED:
-		say("lock %" PRIu32 ": damaged record rewritten as free at generation %" PRIu64 "\n",
+		say("lock %s: damaged record rewritten as free at generation %" PRIu64 "\n",
 		    lock, (uint64_t)b->generation);
 		break;
 	default:
-		say("lock %" PRIu32 ": break result %" PRIu32 " (unknown to this blklockctl), owner %" PRIu32
+		say("lock %s: break result %" PRIu32 " (unknown to this blklockctl), owner %" PRIu32
 		    " generation %" PRIu64 " now %" PRIu64 "\n", lock, b->result,
 		    b->owner, (uint64_t)b->old_generation, (uint64_t)b->generation);
 	}
@@ -140,25 +146,32 @@ static void break_text(const struct blklock_break *b, const char *st)
  */
 int cmd_break(const struct step *s)
 {
+	char label[LOCK_LABEL_MAX];
 	struct blklock_break b;
 	const char *st = NULL;
+	uint32_t lock, result;
+	int ret;
 
+	ret = step_lock(s, "break", BLKLOCK_NAME_LOOKUP, &lock, &result);
+	if (ret)
+		return ret;
 	memset(&b, 0, sizeof(b));
-	b.lock = s->lock;
+	b.lock = lock;
 	if (ioctl(blc.ctl, BLKLOCK_IOC_BREAK, &b)) {
 		if (errno == EBUSY)
-			return break_refused(s->lock, errno);
-		return fail(OP_BREAK, errno, "break lock %" PRIu32, s->lock);
+			return break_refused(lock, s->lock_name, errno);
+		return fail(OP_BREAK, errno, "break lock %s",
+			    lock_label(lock, s->lock_name, label, sizeof(label)));
 	}
-	b.lock = s->lock;
+	b.lock = lock;
 	if (blc.quiet)
 		return 0;
 	if (b.result == BLKLOCK_BREAK_FREED)
 		st = broken_owner_state(b.owner);
 	if (blc.json)
-		break_json(&b, st);
+		break_json(&b, s->lock_name, st);
 	else
-		break_text(&b, st);
+		break_text(&b, s->lock_name, st);
 	return 0;
 }
 

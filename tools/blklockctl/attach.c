@@ -2,7 +2,7 @@
 /*
  * blklockctl: attaching lockspaces for the host rather than for one run.
  *
- *   attach (DISK | --uuid=UUID) --node=N [--persistent]
+ *   attach (DISK | --uuid=UUID) --node=N [--persistent] [--name=NAME]
  *   detach (DISK | --uuid=UUID)
  *   probe DISK                 (udev IMPORT{program}: KEY=value lines)
  *   wait-device --uuid=UUID [--timeout=SECONDS]
@@ -12,6 +12,13 @@
  * A persistent attach (BLKLOCK_ATTACH_PERSISTENT) is held by the module
  * itself until BLKLOCK_IOC_DETACH or unload, so a boot service can
  * attach and exit.  See Documentation/blklock/admin-guide.rst.
+ *
+ * One LUN seen through several SCSI disks (--uuid finding several with
+ * one designator, or a dm-multipath DISK) is attached through the first
+ * disk, the others added as its paths (BLKLOCK_IOC_ADD_PATH, path.c).
+ * A device-mapper device is never attached itself: blklock sends SCSI
+ * commands, which only its SCSI disks take.  A SCSI disk that a
+ * dm-multipath device holds is opened without a claim (the SHARED flags).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,28 +77,39 @@ static void attach_event(const char *disk, uint32_t node, const char *name,
  * persistently if asked.  A lockspace persistent already (EEXIST) is
  * fine: the file is then bound to it with a plain attach, for the
  * commands that follow, and it keeps the name it has.
+ *
+ * A disk that a dm-multipath device holds as one of its paths is opened
+ * without a claim (BLKLOCK_ATTACH_SHARED): dm-multipath has claimed it.
  */
 static int attach_disk(const char *disk, uint32_t node, const char *name,
 		       bool persistent)
 {
 	struct blklock_attach a;
+	char holder[32], hint[256];
 	bool already = false;
+	uint32_t shared;
 	int err;
 
+	shared = mpath_holder(disk, holder, sizeof(holder)) ? BLKLOCK_ATTACH_SHARED : 0;
 	memset(&a, 0, sizeof(a));
 	a.path = (uintptr_t)disk;
 	a.node_id = node;
 	a.name = (uintptr_t)name;
-	a.flags = persistent ? BLKLOCK_ATTACH_PERSISTENT : 0;
+	a.flags = (persistent ? BLKLOCK_ATTACH_PERSISTENT : 0) | shared;
 	if (!ioctl(blc.ctl, BLKLOCK_IOC_ATTACH, &a))
 		goto done;
 	err = errno;
 	if (err == EEXIST && persistent) {
 		already = true;
-		a.flags = 0;
+		a.flags = shared;
 		if (!ioctl(blc.ctl, BLKLOCK_IOC_ATTACH, &a))
 			goto done;
 		err = errno;
+	}
+	if (err == EINVAL && shared) {
+		shared_hint(holder, hint, sizeof(hint));
+		return fail_hint(OP_ATTACH, err, hint, "attach %s as node %" PRIu32 "%s",
+				 disk, node, persistent ? " persistently" : "");
 	}
 	return fail(OP_ATTACH, err, "attach %s as node %" PRIu32 "%s", disk,
 		    node, persistent ? " persistently" : "");
@@ -100,7 +118,7 @@ done:
 	return 0;
 }
 
-/* No disk carries lockspace @uuid (pick_disk() said ENODEV). */
+/* No disk carries lockspace @uuid (pick_disks() said ENODEV). */
 static int not_found(const uint8_t *uuid, const char *what)
 {
 	char u[37];
@@ -110,19 +128,98 @@ static int not_found(const uint8_t *uuid, const char *what)
 			 "%s lockspace %s", what, fmt_uuid(uuid, u));
 }
 
-int cmd_attach(const struct step *s)
+/* Attach through @paths[0], then add the others as paths of its LUN. */
+static int attach_paths(const char *const *paths, size_t n, uint32_t node,
+			const char *name, bool persistent)
 {
-	struct bl_found f;
-	int ret;
+	int ret = attach_disk(paths[0], node, name, persistent);
 
-	if (s->disk)
-		return attach_disk(s->disk, s->node, s->name, s->persistent);
-	ret = pick_disk(s->uuid, &f);
+	return ret ? ret : add_other_paths(paths, n);
+}
+
+/* Lockspace @uuid: through every SCSI disk of its LUN (pick_disks()). */
+static int attach_uuid(const uint8_t *uuid, uint32_t node, const char *name,
+		       bool persistent)
+{
+	struct bl_found found[BL_MAX_FOUND];
+	const char *paths[BL_MAX_FOUND];
+	size_t n;
+	int ret = pick_disks(uuid, found, BL_MAX_FOUND, &n);
+
 	if (ret == ENODEV)
-		return not_found(s->uuid, "attach");
+		return not_found(uuid, "attach");
 	if (ret)
 		return EXIT_SYSTEM;
-	return attach_disk(f.path, s->node, s->name, s->persistent);
+	for (size_t k = 0; k < n; k++)
+		paths[k] = found[k].path;
+	return attach_paths(paths, n, node, name, persistent);
+}
+
+/* A device-mapper device that is not dm-multipath: not attached. */
+static int dm_refused(const char *disk, const struct bl_dm *dm, uint32_t node)
+{
+	char what[224], hint[448];
+
+	if (dm->uuid_err)
+		snprintf(what, sizeof(what), "its dm uuid could not be read: %s",
+			 strerror(dm->uuid_err));
+	else if (!dm->uuid[0])
+		snprintf(what, sizeof(what), "no dm uuid");
+	else
+		snprintf(what, sizeof(what), "dm uuid %.160s", dm->uuid);
+	snprintf(hint, sizeof(hint),
+		 "it is device-mapper device %s (%s), not dm-multipath (dm uuid mpath-...): blklock needs a SCSI disk; name one, or the dm-multipath device whose paths it should use",
+		 dm->name, what);
+	return fail_hint(OP_ATTACH, EINVAL, hint, "attach %s as node %" PRIu32,
+			 disk, node);
+}
+
+/* A dm-multipath device: through its SCSI disks, never itself. */
+static int attach_dm(const char *disk, const struct bl_dm *dm, uint32_t node,
+		     const char *name, bool persistent)
+{
+	const char *paths[BL_MAX_FOUND];
+	char hint[160];
+
+	if (!dm_multipath(dm))
+		return dm_refused(disk, dm, node);
+	if (!dm->nr) {
+		snprintf(hint, sizeof(hint),
+			 "dm-multipath device %s lists no paths (slaves%s%s): are its SCSI disks connected?",
+			 dm->name, dm->slaves_err ? ": " : " is empty",
+			 dm->slaves_err ? strerror(dm->slaves_err) : "");
+		return fail_hint(OP_ATTACH, ENODEV, hint, "attach %s as node %" PRIu32,
+				 disk, node);
+	}
+	for (size_t k = 0; k < dm->nr; k++)
+		paths[k] = dm->path[k];
+	if (!blc.quiet) {
+		fprintf(stderr, "blklockctl: %s is dm-multipath device %s (%s) over %zu path%s: ",
+			disk, dm->name, dm->uuid, dm->nr, dm->nr == 1 ? "" : "s");
+		for (size_t k = 0; k < dm->nr; k++)
+			fprintf(stderr, "%s%s", k ? ", " : "", paths[k]);
+		fputs("; ", stderr);
+		say_path_plan(paths, dm->nr);
+	}
+	return attach_paths(paths, dm->nr, node, name, persistent);
+}
+
+/* DISK: a SCSI disk, or a dm-multipath device through its paths. */
+static int attach_named(const char *disk, uint32_t node, const char *name,
+			bool persistent)
+{
+	struct bl_dm dm;
+
+	if (dm_lookup(disk, &dm))
+		return attach_dm(disk, &dm, node, name, persistent);
+	return attach_disk(disk, node, name, persistent);
+}
+
+int cmd_attach(const struct step *s)
+{
+	if (s->disk)
+		return attach_named(s->disk, s->node, s->name, s->persistent);
+	return attach_uuid(s->uuid, s->node, s->name, s->persistent);
 }
 
 /* BLKLOCK_IOC_DETACH of @disk, or of lockspace @uuid when @disk is NULL. */
@@ -151,12 +248,17 @@ static const char *detach_name(const char *disk, const uint8_t *uuid,
 
 int cmd_detach(const struct step *s)
 {
+	const char *disk = s->disk;
+	struct bl_dm dm;
 	char name[64];
 	int ret = open_control(), e;
 
 	if (ret)
 		return ret;
-	e = detach_ioctl(s->disk, s->uuid);
+	/* A dm-multipath device: the lockspace is attached through its paths. */
+	if (disk && dm_lookup(disk, &dm) && dm_multipath(&dm) && dm.nr)
+		disk = dm.path[0];
+	e = detach_ioctl(disk, s->uuid);
 	if (e)
 		return fail(OP_DETACH, e, "detach %s",
 			    detach_name(s->disk, s->uuid, name, sizeof(name)));
@@ -247,27 +349,22 @@ static int wait_conf_device(const struct conf_entry *e, const char *file)
 /* start: one line of the configuration. */
 static int start_entry(const struct conf_entry *e, const char *file)
 {
-	struct bl_found found[16];
+	struct bl_found found[BL_MAX_FOUND];
 	char u[37];
 	int n, ret;
 
 	if (e->device) {
 		ret = wait_conf_device(e, file);
-		return ret ? ret : attach_disk(e->device, e->node, e->name, true);
+		return ret ? ret : attach_named(e->device, e->node, e->name, true);
 	}
 	fmt_uuid(e->uuid, u);
-	n = wait_uuid(e->uuid, e->timeout_s, found, 16);
+	n = wait_uuid(e->uuid, e->timeout_s, found, BL_MAX_FOUND);
 	if (n <= 0) {
 		fprintf(stderr, "blklockctl: %s:%u: no SCSI disk carrying lockspace %s appeared within %" PRIu32 " s\n",
 			file, e->line, u, e->timeout_s);
 		return EXIT_SYSTEM;
 	}
-	ret = pick_disk(e->uuid, &found[0]);
-	if (ret == ENODEV)
-		return not_found(e->uuid, "attach");
-	if (ret)
-		return EXIT_SYSTEM;
-	return attach_disk(found[0].path, e->node, e->name, true);
+	return attach_uuid(e->uuid, e->node, e->name, true);
 }
 
 /* Read the configuration; a bad line fails the command, not the others. */

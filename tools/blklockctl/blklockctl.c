@@ -46,7 +46,8 @@ static const struct global_opt global_opts[] = {
 	{ 'e', "until-eof", NULL, "hold remaining locks until standard input ends" },
 	{ 'E', "conflict-exit-code", "N",
 	  "exit status (0..255, default 1) when a lock is held\n"
-	  "elsewhere or timed out, or break is refused (flock -E)" },
+	  "elsewhere or timed out, or break or delete is\n"
+	  "refused (flock -E)" },
 	{ 'J', "json", NULL, "print one JSON object per line on standard output" },
 	{ 'q', "quiet", NULL, "print only errors" },
 	{ 'h', "help", NULL, "this text" },
@@ -92,15 +93,22 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 "LOCK is 0..%u, MS 1..%u for --timeout (0..%u for sleep\n"
 "and --kill-after).\n"
+"LOCK may also be a lock name (format 4): 1 to %d printable ASCII characters,\n"
+"no space; acquire and run create it, the others look it up.  A name that\n"
+"starts with a digit, + or -, or is a command's, goes after --name (-N):\n"
+"acquire --name 42.  delete and lookup take a NAME, the same way.\n"
 "run exports BLKLOCK_LOCK, BLKLOCK_GENERATION (the fencing token) and\n"
-"BLKLOCK_FD (the inherited /dev/blklock file) to CMD.\n"
+"BLKLOCK_FD (the inherited /dev/blklock file) to CMD, and BLKLOCK_LOCK_NAME\n"
+"for a lock given by name.\n"
 "\n"
 "Exit status: 0 success; 1 (or -E's N) lock busy (--nowait) or timed out, or\n"
-"break refused (the owner is live); 2 usage error;\n"
-"3 other error; 4 interrupted by SIGINT/SIGTERM before the commands were done;\n"
-"5 a held lock was lost; run: CMD's status (126 cannot execute, 127 not found,\n"
-"128+N killed by signal N).\n",
-		BLKLOCK_MAX_LOCKS - 1, BLKLOCK_MAX_TIMEOUT_MS, BLKLOCK_MAX_TIMEOUT_MS);
+"break refused (the owner is live), or delete refused (the lock is held), or\n"
+"request gave up (its request block kept changing);\n"
+"2 usage error; 3 other error; 4 interrupted by SIGINT/SIGTERM before the\n"
+"commands were done; 5 a held lock was lost; run: CMD's status (126 cannot\n"
+"execute, 127 not found, 128+N killed by signal N).\n",
+		BLKLOCK_MAX_LOCKS - 1, BLKLOCK_MAX_TIMEOUT_MS, BLKLOCK_MAX_TIMEOUT_MS,
+		BLKLOCK_LOCK_NAME_MAX - 1);
 }
 
 /* ---- holding the locks left at the end of the list ------------------------ */
@@ -111,22 +119,34 @@ static void holding_event(bool until_eof)
 {
 	const char *until = until_eof ? "end of input" : "SIGINT/SIGTERM";
 	size_t n = nr_held_locks();
+	char label[LOCK_LABEL_MAX];
+	bool named = false;
 	struct json j;
 
 	if (blc.quiet)
 		return;
 	if (!blc.json) {
 		if (n == 1)
-			say("holding lock %" PRIu32 " until %s\n", held_lock(0), until);
+			say("holding lock %s until %s\n",
+			    lock_label(held_lock(0), held_lock_name(0), label, sizeof(label)),
+			    until);
 		else
 			say("holding %zu locks until %s\n", n, until);
 		return;
 	}
 	json_open(&j, "holding");
 	json_array(&j, "locks");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		json_u64(&j, NULL, held_lock(i));
+		named |= held_lock_name(i) != NULL;
+	}
 	json_end(&j);
+	if (named) {
+		json_array(&j, "names");
+		for (size_t i = 0; i < n; i++)
+			json_str(&j, NULL, held_lock_name(i));
+		json_end(&j);
+	}
 	json_str(&j, "until", until_eof ? "end-of-input" : "signal");
 	json_end(&j);
 }

@@ -7,6 +7,7 @@
  *   cmd.c         the command table: parsing the list into steps, --help
  *   ops.c         the commands on /dev/blklock, and the locks this file holds
  *   run.c         run: the command under the lock; signals and waiting
+ *   request.c     request LOCK, and the signal of run --on-request
  *   errors.c      error messages, errno hints and exit codes
  *   json.c        the --json writer
  *   report.c      status without LOCK (the whole lockspace)
@@ -14,7 +15,9 @@
  *   ondisk.c      reading a lockspace's blocks from user space
  *   attach.c      attach, detach, probe, wait-device, start, stop
  *   config.c      the configuration file of start and stop
- *   discover.c    finding the disk that carries a lockspace uuid
+ *   discover.c    finding the disks that carry a lockspace uuid, and the
+ *                 paths of a dm-multipath device
+ *   path.c        add-path, and the paths that status shows
  */
 #ifndef BLKLOCKCTL_H
 #define BLKLOCKCTL_H
@@ -52,6 +55,9 @@ enum op {
 	OP_VALIDATE,
 	OP_BREAK,
 	OP_DETACH,
+	OP_NAME,	/* BLKLOCK_IOC_NAME: a lock's name to its index */
+	OP_REQUEST,	/* BLKLOCK_IOC_REQUEST */
+	OP_PATH,	/* BLKLOCK_IOC_ADD_PATH */
 	OP_OTHER,
 };
 
@@ -70,13 +76,16 @@ extern volatile sig_atomic_t got_signal;
 struct step {
 	const struct cmd *cmd;
 	bool has_lock;		/* status: LOCK given */
-	uint32_t lock;
+	uint32_t lock;		/* LOCK as a number, when lock_name is NULL */
+	const char *lock_name;	/* LOCK as a name (bare word or --name), or NULL */
+	const char *name_opt;	/* --name NAME (-N NAME) of a lock command */
 	uint32_t ms;		/* sleep */
 	bool nowait;		/* acquire, run */
 	uint32_t timeout_ms;	/* acquire, run: 0 waits until a signal */
 	uint32_t kill_after_ms;	/* run: SIGKILL this long after SIGTERM */
+	int on_request;		/* run: signal for CMD when the lock is requested; 0: none */
 	char **argv;		/* run: CMD [ARG]..., NULL-terminated */
-	const char *disk;	/* format, dump, attach, detach, probe */
+	const char *disk;	/* format, dump, attach, detach, probe, add-path */
 	bool no_wait;		/* dump */
 	bool force;		/* format */
 	uint8_t uuid[16];	/* format, attach, detach, wait-device */
@@ -116,16 +125,24 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ops.c */
 int open_control(void);
 int do_attach(const char *disk, uint32_t node);
-int do_acquire(uint32_t lock, bool nowait, uint32_t timeout_ms,
-	       uint64_t *generation);
+int step_lock(const struct step *s, const char *verb, uint32_t op,
+	      uint32_t *lock, uint32_t *result);
+const char *lock_label(uint32_t lock, const char *name, char *buf, size_t len);
+#define LOCK_LABEL_MAX 96	/* "4294967295 (NAME)" and the NUL */
+int do_acquire(uint32_t lock, const char *name, uint32_t name_result,
+	       bool nowait, uint32_t timeout_ms, uint64_t *generation);
 int release_all(void);
 size_t nr_held_locks(void);
 uint32_t held_lock(size_t i);
+const char *held_lock_name(size_t i);
 int cmd_acquire(const struct step *s);
 int cmd_release(const struct step *s);
 int cmd_status(const struct step *s);
 int cmd_validate(const struct step *s);
 int cmd_break(const struct step *s);
+int cmd_delete(const struct step *s);
+int cmd_lookup(const struct step *s);
+const char *name_result_name(uint32_t r);
 int cmd_info(const struct step *s);
 int cmd_sleep(const struct step *s);
 int cmd_format(const struct step *s);
@@ -140,6 +157,12 @@ int wait_for(struct pollfd *fds, nfds_t n, int64_t ms,
 bool revents_lost(const struct pollfd *p);
 int cmd_run(const struct step *s);
 
+/* request.c */
+bool parse_signal(const char *s, int *sig);
+const char *signal_label(int sig, char *buf, size_t len);
+#define SIGNAL_LABEL_MAX 16	/* "SIGSTKFLT", "signal 64" and the NUL */
+int cmd_request(const struct step *s);
+
 /* report.c */
 int cmd_space_status(const struct step *s);
 const char *node_state_name(uint32_t s);
@@ -151,6 +174,13 @@ const char *fmt_hex64(uint64_t v, char buf[17]);
 
 /* dump.c */
 int cmd_dump(const struct step *s);
+
+/* path.c */
+struct json;
+struct blklock_info;
+int add_other_paths(const char *const *paths, size_t n);
+int cmd_add_path(const struct step *s);
+void print_paths(const struct blklock_info *i, struct json *j);
 
 /* attach.c */
 int cmd_attach(const struct step *s);

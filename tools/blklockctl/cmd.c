@@ -9,9 +9,16 @@
  * Options of a command follow its argument (format and dump: anywhere
  * among their words) and take their value as --timeout=MS or
  * --timeout MS.
+ *
+ * LOCK is a lock number, a lock name (format 4), or --name NAME (-N NAME)
+ * among the options: a bare word that starts with a digit, '+' or '-'
+ * is a number (or a mistake), never a name, and so is a word that names
+ * a command; such names need --name.  The name is resolved when the
+ * step runs (ops.c: step_lock()), never while the list is parsed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +30,20 @@
 
 enum arg_kind {
 	ARG_NONE,
-	ARG_LOCK,	/* LOCK */
+	ARG_LOCK,	/* LOCK: a number or a name, or --name NAME */
 	ARG_OPT_LOCK,	/* [LOCK]: absent at the end or before another word */
+	ARG_NAME,	/* NAME: a lock name, or --name NAME */
 	ARG_MS,		/* sleep's MS */
 	ARG_DISK,	/* DISK, anywhere among the options */
 	ARG_OPT_DISK,	/* [DISK]: a path right after the command */
 };
 
-enum opt_type { OPT_FLAG, OPT_U32, OPT_UUID, OPT_STR };
+enum opt_type { OPT_FLAG, OPT_U32, OPT_UUID, OPT_STR, OPT_SIGNAL };
 
 struct cmd_opt {
 	const char *name;	/* without the dashes */
 	enum opt_type type;
-	size_t field;		/* in struct step: bool, uint32_t, uint8_t[16], char * */
+	size_t field;		/* in struct step: bool, uint32_t, uint8_t[16], char *, int */
 	uint32_t min, max;
 	const char *what;	/* OPT_U32: "a number of ms", "a number" */
 };
@@ -57,10 +65,13 @@ struct cmd {
 #define FLAG(n, f) { n, OPT_FLAG, offsetof(struct step, f), 0, 0, NULL }
 #define NUM(n, f, lo, hi, w) { n, OPT_U32, offsetof(struct step, f), lo, hi, w }
 #define MS(n, f, lo, hi) NUM(n, f, lo, hi, "a number of ms")
+/* --name NAME of the commands that take a LOCK or NAME; also -N NAME. */
+#define LOCK_NAME { "name", OPT_STR, offsetof(struct step, name_opt), 0, 0, NULL }
 
 static const struct cmd_opt wait_opts[] = {
 	FLAG("nowait", nowait),
 	MS("timeout", timeout_ms, 1, BLKLOCK_MAX_TIMEOUT_MS),
+	LOCK_NAME,
 	{ NULL },
 };
 
@@ -68,6 +79,13 @@ static const struct cmd_opt run_opts[] = {
 	FLAG("nowait", nowait),
 	MS("timeout", timeout_ms, 1, BLKLOCK_MAX_TIMEOUT_MS),
 	MS("kill-after", kill_after_ms, 0, BLKLOCK_MAX_TIMEOUT_MS),
+	{ "on-request", OPT_SIGNAL, offsetof(struct step, on_request), 0, 0, NULL },
+	LOCK_NAME,
+	{ NULL },
+};
+
+static const struct cmd_opt lock_opts[] = {
+	LOCK_NAME,
 	{ NULL },
 };
 
@@ -144,6 +162,15 @@ static int check_attach(const struct step *s)
 	return ret;
 }
 
+static int check_add_path(const struct step *s)
+{
+	if (!s->disk)
+		return usage_error("add-path needs a DISK");
+	if (!*s->disk)
+		return usage_error("add-path: empty DISK");
+	return 0;
+}
+
 static int check_wait_device(const struct step *s)
 {
 	if (!has_uuid(s))
@@ -184,31 +211,48 @@ static const struct cmd commands[] = {
 	  "take a lock (waits by default)",
 	  ARG_LOCK, 0, wait_opts, check_wait, cmd_acquire },
 	{ "release", "LOCK", "drop a lock this file holds",
-	  ARG_LOCK, 0, no_opts, NULL, cmd_release },
+	  ARG_LOCK, 0, lock_opts, NULL, cmd_release },
 	{ "status", "[LOCK]",
 	  "LOCK: one line: its owner, whether that node\n"
 	  "is live, which file of this node holds it;\n"
-	  "without LOCK: every node's heartbeat and\n"
-	  "every held lock",
-	  ARG_OPT_LOCK, 0, no_opts, NULL, exec_status },
+	  "without LOCK: its paths to the disk, every\n"
+	  "node's heartbeat and every held lock",
+	  ARG_OPT_LOCK, 0, lock_opts, NULL, exec_status },
 	{ "validate", "LOCK",
 	  "prove the lock is still held (one COMPARE AND WRITE)",
-	  ARG_LOCK, 0, no_opts, NULL, cmd_validate },
+	  ARG_LOCK, 0, lock_opts, NULL, cmd_validate },
 	{ "break", "LOCK",
 	  "free a record nobody can release: its owner is\n"
 	  "evicted, dead or gone, or it is damaged; refuses a\n"
 	  "live owner and a lock a file of this node holds\n"
 	  "(CAP_SYS_ADMIN)",
-	  ARG_LOCK, 0, no_opts, NULL, cmd_break },
+	  ARG_LOCK, 0, lock_opts, NULL, cmd_break },
+	{ "request", "LOCK",
+	  "ask the holder of a lock to release it: its\n"
+	  "node learns it within a heartbeat (format 4;\n"
+	  "advisory)",
+	  ARG_LOCK, 0, lock_opts, NULL, cmd_request },
+	{ "lookup", "NAME",
+	  "print the number of the lock named NAME\n"
+	  "(format 4)",
+	  ARG_NAME, 0, lock_opts, NULL, cmd_lookup },
+	{ "delete", "NAME",
+	  "delete the name of a free lock: its record\n"
+	  "stays as the name's tombstone, and acquire\n"
+	  "or run by NAME gives it back (format 4)",
+	  ARG_NAME, 0, lock_opts, NULL, cmd_delete },
 	{ "info", "", "describe the lockspace",
 	  ARG_NONE, 0, no_opts, NULL, cmd_info },
 	{ "sleep", "MS", "pause",
 	  ARG_MS, 0, no_opts, NULL, cmd_sleep },
-	{ "run", "LOCK [--nowait | --timeout=MS] [--kill-after=MS] -- CMD [ARG]...",
+	{ "run", "LOCK [--nowait | --timeout=MS] [--kill-after=MS]\n"
+	  "[--on-request=SIGNAL] -- CMD [ARG]...",
 	  "hold LOCK while CMD runs; CMD inherits the\n"
 	  "open file (as with flock(1)); exit with its\n"
 	  "status; if the lock is lost: SIGTERM, then\n"
-	  "SIGKILL after --kill-after (default 5000 ms)",
+	  "SIGKILL after --kill-after (default 5000 ms);\n"
+	  "--on-request: send CMD SIGNAL once when\n"
+	  "another process requests the lock (format 4)",
 	  ARG_LOCK, CMD_ENDS_LIST, run_opts, check_wait, cmd_run },
 	{ "format", "DISK [--locks=N] [--force] [--uuid=UUID] [--max-nodes=N]\n"
 	  "[--heartbeat=MS] [--lease=MS]",
@@ -217,16 +261,24 @@ static const struct cmd commands[] = {
 	  ARG_DISK, CMD_ALONE, format_opts, check_format, cmd_format },
 	{ "dump", "DISK [--no-wait]",
 	  "show the raw blocks without the module: header,\n"
-	  "heartbeats (sampled for 1.5 intervals), held locks",
+	  "heartbeats (sampled for 1.5 intervals), held locks,\n"
+	  "lock names and tombstones (format 4)",
 	  ARG_DISK, CMD_ALONE, dump_opts, check_dump, cmd_dump },
 	{ "attach", "(DISK | --uuid=UUID) --node=N [--persistent] [--name=NAME]",
 	  "attach this file to the lockspace (--uuid: on\n"
-	  "the SCSI disk that carries it); --persistent:\n"
-	  "the module keeps it attached until detach;\n"
-	  "--name: this node's name in its heartbeat slot\n"
-	  "(format 3), shown by dump, status and dmesg\n"
-	  "(CAP_SYS_ADMIN)",
+	  "the SCSI disk that carries it; one LUN on\n"
+	  "several disks: the others are added as paths;\n"
+	  "a dm-multipath DISK: through its SCSI disks,\n"
+	  "the same way); --persistent: the module keeps\n"
+	  "it attached until detach; --name: this node's\n"
+	  "name in its heartbeat slot (format 3), shown\n"
+	  "by dump, status and dmesg (CAP_SYS_ADMIN)",
 	  ARG_OPT_DISK, 0, attach_opts, check_attach, cmd_attach },
+	{ "add-path", "DISK",
+	  "give the lockspace another path to its LUN:\n"
+	  "DISK, a SCSI disk that is the same LUN\n"
+	  "(CAP_SYS_ADMIN)",
+	  ARG_OPT_DISK, 0, no_opts, check_add_path, cmd_add_path },
 	{ "detach", "(DISK | --uuid=UUID)",
 	  "end a persistent attach (CAP_SYS_ADMIN)",
 	  ARG_DISK, CMD_ALONE, detach_opts, check_disk_or_uuid, cmd_detach },
@@ -336,28 +388,54 @@ static int set_opt(const struct cmd_opt *o, struct step *s, const char *val)
 			return usage_error("--%s needs a value", o->name);
 		*(const char **)field = val;
 		return 0;
+	case OPT_SIGNAL:
+		if (!parse_signal(val, (int *)field))
+			return usage_error("--%s needs a signal: a name such as TERM, SIGTERM or USR1, or a number from 1 to %d",
+					   o->name, SIGRTMAX);
+		return 0;
 	}
 	return EXIT_USAGE;
 }
 
 /*
- * The option of @c that argv[*i] ("--name", "--name=value") names, with
- * its value (the next word when there is no '=' and it takes one); NULL
- * for no such option.
+ * The option of @c that word @w ("--name", "--name=value", and "-N" for
+ * the lock name of a command that takes a LOCK or NAME) names, or NULL.
+ */
+static const struct cmd_opt *find_opt(const struct cmd *c, const char *w)
+{
+	const struct cmd_opt *o;
+	bool short_name = !strcmp(w, "-N");
+	size_t len;
+
+	if (short_name)
+		w = "--name";
+	if (strncmp(w, "--", 2) || !w[2])
+		return NULL;
+	w += 2;
+	len = strcspn(w, "=");
+	for (o = c->opts; o->name; o++)
+		if (strlen(o->name) == len && !strncmp(w, o->name, len))
+			break;
+	if (!o->name ||
+	    (short_name && o->field != offsetof(struct step, name_opt)))
+		return NULL;
+	return o;
+}
+
+/*
+ * The option of @c that argv[*i] names, with its value (the next word
+ * when there is no '=' and it takes one); NULL for no such option.
  */
 static const struct cmd_opt *match_opt(const struct cmd *c, int argc,
 				       char **argv, int *i, const char **val)
 {
-	const char *w = argv[*i] + 2;
-	size_t len = strcspn(w, "=");
-	const struct cmd_opt *o;
+	const char *w = argv[*i], *eq;
+	const struct cmd_opt *o = find_opt(c, w);
 
-	for (o = c->opts; o->name; o++)
-		if (strlen(o->name) == len && !strncmp(w, o->name, len))
-			break;
-	if (!o->name)
+	if (!o)
 		return NULL;
-	*val = w[len] == '=' ? w + len + 1 : NULL;
+	eq = w[1] == '-' ? strchr(w, '=') : NULL;	/* not -N */
+	*val = eq ? eq + 1 : NULL;
 	if (!*val && o->type != OPT_FLAG && *i + 1 < argc)
 		*val = argv[++*i];
 	return o;
@@ -383,7 +461,7 @@ static int parse_opts(const struct cmd *c, struct step *s, int argc,
 
 		if (c->arg == ARG_DISK && (w[0] != '-' || !w[1])) {
 			ret = take_disk(c, s, w);
-		} else if (strncmp(w, "--", 2) || !w[2]) {
+		} else if ((strncmp(w, "--", 2) || !w[2]) && !find_opt(c, w)) {
 			if (c->arg == ARG_DISK)
 				return usage_error("%s: unknown option '%s'", c->name, w);
 			return 0;	/* the next command, or run's -- */
@@ -407,6 +485,82 @@ static int parse_lock(const char *cmd, const char *arg, uint32_t *lock)
 	return 0;
 }
 
+/* A bare word that starts so is a number (or a mistake), never a name. */
+static bool looks_numeric(const char *w)
+{
+	return !*w || (*w >= '0' && *w <= '9') || *w == '+' || *w == '-';
+}
+
+/* What is wrong with a name that bl_lock_name_valid() refuses. */
+static const char *name_rule(const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	snprintf(buf, len, "a lock name is 1 to %d printable ASCII characters, no space%s",
+		 BLKLOCK_LOCK_NAME_MAX - 1,
+		 n >= BLKLOCK_LOCK_NAME_MAX ? " (this one is longer)" : "");
+	return buf;
+}
+
+/* LOCK as a bare word: a number, or a name. */
+static int parse_lock_word(const struct cmd *c, struct step *s, const char *w)
+{
+	char rule[96];
+
+	if (looks_numeric(w))
+		return parse_lock(c->name, w, &s->lock);
+	if (find_cmd(w))
+		return usage_error("%s needs a LOCK, not the command '%s' (a lock of that name goes after --name)",
+				   c->name, w);
+	if (!bl_lock_name_valid(w))
+		return usage_error("%s needs a lock number from 0 to %u or a lock name, not '%s': %s",
+				   c->name, BLKLOCK_MAX_LOCKS - 1, w,
+				   name_rule(w, rule, sizeof(rule)));
+	s->lock_name = w;
+	return 0;
+}
+
+/* NAME of delete and lookup as a bare word. */
+static int parse_name_word(const struct cmd *c, struct step *s, const char *w)
+{
+	char rule[96];
+
+	if (looks_numeric(w) && *w)
+		return usage_error("%s needs a lock name, not '%s' (a name that starts with a digit, '+' or '-' goes after --name)",
+				   c->name, w);
+	if (find_cmd(w))
+		return usage_error("%s needs a NAME, not the command '%s' (a lock of that name goes after --name)",
+				   c->name, w);
+	if (!bl_lock_name_valid(w))
+		return usage_error("%s needs a lock name, not '%s': %s", c->name, w,
+				   name_rule(w, rule, sizeof(rule)));
+	s->lock_name = w;
+	return 0;
+}
+
+/*
+ * After the options: --name NAME becomes the step's lock, and a command
+ * that needs a LOCK or NAME has one.
+ */
+static int take_lock_name(const struct cmd *c, struct step *s)
+{
+	char rule[96];
+
+	if (s->name_opt && s->has_lock)
+		return usage_error("%s takes a LOCK or --name=NAME, not both", c->name);
+	if (s->name_opt && !bl_lock_name_valid(s->name_opt))
+		return usage_error("%s --name=%s: %s", c->name, s->name_opt,
+				   name_rule(s->name_opt, rule, sizeof(rule)));
+	if (s->name_opt) {
+		s->lock_name = s->name_opt;
+		s->has_lock = true;
+	}
+	if (!s->has_lock && (c->arg == ARG_LOCK || c->arg == ARG_NAME))
+		return usage_error("%s needs a %s", c->name,
+				   c->arg == ARG_LOCK ? "LOCK" : "NAME");
+	return 0;
+}
+
 /* The argument of @c at argv[*i]. */
 static int parse_arg(const struct cmd *c, struct step *s, int argc,
 		     char **argv, int *i)
@@ -417,13 +571,23 @@ static int parse_arg(const struct cmd *c, struct step *s, int argc,
 	case ARG_OPT_LOCK:
 		if (!w || w[0] == '-' || find_cmd(w))
 			return 0;
-		s->has_lock = true;
 		/* fall through */
 	case ARG_LOCK:
 		if (!w)
 			return usage_error("%s needs a LOCK", c->name);
+		if (find_opt(c, w))
+			return 0;	/* --name NAME, or no LOCK: take_lock_name() */
 		++*i;
-		return parse_lock(c->name, w, &s->lock);
+		s->has_lock = true;
+		return parse_lock_word(c, s, w);
+	case ARG_NAME:
+		if (!w)
+			return usage_error("%s needs a NAME", c->name);
+		if (find_opt(c, w))
+			return 0;
+		++*i;
+		s->has_lock = true;
+		return parse_name_word(c, s, w);
 	case ARG_OPT_DISK:
 		if (w && w[0] != '-' && !find_cmd(w)) {
 			s->disk = w;
@@ -445,8 +609,12 @@ static int parse_arg(const struct cmd *c, struct step *s, int argc,
 static int parse_command(const struct cmd *c, struct step *s, int argc,
 			 char **argv, int *i)
 {
+	const char *nl = strchr(c->synopsis, '\n');
+	int len = nl ? (int)(nl - c->synopsis) : (int)strlen(c->synopsis);
+
 	if (*i + 1 >= argc || strcmp(argv[*i], "--"))
-		return usage_error("%s needs %s", c->name, c->synopsis);
+		return usage_error("%s needs %.*s%s%s", c->name, len, c->synopsis,
+				   nl ? " " : "", nl ? nl + 1 : "");
 	s->argv = argv + *i + 1;
 	*i = argc;
 	return 0;
@@ -467,6 +635,8 @@ static int parse_step(const struct cmd *c, struct step *s, int argc,
 	ret = parse_arg(c, s, argc, argv, i);
 	if (!ret)
 		ret = parse_opts(c, s, argc, argv, i);
+	if (!ret)
+		ret = take_lock_name(c, s);
 	if (!ret && (c->flags & CMD_ENDS_LIST))
 		ret = parse_command(c, s, argc, argv, i);
 	if (!ret && c->check)

@@ -2,8 +2,10 @@
 /*
  * blklockctl dump DISK: the raw blocks, read from user space without the
  * module: header, heartbeat slots (sampled twice to tell a live node from
- * a dead one), held and damaged lock records, each with a verdict on its
- * owner.  With --json, one JSON object on one line.
+ * a dead one), (format 4) the request blocks that hold requests, held and
+ * damaged lock records, each with a verdict on its owner, and (format 4)
+ * the records that carry a name or are the tombstones of deleted names.
+ * With --json, one JSON object on one line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -136,17 +138,30 @@ static void dump_lock_json(const struct dump_ctx *dc, uint32_t index,
 	json_u64(j, "lba", dc->d->h.lock_lba + index);
 	if (c != BL_OK) {
 		json_str(j, "damaged", bl_check_name(c));
-	} else {
-		json_u64(j, "owner", r->owner);
+		json_end(j);
+		return;
+	}
+	if (r->name[0])
+		json_str(j, "name", r->name);
+	if (r->flags & BLKLOCK_LOCK_DELETED)
+		json_bool(j, "deleted", true);
+	json_u64(j, "owner", r->owner);
+	if (r->owner) {
 		json_str(j, "owner_name", slot_name(dc, r->owner));
 		json_u64(j, "generation", r->generation);
 		json_hex64(j, "incarnation", r->owner_incarnation);
 		json_u64(j, "acquired_ns", r->acquired);
 		json_str(j, "verdict", owner_seen_names[owner_seen(dc, r)]);
+	} else {
+		json_u64(j, "generation", r->generation);
 	}
 	json_end(j);
 }
 
+/*
+ * A held or damaged record, or (format 4) a free one with a name or a
+ * tombstone: "lock N[ (NAME)][ deleted] owner ..." or "... free generation G".
+ */
 static void dump_lock(void *ctx, uint32_t index, enum bl_check c,
 		      const struct bl_lock *r)
 {
@@ -162,7 +177,16 @@ static void dump_lock(void *ctx, uint32_t index, enum bl_check c,
 		       index, (uint64_t)(dc->d->h.lock_lba + index), bl_check_name(c));
 		return;
 	}
-	printf("lock %" PRIu32 " owner %" PRIu32, index, r->owner);
+	printf("lock %" PRIu32, index);
+	if (r->name[0])
+		printf(" (%s)", r->name);
+	if (r->flags & BLKLOCK_LOCK_DELETED)
+		printf(" deleted");
+	if (!r->owner) {
+		printf(" free generation %" PRIu64 "\n", (uint64_t)r->generation);
+		return;
+	}
+	printf(" owner %" PRIu32, r->owner);
 	print_name(dc, r->owner);
 	printf(" generation %" PRIu64 " incarnation %016" PRIx64 " acquired %s\n",
 	       (uint64_t)r->generation, (uint64_t)r->owner_incarnation,
@@ -196,6 +220,7 @@ static void header_json(struct json *j, const struct bl_disk *d, const char *pat
 	json_bool(j, "direct", d->direct);
 	json_u64(j, "node_slots", d->h.max_node_id);
 	json_u64(j, "hb_lba", d->h.hb_lba);
+	json_u64(j, "req_lba", d->h.req_lba);
 	json_u64(j, "locks", d->h.nr_locks);
 	json_u64(j, "lock_lba", d->h.lock_lba);
 	json_u64(j, "heartbeat_ms", d->h.hb_interval_ms);
@@ -205,21 +230,26 @@ static void header_json(struct json *j, const struct bl_disk *d, const char *pat
 
 static void header_text(const struct bl_disk *d, const char *path)
 {
+	const struct bl_header *h = &d->h;
 	char when[96], u[37];
 
 	printf("%s: blklock lockspace, format %" PRIu32 ", uuid %s\n", path,
-	       d->h.version, fmt_uuid(d->h.uuid, u));
+	       h->version, fmt_uuid(h->uuid, u));
 	printf("  block size %" PRIu32 ", %" PRIu64 " blocks%s\n"
-	       "  heartbeat slots: %" PRIu32 " at LBA %" PRIu64 "..%" PRIu64 "\n"
-	       "  lock records: %" PRIu32 " at LBA %" PRIu64 "..%" PRIu64 "\n"
+	       "  heartbeat slots: %" PRIu32 " at LBA %" PRIu64 "..%" PRIu64 "\n",
+	       h->block_size, (uint64_t)d->nr_blocks,
+	       d->direct ? " (read with O_DIRECT)" : "", h->max_node_id,
+	       (uint64_t)h->hb_lba, (uint64_t)(h->hb_lba + h->max_node_id - 1));
+	if (h->version >= 4)
+		printf("  request blocks: %" PRIu32 " at LBA %" PRIu64 "..%" PRIu64 "\n",
+		       h->max_node_id, (uint64_t)h->req_lba,
+		       (uint64_t)(h->req_lba + h->max_node_id - 1));
+	printf("  lock records: %" PRIu32 " at LBA %" PRIu64 "..%" PRIu64 "\n"
 	       "  heartbeat interval %" PRIu32 " ms, lease timeout %" PRIu32 " ms\n",
-	       d->h.block_size, (uint64_t)d->nr_blocks,
-	       d->direct ? " (read with O_DIRECT)" : "",
-	       d->h.max_node_id, (uint64_t)d->h.hb_lba,
-	       (uint64_t)(d->h.hb_lba + d->h.max_node_id - 1), d->h.nr_locks,
-	       (uint64_t)d->h.lock_lba, (uint64_t)(d->h.lock_lba + d->h.nr_locks - 1),
-	       d->h.hb_interval_ms, d->h.lease_timeout_ms);
-	printf("  created %s\n", fmt_wall(d->h.created * 1000000000ULL, when,
+	       h->nr_locks, (uint64_t)h->lock_lba,
+	       (uint64_t)(h->lock_lba + h->nr_locks - 1), h->hb_interval_ms,
+	       h->lease_timeout_ms);
+	printf("  created %s\n", fmt_wall(h->created * 1000000000ULL, when,
 					  sizeof(when)));
 }
 
@@ -306,6 +336,102 @@ static void dump_slots(const struct dump_ctx *dc)
 		json_end(dc->j);
 }
 
+/* ---- request blocks (format 4) ---------------------------------------- */
+
+static void req_json(const struct dump_ctx *dc, uint32_t i, enum bl_check c,
+		     const struct bl_req *r)
+{
+	struct json *j = dc->j;
+
+	json_object(j, NULL);
+	json_u64(j, "node", i + 1);
+	json_u64(j, "lba", dc->d->h.req_lba + i);
+	if (c != BL_OK) {
+		json_str(j, "damaged", bl_check_name(c));
+		json_end(j);
+		return;
+	}
+	json_str(j, "name", slot_name(dc, i + 1));
+	json_u64(j, "count", r->count);
+	json_array(j, "entries");
+	for (uint64_t k = r->count - r->nr + 1; k <= r->count; k++) {
+		const struct bl_req_entry *e = bl_req_nth(r, k);
+
+		json_object(j, NULL);
+		json_u64(j, "request", k);
+		json_u64(j, "lock", e->lock);
+		json_u64(j, "asker", e->asker);
+		json_str(j, "asker_name", slot_name(dc, e->asker));
+		json_u64(j, "generation", e->generation);
+		json_u64(j, "when_ns", e->when);
+		json_end(j);
+	}
+	json_end(j);
+	json_end(j);
+}
+
+/*
+ * "requests to node N[ (NAME)]: C[, the last 8 kept]", then one line per
+ * request the ring keeps, oldest first.
+ */
+static void req_text(const struct dump_ctx *dc, uint32_t i, enum bl_check c,
+		     const struct bl_req *r)
+{
+	char when[96];
+
+	if (c != BL_OK) {
+		printf("node %" PRIu32 " request block (LBA %" PRIu64 ") DAMAGED: %s\n",
+		       i + 1, (uint64_t)(dc->d->h.req_lba + i), bl_check_name(c));
+		return;
+	}
+	printf("requests to node %" PRIu32, i + 1);
+	print_name(dc, i + 1);
+	printf(": %" PRIu64, (uint64_t)r->count);
+	if (r->count > r->nr)
+		printf(", the last %" PRIu32 " kept", r->nr);
+	printf("\n");
+	for (uint64_t k = r->count - r->nr + 1; k <= r->count; k++) {
+		const struct bl_req_entry *e = bl_req_nth(r, k);
+
+		printf("  request %" PRIu64 " lock %" PRIu32 " asker %" PRIu32,
+		       k, e->lock, e->asker);
+		print_name(dc, e->asker);
+		printf(" generation %" PRIu64 " asked %s\n", (uint64_t)e->generation,
+		       fmt_wall(e->when, when, sizeof(when)));
+	}
+}
+
+/*
+ * Every request block that had a request, or is damaged, into @buf (room
+ * for a block per node).  Returns -1 with errno on a failed read.
+ */
+static int dump_requests(const struct dump_ctx *dc, uint8_t *buf)
+{
+	const struct bl_disk *d = dc->d;
+	struct bl_req r;
+
+	if (d->h.version < 4)
+		return 0;
+	if (bl_read(d, d->h.req_lba, d->h.max_node_id, buf))
+		return -1;
+	if (dc->j)
+		json_array(dc->j, "requests");
+	for (uint32_t i = 0; i < d->h.max_node_id; i++) {
+		enum bl_check c = bl_req_decode(buf + (size_t)i * d->bs, d->bs,
+						i + 1, &r);
+
+		if (c == BL_OK && !r.count)
+			continue;	/* never asked */
+		if (dc->j)
+			req_json(dc, i, c, &r);
+		else
+			req_text(dc, i, c, &r);
+	}
+	if (dc->j)
+		json_end(dc->j);
+	return 0;
+}
+
 /* Read the slots once, or twice 1.5 heartbeat intervals apart. */
 static int sample_slots(struct dump_ctx *dc, bool wait, uint8_t *buf,
 			struct bl_hb *hb0, struct bl_hb *hb1, enum bl_check *hbc)
@@ -351,9 +477,11 @@ static int dump_body(struct dump_ctx *dc, bool wait, struct bl_scan *scan)
 		else if (dc->j)
 			json_null(dc->j, "sampled_ms");
 		dump_slots(dc);
-		if (dc->j)
-			json_array(dc->j, "records");
-		ret = bl_scan_locks(dc->d, dump_lock, dc, scan);
+		if (!dump_requests(dc, buf)) {
+			if (dc->j)
+				json_array(dc->j, "records");
+			ret = bl_scan_locks(dc->d, dump_lock, dc, scan);
+		}
 	}
 	free(hb0);
 	free(hb1);
@@ -370,6 +498,9 @@ static void dump_summary(const struct dump_ctx *dc, const struct bl_scan *scan)
 		printf("locks: %" PRIu32 " held, %" PRIu32 " free, %" PRIu32
 		       " damaged, highest generation %" PRIu64 "\n", scan->held,
 		       scan->free, scan->damaged, (uint64_t)scan->max_generation);
+		if (dc->d->h.version >= 4)
+			printf("names: %" PRIu32 " named, %" PRIu32 " deleted\n",
+			       scan->named, scan->deleted);
 		return;
 	}
 	json_end(j);	/* records */
@@ -377,6 +508,10 @@ static void dump_summary(const struct dump_ctx *dc, const struct bl_scan *scan)
 	json_u64(j, "free", scan->free);
 	json_u64(j, "damaged", scan->damaged);
 	json_u64(j, "highest_generation", scan->max_generation);
+	if (dc->d->h.version >= 4) {
+		json_u64(j, "named", scan->named);
+		json_u64(j, "deleted", scan->deleted);
+	}
 	json_end(j);
 }
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/blklock.h>
+
 #include "blklockctl.h"
 
 /* The errno's symbolic name, "EBUSY", or "?" if the C library has none. */
@@ -25,6 +27,8 @@ const char *errno_name(int e)
 #define ANY	(~0U)
 #define NO_SPACE "no lockspace attached: load blklock with dev= and node_id= or use --device/--node"
 #define MODULE	"is the blklock module loaded?"
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 /* Hints: the first row of the errno whose operations include the failed one. */
 static const struct {
@@ -33,28 +37,47 @@ static const struct {
 	const char *hint;
 } hints[] = {
 	{ ENOENT, ON(OP_OPEN), MODULE },
+	{ ENOENT, ON(OP_NAME), "no lock of that name in this lockspace" },
 	{ ENOENT, ON(OP_DETACH), "this host has no persistent attach of it (dev= and plain attaches are not persistent)" },
-	{ ENOENT, ON(OP_ATTACH) | ON(OP_FORMAT), "no such disk" },
+	{ ENOENT, ON(OP_ATTACH) | ON(OP_FORMAT) | ON(OP_PATH), "no such disk" },
 	{ ENXIO, ON(OP_OPEN), MODULE },
 	{ ENXIO, ON(OP_ATTACH) | ON(OP_FORMAT), "no such disk, or it is gone" },
+	{ ENXIO, ON(OP_PATH), "no lockspace attached to this file: attach it first in the same command list (attach DISK --node=N add-path DISK2), or the disk is gone" },
 	{ ENXIO, ANY, NO_SPACE },
 	{ ENODEV, ON(OP_OPEN), MODULE },
 	{ ENODEV, ON(OP_ATTACH) | ON(OP_FORMAT), "no such disk, or it is gone" },
 	{ ENODEV, ANY, "the disk is gone (removed or unreachable), or " NO_SPACE },
 	{ EBUSY, ON(OP_ACQUIRE), "the lock is held by another node or file" },
 	{ EBUSY, ON(OP_ATTACH), "this host attached the disk as another node id, or the file holds locks" },
+	{ EBUSY, ON(OP_PATH), "the disk is in use: mounted, or claimed by another lockspace or driver" },
 	{ EBUSY, ON(OP_FORMAT), "a node is heartbeating in the lockspace on it (dmesg names it), its lockspace is attached on this host, or the disk is in use" },
 	{ EBUSY, ON(OP_BREAK), "the lock's owner is live, or a file on this node holds it: refusing to break it" },
+	{ EBUSY, ON(OP_NAME), "the lock, or the record the name would take, is held" },
+	{ EOPNOTSUPP, ON(OP_NAME), "this lockspace has no lock names (format 4 has them: format it again to use names)" },
+	{ EBUSY, ON(OP_REQUEST), "the holder's request block kept changing under other askers: try again" },
+	{ EOPNOTSUPP, ON(OP_REQUEST), "this lockspace has no requests (format 4 has them: format it again to use them)" },
+	{ ENOTTY, ON(OP_REQUEST), "this blklock module has no requests (BLKLOCK_IOC_REQUEST): it is older than this blklockctl" },
+	{ ENOSPC, ON(OP_NAME), "every lock record of the lockspace carries a name (deleted names too): no record is left for another one" },
+	{ ENOTTY, ON(OP_NAME), "this blklock module has no lock names (BLKLOCK_IOC_NAME): it is older than this blklockctl" },
+	{ EINVAL, ON(OP_NAME), "the kernel refused the name; see dmesg" },
 	{ ETIMEDOUT, ON(OP_ACQUIRE), "the lock stayed held by another node or file for the whole timeout" },
 	{ EINTR, ANY, "interrupted by a signal" },
+	{ EEXIST, ON(OP_PATH), "it is a path of the lockspace already" },
+	{ EXDEV, ON(OP_PATH), "it is not the lockspace's LUN: another LUN designator, another block 0, or this node's heartbeat slot reads differently through it (a copy or snapshot of the LUN); dmesg says which" },
+	{ ENOSPC, ON(OP_PATH), "the lockspace has " STR(BLKLOCK_MAX_PATHS) " paths already, the most it takes" },
+	{ EOPNOTSUPP, ON(OP_PATH), "not a SCSI disk, or it cannot do COMPARE AND WRITE" },
+	{ ENOTBLK, ON(OP_PATH), "not a block device" },
+	{ ENOTTY, ON(OP_PATH), "this blklock module has no paths (BLKLOCK_IOC_ADD_PATH): it is older than this blklockctl" },
 	{ EOPNOTSUPP, ANY, "the disk cannot do COMPARE AND WRITE (not SCSI, or the target refuses it)" },
 	{ EACCES, ON(OP_OPEN), "the control device is for root only" },
 	{ EACCES, ANY, "permission denied, or a SCSI reservation conflict" },
-	{ EPERM, ON(OP_OPEN) | ON(OP_ATTACH) | ON(OP_FORMAT) | ON(OP_BREAK) | ON(OP_DETACH),
+	{ EPERM, ON(OP_OPEN) | ON(OP_ATTACH) | ON(OP_FORMAT) | ON(OP_BREAK) | ON(OP_DETACH) |
+		 ON(OP_PATH),
 	  "needs CAP_SYS_ADMIN" },
 	{ EPERM, ON(OP_RELEASE) | ON(OP_VALIDATE), "this file does not hold that lock" },
 	{ EINVAL, ON(OP_VALIDATE), "not the generation this file holds the lock at, or a bad argument; see dmesg" },
-	{ EINVAL, ON(OP_ACQUIRE) | ON(OP_RELEASE) | ON(OP_STATUS) | ON(OP_BREAK),
+	{ EINVAL, ON(OP_ACQUIRE) | ON(OP_RELEASE) | ON(OP_STATUS) | ON(OP_BREAK) |
+		  ON(OP_REQUEST),
 	  "lock number beyond the lockspace (see info), or a bad argument; see dmesg" },
 	{ EINVAL, ANY, "the kernel refused an argument; see dmesg" },
 	{ ENOTTY, ANY, "not a blklock control device, or a blklock module with another ABI" },
@@ -104,7 +127,7 @@ int exit_code(enum op op, int e)
 		return EXIT_LOST;
 	if (op == OP_ACQUIRE && (e == EBUSY || e == ETIMEDOUT))
 		return EXIT_CONFLICT;
-	if (op == OP_BREAK && e == EBUSY)
+	if ((op == OP_BREAK || op == OP_NAME || op == OP_REQUEST) && e == EBUSY)
 		return EXIT_CONFLICT;
 	return EXIT_SYSTEM;
 }

@@ -72,6 +72,7 @@ enum bl_check bl_header_decode(const void *blk, struct bl_header *h)
 	h->max_node_id = le32toh(d->max_node_id);
 	h->lock_lba = le64toh(d->lock_lba);
 	h->hb_lba = le64toh(d->hb_lba);
+	h->req_lba = le64toh(d->req_lba);
 	h->created = le64toh(d->created);
 	h->hb_interval_ms = le32toh(d->hb_interval_ms);
 	h->lease_timeout_ms = le32toh(d->lease_timeout_ms);
@@ -83,6 +84,14 @@ enum bl_check bl_header_decode(const void *blk, struct bl_header *h)
 				h->max_node_id > BLKLOCK_MAX_NODE_ID ||
 				h->hb_lba < 1 ||
 				h->lock_lba < h->hb_lba + h->max_node_id))
+		return BL_BAD_FIELDS;
+	/* Format 4: the request blocks lie between the slots and the records. */
+	if (h->version >= 4 && (h->req_lba < h->hb_lba ||
+				h->req_lba - h->hb_lba < h->max_node_id ||
+				h->lock_lba < h->req_lba ||
+				h->lock_lba - h->req_lba < h->max_node_id))
+		return BL_BAD_FIELDS;
+	if (h->version < 4 && h->req_lba)
 		return BL_BAD_FIELDS;
 	return BL_OK;
 }
@@ -102,12 +111,33 @@ bool bl_node_name_valid(const char *name)
 	return i > 0;
 }
 
-/* Format 3: the name after a slot; all zero for none. */
-static enum bl_check name_decode(const struct blklock_disk_hb_name *n,
-				 char *name)
+/* 1 to 63 printable ASCII characters but space (BLKLOCK_LOCK_NAME_MAX). */
+bool bl_lock_name_valid(const char *name)
 {
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (i >= BLKLOCK_LOCK_NAME_MAX - 1 || name[i] < 0x21 || name[i] > 0x7e)
+			return false;
+	return i > 0;
+}
+
+/*
+ * A name after a slot (format 3) or a lock record (format 4): 64 bytes,
+ * NUL-padded, then the CRC-32C of those 64 bytes; all zero for none.
+ * Both structures have this layout.
+ */
+static enum bl_check name_decode(const void *area, char *name,
+				 bool (*valid)(const char *))
+{
+	const struct blklock_disk_hb_name *n = area;
 	size_t len;
 
+	_Static_assert(sizeof(struct blklock_disk_hb_name) ==
+		       sizeof(struct blklock_disk_lock_name) &&
+		       offsetof(struct blklock_disk_hb_name, crc) ==
+		       offsetof(struct blklock_disk_lock_name, crc),
+		       "slot and lock names share a layout");
 	name[0] = '\0';
 	if (zero(n, sizeof(*n)))
 		return BL_OK;
@@ -118,7 +148,10 @@ static enum bl_check name_decode(const struct blklock_disk_hb_name *n,
 	    !zero(n->name + len, sizeof(n->name) - len))
 		return BL_BAD_FIELDS;
 	memcpy(name, n->name, len + 1);
-	return bl_node_name_valid(name) ? BL_OK : BL_BAD_FIELDS;
+	if (valid(name))
+		return BL_OK;
+	name[0] = '\0';
+	return BL_BAD_FIELDS;
 }
 
 enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t version,
@@ -139,7 +172,7 @@ enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t version,
 	r->timestamp = le64toh(d->timestamp);
 	r->name[0] = '\0';
 	if (version >= 3) {
-		c = name_decode((const void *)(d + 1), r->name);
+		c = name_decode(d + 1, r->name, bl_node_name_valid);
 		if (c != BL_OK)
 			return c;
 		end += sizeof(struct blklock_disk_hb_name);
@@ -152,10 +185,77 @@ enum bl_check bl_hb_decode(const void *blk, uint32_t bs, uint32_t version,
 	return BL_OK;
 }
 
-enum bl_check bl_lock_decode(const void *blk, uint32_t bs, uint32_t index,
-			     struct bl_lock *r)
+/* A used entry of a request block: an asker, a lock, a held generation. */
+static bool req_entry_ok(const struct blklock_disk_req_entry *e,
+			 struct bl_req_entry *out)
+{
+	out->lock = le32toh(e->lock);
+	out->asker = le32toh(e->asker);
+	out->generation = le64toh(e->generation);
+	out->when = le64toh(e->when);
+	return out->lock < BLKLOCK_MAX_LOCKS && out->asker &&
+	       out->asker <= BLKLOCK_MAX_NODE_ID && out->generation;
+}
+
+/*
+ * bl_req_decode() - the request block of node @node_id (format 4)
+ *
+ * An all-zero block has had no request: BL_OK with count 0.  Otherwise
+ * the magic, the checksum, the node id, a count of at least 1, the
+ * entries the count says were written (an asker, a generation; the
+ * others still zero) and the zero rest of the block.
+ */
+enum bl_check bl_req_decode(const void *blk, uint32_t bs, uint32_t node_id,
+			    struct bl_req *r)
+{
+	const struct blklock_disk_req *d = blk;
+	const size_t end = sizeof(*d);
+	bool ok = true;
+	uint32_t i;
+
+	_Static_assert(BLKLOCK_REQ_RING == sizeof(r->entry) / sizeof(r->entry[0]),
+		       "struct bl_req holds the whole ring");
+	memset(r, 0, sizeof(*r));
+	if (zero(blk, bs))
+		return BL_OK;
+	if (le32toh(d->magic) != BLKLOCK_REQ_MAGIC)
+		return BL_BAD_MAGIC;
+	if (!crc_ok(d, offsetof(struct blklock_disk_req, crc)))
+		return BL_BAD_CRC;
+	r->node_id = le32toh(d->node_id);
+	r->count = le64toh(d->count);
+	r->nr = r->count < BLKLOCK_REQ_RING ? (uint32_t)r->count : BLKLOCK_REQ_RING;
+	for (i = 0; i < BLKLOCK_REQ_RING; i++) {
+		if (i < r->nr)
+			ok &= req_entry_ok(&d->entry[i], &r->entry[i]);
+		else
+			ok &= zero(&d->entry[i], sizeof(d->entry[i]));
+	}
+	if (!ok || r->node_id != node_id || !r->count || d->reserved ||
+	    !zero((const uint8_t *)blk + end, bs - end))
+		return BL_BAD_FIELDS;
+	return BL_OK;
+}
+
+/* Request number @k (count - nr < k <= count) of a decoded block. */
+const struct bl_req_entry *bl_req_nth(const struct bl_req *r, uint64_t k)
+{
+	return &r->entry[(k - 1) % BLKLOCK_REQ_RING];
+}
+
+/*
+ * A lock record; in format 4 also the name after it and the flag
+ * BLKLOCK_LOCK_DELETED (a tombstone, with its name or, after a repair,
+ * without one).  Before format 4 flags are 0 and the rest of the block
+ * is zero.
+ */
+enum bl_check bl_lock_decode(const void *blk, uint32_t bs, uint32_t version,
+			     uint32_t index, struct bl_lock *r)
 {
 	const struct blklock_disk_lock *d = blk;
+	uint32_t flags_ok = version >= 4 ? BLKLOCK_LOCK_DELETED : 0;
+	size_t end = sizeof(*d);
+	enum bl_check c;
 
 	if (le32toh(d->magic) != BLKLOCK_LOCK_MAGIC)
 		return BL_BAD_MAGIC;
@@ -167,9 +267,17 @@ enum bl_check bl_lock_decode(const void *blk, uint32_t bs, uint32_t index,
 	r->generation = le64toh(d->generation);
 	r->acquired = le64toh(d->acquired);
 	r->owner_incarnation = le64toh(d->owner_incarnation);
-	if (r->lock != index || r->flags || r->owner > BLKLOCK_MAX_NODE_ID ||
+	r->name[0] = '\0';
+	if (version >= 4) {
+		c = name_decode(d + 1, r->name, bl_lock_name_valid);
+		if (c != BL_OK)
+			return c;
+		end += sizeof(struct blklock_disk_lock_name);
+	}
+	if (r->lock != index || (r->flags & ~flags_ok) ||
+	    r->owner > BLKLOCK_MAX_NODE_ID ||
 	    !zero(d->reserved, sizeof(d->reserved)) ||
-	    !zero(d + 1, bs - sizeof(*d)))
+	    !zero((const uint8_t *)blk + end, bs - end))
 		return BL_BAD_FIELDS;
 	return BL_OK;
 }
@@ -356,7 +464,8 @@ bool bl_node_name(const char *path, uint32_t id, char *name)
 /**
  * bl_scan_locks() - visit every lock record that is not a plain free one
  * @d:		open lockspace
- * @fn:		called for each held or damaged record, in index order
+ * @fn:		called for each held, damaged, named or deleted record (a
+ *		name and a tombstone exist in format 4 only), in index order
  * @ctx:	passed to @fn
  * @st:		out: counts of what was seen
  *
@@ -382,7 +491,9 @@ int bl_scan_locks(const struct bl_disk *d, bl_lock_fn fn, void *ctx,
 		for (k = 0; k < n; k++) {
 			struct bl_lock r = { 0 };
 			enum bl_check c = bl_lock_decode(buf + (size_t)k * d->bs,
-							  d->bs, i + k, &r);
+							  d->bs, d->h.version,
+							  i + k, &r);
+			bool deleted = r.flags & BLKLOCK_LOCK_DELETED;
 
 			if (c != BL_OK)
 				st->damaged++;
@@ -390,9 +501,13 @@ int bl_scan_locks(const struct bl_disk *d, bl_lock_fn fn, void *ctx,
 				st->held++;
 			else
 				st->free++;
+			if (c == BL_OK && deleted)
+				st->deleted++;
+			else if (c == BL_OK && r.name[0])
+				st->named++;
 			if (c == BL_OK && r.generation > st->max_generation)
 				st->max_generation = r.generation;
-			if (c != BL_OK || r.owner)
+			if (c != BL_OK || r.owner || r.name[0] || deleted)
 				fn(ctx, i + k, c, &r);
 		}
 	}

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * blklockctl: what a lockspace holds, for an administrator, through the
- * module: status without LOCK prints every node's heartbeat as the module
- * sees it (BLKLOCK_IOC_NODES), then every held lock with whether its
+ * module: status without LOCK prints the paths to the disk (their sysfs
+ * state, path.c), every node's heartbeat as the module sees it
+ * (BLKLOCK_IOC_NODES), then every held lock with whether its
  * owner is alive: the question an administrator has after reading a
  * miscompare in dmesg.  With --json it is one JSON object on one line.
  * Also the formatting that status, status LOCK and dump share.
@@ -205,12 +206,22 @@ static void verdict_text(const struct status_ctx *sc, const struct bl_lock *r,
 	}
 }
 
+/* " (NAME)" after a record's index, or "" for an unnamed record. */
+static const char *record_name(const struct bl_lock *r, char *buf, size_t len)
+{
+	if (r->name[0])
+		snprintf(buf, len, " (%s)", r->name);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
 static void status_lock(void *ctx, uint32_t index, enum bl_check c,
 			const struct bl_lock *r)
 {
 	const struct status_ctx *sc = ctx;
 	struct json *j = sc->j;
-	char verdict[192], when[96];
+	char verdict[192], when[96], name[72];
 	enum verdict v;
 
 	if (c != BL_OK && j) {
@@ -224,10 +235,16 @@ static void status_lock(void *ctx, uint32_t index, enum bl_check c,
 		printf("lock %" PRIu32 " damaged: %s\n", index, bl_check_name(c));
 		return;
 	}
+	if (!r->owner)
+		return;		/* a free record with a name, or a tombstone */
 	v = owner_verdict(sc, r);
 	if (j) {
 		json_object(j, NULL);
 		json_u64(j, "lock", index);
+		if (r->name[0])
+			json_str(j, "name", r->name);
+		if (r->flags & BLKLOCK_LOCK_DELETED)
+			json_bool(j, "deleted", true);
 		json_u64(j, "owner", r->owner);
 		json_u64(j, "generation", r->generation);
 		json_hex64(j, "incarnation", r->owner_incarnation);
@@ -237,8 +254,10 @@ static void status_lock(void *ctx, uint32_t index, enum bl_check c,
 		return;
 	}
 	verdict_text(sc, r, v, verdict, sizeof(verdict));
-	printf("lock %" PRIu32 " owner %" PRIu32 " generation %" PRIu64
-	       " incarnation %016" PRIx64 " acquired %s\n    %s\n", index, r->owner,
+	printf("lock %" PRIu32 "%s%s owner %" PRIu32 " generation %" PRIu64
+	       " incarnation %016" PRIx64 " acquired %s\n    %s\n", index,
+	       record_name(r, name, sizeof(name)),
+	       r->flags & BLKLOCK_LOCK_DELETED ? " deleted" : "", r->owner,
 	       (uint64_t)r->generation, (uint64_t)r->owner_incarnation,
 	       fmt_wall(r->acquired, when, sizeof(when)), verdict);
 }
@@ -320,9 +339,11 @@ static void print_nodes(const struct status_ctx *sc)
 
 	if (sc->j) {
 		space_head_json(sc->j, sc->info);
+		print_paths(sc->info, sc->j);
 		json_array(sc->j, "nodes");
 	} else {
 		space_head_text(sc->info);
+		print_paths(sc->info, NULL);
 	}
 	for (uint32_t i = 0; i < sc->nr_nodes; i++) {
 		if (sc->nodes[i].state == BLKLOCK_NODE_UNUSED)
@@ -364,6 +385,9 @@ static int print_records(const struct status_ctx *sc, const char **what)
 		printf("locks: %" PRIu32 " held, %" PRIu32 " free, %" PRIu32
 		       " damaged, highest generation %" PRIu64 "\n", scan.held,
 		       scan.free, scan.damaged, (uint64_t)scan.max_generation);
+		if (d.h.version >= 4)
+			printf("names: %" PRIu32 " named, %" PRIu32 " deleted\n",
+			       scan.named, scan.deleted);
 		return 0;
 	}
 	json_end(sc->j);
@@ -371,6 +395,10 @@ static int print_records(const struct status_ctx *sc, const char **what)
 	json_u64(sc->j, "free", scan.free);
 	json_u64(sc->j, "damaged", scan.damaged);
 	json_u64(sc->j, "highest_generation", scan.max_generation);
+	if (d.h.version >= 4) {
+		json_u64(sc->j, "named", scan.named);
+		json_u64(sc->j, "deleted", scan.deleted);
+	}
 	return 0;
 }
 

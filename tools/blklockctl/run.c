@@ -9,7 +9,9 @@
  * CMD and whatever inherited the file from it are gone too.  blklockctl
  * waits for CMD, watching the file: when the kernel reports a lost lock
  * (POLLPRI), it sends CMD SIGTERM and, if CMD still runs --kill-after
- * milliseconds later, SIGKILL.
+ * milliseconds later, SIGKILL.  With --on-request=SIGNAL it also watches
+ * for requests (POLLRDBAND, format 4): when another process asks for the
+ * lock (blklockctl request), CMD gets SIGNAL, once.
  *
  * Signals: SIGINT and SIGTERM have a handler installed without
  * SA_RESTART, so a waiting BLKLOCK_IOC_ACQUIRE returns EINTR.  Every
@@ -23,9 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/blklock.h>
 
 #include "blklockctl.h"
 
@@ -103,9 +108,12 @@ static void set_env_u64(const char *name, uint64_t v)
 	setenv(name, buf, 1);
 }
 
-/* In the child: CMD gets the open file (not close-on-exec) and the lock's numbers. */
-static _Noreturn void exec_child(char **cmd, uint32_t lock, uint64_t gen,
-				 const sigset_t *mask)
+/*
+ * In the child: CMD gets the open file (not close-on-exec) and the lock's
+ * numbers, and its name when it was given by name.
+ */
+static _Noreturn void exec_child(char **cmd, uint32_t lock, const char *name,
+				 uint64_t gen, const sigset_t *mask)
 {
 	int err;
 
@@ -122,6 +130,10 @@ static _Noreturn void exec_child(char **cmd, uint32_t lock, uint64_t gen,
 	set_env_u64("BLKLOCK_GENERATION", gen);
 	set_env_u64("BLKLOCK_LOCK", lock);
 	set_env_u64("BLKLOCK_FD", (uint64_t)blc.ctl);
+	if (name)
+		setenv("BLKLOCK_LOCK_NAME", name, 1);
+	else
+		unsetenv("BLKLOCK_LOCK_NAME");	/* not an outer run's */
 	execvp(cmd[0], cmd);
 	err = errno;
 	fprintf(stderr, "blklockctl: cannot run %s: %s (%s)\n", cmd[0],
@@ -138,7 +150,15 @@ struct child {
 	bool killed;		/* SIGKILL sent */
 	int64_t kill_at;	/* when to send SIGKILL, once lost */
 	int status;		/* from waitpid() */
+	uint32_t lock;		/* run's LOCK */
+	const char *lock_name;	/* its name, if given by one */
+	int on_request;		/* --on-request's signal; 0: requests ignored */
+	bool requested;		/* on_request sent: requests ignored from now on */
+	int64_t rdband_at;	/* POLLRDBAND not watched before then */
 };
+
+/* A POLLRDBAND that reading STATUS did not end is looked at again this much later. */
+#define RUN_REQUEST_RECHECK_MS 1000
 
 /* The lock is lost: SIGTERM now (SIGKILL at once with --kill-after=0). */
 static void child_lost(struct child *c)
@@ -174,6 +194,73 @@ static int64_t child_timeout(struct child *c)
 	return -1;
 }
 
+/* Does run watch for requests now (--on-request, not sent yet, not muted)? */
+static bool watch_requests(const struct child *c, int64_t now)
+{
+	return c->on_request && !c->requested && now >= c->rdband_at;
+}
+
+/* child_timeout(), or less if a muted POLLRDBAND is to be watched sooner. */
+static int64_t next_timeout(struct child *c)
+{
+	int64_t left = child_timeout(c), now = now_ms();
+
+	if (!c->on_request || c->requested || now >= c->rdband_at)
+		return left;
+	if (left < 0 || c->rdband_at - now < left)
+		left = c->rdband_at - now;
+	return left;
+}
+
+/* BLKLOCK_IOC_STATUS's state of @lock: reading it acknowledges a request. */
+static bool lock_requested(uint32_t lock)
+{
+	struct blklock_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.lock = lock;
+	return !ioctl(blc.ctl, BLKLOCK_IOC_STATUS, &st) &&
+	       (st.state & BLKLOCK_STATE_REQUESTED);
+}
+
+/* Does the file still report POLLRDBAND, right now? */
+static bool rdband_pending(void)
+{
+	struct pollfd q = { .fd = blc.ctl, .events = POLLRDBAND };
+
+	return wait_for(&q, 1, 0, NULL) > 0 && (q.revents & POLLRDBAND);
+}
+
+/*
+ * POLLRDBAND: a request for a lock this file holds, reported until the
+ * file reads that lock's STATUS.  Read the STATUS of every lock the file
+ * holds (run's, and those taken earlier in the list); if run's lock was
+ * requested, send CMD the signal, once.  If POLLRDBAND is still reported
+ * afterwards (a lock CMD took through the inherited file, which run does
+ * not know, or a failed STATUS), it is not watched again for a while, so
+ * that run never spins.
+ */
+static void child_requested(struct child *c)
+{
+	char label[LOCK_LABEL_MAX], sig[SIGNAL_LABEL_MAX];
+	bool mine = false;
+
+	for (size_t i = 0; i < nr_held_locks(); i++)
+		if (lock_requested(held_lock(i)) && held_lock(i) == c->lock)
+			mine = true;
+	if (!mine) {
+		if (rdband_pending())
+			c->rdband_at = now_ms() + RUN_REQUEST_RECHECK_MS;
+		return;
+	}
+	if (!blc.quiet)
+		fprintf(stderr, "blklockctl: lock %s was requested by another process: sending %s to the command (pid %ld)\n",
+			lock_label(c->lock, c->lock_name, label, sizeof(label)),
+			signal_label(c->on_request, sig, sizeof(sig)), (long)c->pid);
+	kill(c->pid, c->on_request);
+	c->requested = true;
+}
+
 /* Nothing to watch any more: just wait for CMD. */
 static void child_reap(struct child *c, const sigset_t *old)
 {
@@ -189,10 +276,11 @@ static void child_reap(struct child *c, const sigset_t *old)
  */
 static int supervise(struct child *c, const sigset_t *old)
 {
-	struct pollfd p = { .fd = blc.ctl, .events = POLLPRI };
+	struct pollfd p = { .fd = blc.ctl };
 
 	for (;;) {
 		pid_t w = waitpid(c->pid, &c->status, WNOHANG);
+		int64_t ms;
 		int r;
 
 		if (w == c->pid)
@@ -203,8 +291,10 @@ static int supervise(struct child *c, const sigset_t *old)
 			kill(c->pid, got_signal);
 			got_signal = 0;
 		}
+		ms = next_timeout(c);
+		p.events = POLLPRI | (watch_requests(c, now_ms()) ? POLLRDBAND : 0);
 		p.revents = 0;
-		r = wait_for(&p, 1, child_timeout(c), old);
+		r = wait_for(&p, 1, ms, old);
 		if (r < 0 && errno != EINTR) {
 			fail(OP_OTHER, errno, "poll");
 			child_reap(c, old);
@@ -213,6 +303,8 @@ static int supervise(struct child *c, const sigset_t *old)
 		if (r > 0 && revents_lost(&p) && !c->lost) {
 			child_lost(c);
 			p.fd = -1;	/* it stays set: stop watching */
+		} else if (r > 0 && (p.revents & POLLRDBAND)) {
+			child_requested(c);
 		}
 	}
 }
@@ -230,22 +322,31 @@ static int run_status(const struct child *c, int released)
 }
 
 /*
- * run LOCK [--nowait | --timeout=MS] [--kill-after=MS] -- CMD [ARG]...:
- * take the lock, run CMD, release the lock, and return CMD's status.
+ * run LOCK [--nowait | --timeout=MS] [--kill-after=MS] [--on-request=SIGNAL]
+ * -- CMD [ARG]...:
+ * take the lock (creating its name, if given by one), run CMD, release
+ * the lock, and return CMD's status.
  */
 int cmd_run(const struct step *s)
 {
 	struct child c = {
 		.name = s->argv[0],
 		.kill_after_ms = s->kill_after_ms,
+		.lock_name = s->lock_name,
+		.on_request = s->on_request,
 	};
+	uint32_t lock, result;
 	uint64_t gen;
 	sigset_t old;
 	int ret;
 
-	ret = do_acquire(s->lock, s->nowait, s->timeout_ms, &gen);
+	ret = step_lock(s, "acquire", BLKLOCK_NAME_CREATE, &lock, &result);
 	if (ret)
 		return ret;
+	ret = do_acquire(lock, s->lock_name, result, s->nowait, s->timeout_ms, &gen);
+	if (ret)
+		return ret;
+	c.lock = lock;
 	fflush(NULL);
 	block_signals(&old);
 	c.pid = fork();
@@ -255,7 +356,7 @@ int cmd_run(const struct step *s)
 		return ret;
 	}
 	if (!c.pid)
-		exec_child(s->argv, s->lock, gen, &old);
+		exec_child(s->argv, lock, s->lock_name, gen, &old);
 	ret = supervise(&c, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (ret)

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Checks tools/model/blklock.pml with spin: each configuration of the real
-# protocol must have no counterexample (exhaustive search), each known-bug
-# variant must have one, each witness event is reached.  One pan is
-# compiled per configuration; variants and witnesses are chosen through
-# its environment.  Prints PASS/FAIL lines and "figure" lines;
+# Checks tools/model/blklock.pml (the lock protocol) and
+# tools/model/names.pml (named locks) with spin: each configuration of the
+# real protocol must have no counterexample (exhaustive search), each
+# known-bug variant must have one, each witness event is reached.  One
+# pan is compiled per configuration; variants and witnesses are chosen
+# through its environment.  Prints PASS/FAIL lines and "figure" lines;
 # work files and trails go to out/model/.  Two runs at a time.
 #
 #   run.sh [NAME...]    only these configurations/variants
@@ -15,10 +16,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 OUT=$OUTDIR/model
 mkdir -p "$OUT"
-PML=$HERE/blklock.pml
+PML=$HERE/blklock.pml	# the model of the entry at hand (4th field)
 
 # name | expect (ok: no error; bug: a counterexample; seen: the witness
-# event is reached) | -D flags
+# event is reached) | -D flags [| model file in tools/model, default
+# blklock.pml]
 PAUSE="-DTMAX=6 -DDRIFT=1 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
 FAULTS="-DTMAX=6 -DDRIFT=0 -DFREEZES=0 -DCRASHES=0 -DFAILS=0 -DTMOS=1 -DLATES=1"
 SUSP="-DSUSPEND -DTMAX=6 -DDRIFT=0 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
@@ -31,7 +33,16 @@ RESTART="-DTMAX=9 -DDRIFT=0 -DFREEZES=0 -DCRASHES=1 -DRESTARTS=1 -DFAILS=0 -DTMO
 LIVE="-DLIVENESS -DTMAX=8 -DDRIFT=1 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
 # three nodes, two locks: node 0 may take both, the others lock 0
 THREE="-DNODES=3 -DLOCKS=2 -DROLES -DACQS=2 -DACQS1=2 -DRELS=0 -DRELS1=0 -DTMAX=6 -DDRIFT=0 -DFREEZES=1 -DCRASHES=0 -DFAILS=0 -DTMOS=0 -DLATES=0"
-# the two longest first, so that two at a time end together
+# named locks (names.pml), 3 records, a and b start at record 0, c at 1:
+# node 0 creates twice and deletes once, node 1 creates, looks up and
+# takes a record by number; the same with an admin break (no numbered
+# acquire); three nodes, a and b: node 0 creates, deletes and looks up,
+# the others create
+NAMES="-DNNAMES=3 -DCR=2 -DDL=1 -DLK=0 -DAQ=0 -DCR1=1 -DDL1=0 -DLK1=1 -DAQ1=1"
+NBREAK="-DNNAMES=3 -DCR=2 -DDL=1 -DLK=0 -DAQ=0 -DCR1=1 -DDL1=0 -DLK1=1 -DAQ1=0 -DBREAKS=1"
+NAMES3="-DNODES=3 -DNNAMES=2 -DCR=1 -DDL=1 -DLK=1 -DAQ=0 -DCR1=1 -DDL1=0 -DLK1=0 -DAQ1=0"
+# the two longest first, so that two at a time end together; the small
+# names.pml ones last
 CONFIGS=(
 	"three-suspend|ok|$THREE -DSUSPEND"
 	"three-pause|ok|$THREE"
@@ -66,13 +77,25 @@ CONFIGS=(
 	"witness-three-evict-other|seen|$THREE -DWITNESS=5"
 	"witness-three-lose-two|seen|$THREE -DWITNESS=4"
 	"witness-three-takeover|seen|$THREE -DWITNESS=6"
+	"names|ok|$NAMES|names.pml"
+	"names-break|ok|$NBREAK|names.pml"
+	"names-three|ok|$NAMES3|names.pml"
+	"names-past-tomb|ok|$NAMES -DPAST_OWN_TOMB|names.pml"
+	"mutant-names-create-in-tomb|bug|$NAMES -DMUT_CREATE_IN_TOMB|names.pml"
+	"mutant-names-skip-held|bug|$NAMES -DMUT_SKIP_HELD|names.pml"
+	"mutant-names-stop-at-tomb|bug|$NAMES -DMUT_STOP_AT_TOMB|names.pml"
+	"mutant-names-cached-compare|bug|$NAMES -DMUT_CACHED_COMPARE|names.pml"
+	"mutant-names-break-to-empty|bug|$NBREAK -DMUT_BREAK_TO_EMPTY|names.pml"
+	"witness-names-race|seen|$NAMES -DWITNESS=1|names.pml"
+	"witness-names-revive|seen|$NAMES -DWITNESS=2|names.pml"
 )
 DEPTH=200000
 PAN_LIMIT=${BLKLOCK_MODEL_LIMIT:-900}	# seconds one search may take
 
 # split_flags FLAGS: CFL, the -D flags compiled into pan; MUTV and WITV,
 # the variant (the sum of the M_ values of its -DMUT_X) and the witness
-# (-DWITNESS=k) that pan reads from its environment (blklock.pml, init)
+# (-DWITNESS=k) that pan reads from its environment (the init of the
+# model $PML)
 split_flags() {
 	local f v
 	CFL=()
@@ -89,7 +112,7 @@ split_flags() {
 		esac
 	done
 }
-bindir() { echo "$OUT/bin-$(echo "${CFL[*]}" | sha256sum | cut -c1-12)"; }
+bindir() { echo "$OUT/bin-$(echo "$(basename "$PML") ${CFL[*]}" | sha256sum | cut -c1-12)"; }
 
 # build FLAGS: one pan per configuration, shared by its variants and
 # witnesses
@@ -100,7 +123,7 @@ build() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp "$PML" "$dir/"
-	(cd "$dir" && spin -a "${CFL[@]}" blklock.pml > spin.log 2>&1 &&
+	(cd "$dir" && spin -a "${CFL[@]}" "$(basename "$PML")" > spin.log 2>&1 &&
 		gcc -O2 -DSAFETY -DHC4 -DMEMLIM=2048 -o pan pan.c > gcc.log 2>&1) || true
 }
 
@@ -111,7 +134,7 @@ check() {
 	mkdir -p "$dir"
 	{
 		if ! split_flags "$flags"; then
-			fail "model/$name" "a -DMUT_ flag with no M_ value in blklock.pml: $flags"
+			fail "model/$name" "a -DMUT_ flag with no M_ value in $(basename "$PML"): $flags"
 			return 0
 		fi
 		bin=$(bindir)
@@ -178,12 +201,13 @@ names=()
 running=0
 for phase in build check; do
 	for c in "${CONFIGS[@]}"; do
-		IFS='|' read -r name expect flags <<< "$c"
+		IFS='|' read -r name expect flags model <<< "$c"
 		selected "$name" || continue
+		PML=$HERE/${model:-blklock.pml}
 		if [ $phase = build ]; then
 			split_flags "$flags" || continue
-			[ -z "${built[${CFL[*]}]:-}" ] || continue
-			built[${CFL[*]}]=1
+			[ -z "${built[$PML ${CFL[*]}]:-}" ] || continue
+			built[$PML ${CFL[*]}]=1
 			build "$flags" &
 		else
 			names+=("$name")

@@ -58,6 +58,7 @@ abi_check() {
 	code=$( {
 		sed -n 's/^BLKLOCK_SPACE_ATTR(\([a-z_0-9]*\),.*/\1/p' "$TOP/drivers/blklock/sysfs.c"
 		sed -n 's/^\tBLKLOCK_STAT(\([a-z_0-9]*\),.*/stats\/\1/p' "$TOP/drivers/blklock/sysfs.c"
+		sed -n 's/^BLKLOCK_PATH_ATTR(\([a-z_0-9]*\),.*/paths\/<disk>\/\1/p' "$TOP/drivers/blklock/sysfs.c"
 	} | sort)
 	doc=$(sed -n 's|^What:[[:space:]]*/sys/kernel/blklock/<uuid>:<node_id>/||p' "$abi" | sort)
 	if [ -z "$code" ] || [ "$code" != "$doc" ]; then
@@ -94,7 +95,7 @@ docs() {
 	return $rc
 }
 
-DEBUG_TESTS=${BLKLOCK_DEBUG_TESTS:-10-* 20-* 30-* 50-* 55-* 57-* 60-* 88-* 89-faultinj-alloc* 90-*}
+DEBUG_TESTS=${BLKLOCK_DEBUG_TESTS:-10-* 20-* 30-* 50-* 55-* 57-* 59-* 60-* 88-* 89-faultinj-alloc* 90-* 91-*}
 total_start=$(date +%s)
 if ! "$HERE/setup.sh"; then
 	echo "FAIL setup: tools/testing/setup.sh failed" | tee -a "$RESULTS"

@@ -34,7 +34,7 @@ PKGS=(
 	gcc make libc6-dev gcc-multilib sparse sg3-utils groff-base
 	python3-sphinx shellcheck spin
 	dpkg-dev debhelper dh-dkms dkms lintian fakeroot mmdebstrap
-	resource-agents libxml2-utils
+	resource-agents libxml2-utils dmsetup
 )
 
 log() { echo "setup: $*" >&2; }

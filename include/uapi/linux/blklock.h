@@ -30,7 +30,10 @@
 					 * attached after the file closes,
 					 * until BLKLOCK_IOC_DETACH or unload
 					 */
-#define BLKLOCK_ATTACH_FLAGS	(BLKLOCK_ATTACH_PERSISTENT)
+#define BLKLOCK_ATTACH_SHARED	0x2U	/* open the disk without claiming it:
+					 * a path that dm-multipath holds
+					 */
+#define BLKLOCK_ATTACH_FLAGS	(BLKLOCK_ATTACH_PERSISTENT | BLKLOCK_ATTACH_SHARED)
 
 /* A node's name: 1 to 63 of A-Z a-z 0-9 . _ -, and the NUL. */
 #define BLKLOCK_NODE_NAME_MAX	64
@@ -160,6 +163,18 @@ struct blklock_release {
 #define BLKLOCK_STATE_HELD_BY_NODE	0x2U	/* this node id */
 #define BLKLOCK_STATE_LOST		0x4U	/* this file held it and lost it */
 
+#define BLKLOCK_STATE_DELETED	0x8U	/* the record is a deleted name's
+					 * tombstone (format 4)
+					 */
+#define BLKLOCK_STATE_REQUESTED	0x10U	/* this file holds the lock and a
+					 * process (of any node) asked, with
+					 * BLKLOCK_IOC_REQUEST, that it be let
+					 * go (format 4)
+					 */
+
+/* A lock's name: 1 to 63 printable ASCII characters but space, and the NUL. */
+#define BLKLOCK_LOCK_NAME_MAX	64
+
 /**
  * struct blklock_status - read a lock record from the disk
  * @lock:	in: lock index
@@ -172,7 +187,9 @@ struct blklock_release {
  *		thread group id in the caller's pid namespace; 0 if it is
  *		not visible there); else 0
  * @reserved0:	in: must be 0; out: zero
- * @reserved:	in: must be 0; out: zero
+ * @name:	in: user pointer to BLKLOCK_LOCK_NAME_MAX bytes that receive
+ *		the record's name, NUL-padded (empty for an unnamed record),
+ *		or 0 for none
  */
 struct blklock_status {
 	__u32 lock;
@@ -182,7 +199,7 @@ struct blklock_status {
 	__u64 generation;
 	__u32 holder_pid;
 	__u32 reserved0;
-	__u64 reserved;
+	__u64 name;
 };
 
 /**
@@ -328,6 +345,120 @@ struct blklock_detach {
 
 #define BLKLOCK_IOC_DETACH	_IOW(BLKLOCK_IOC_MAGIC, 0x0a, struct blklock_detach)
 
+/* struct blklock_name.op */
+#define BLKLOCK_NAME_LOOKUP	0	/* find the name: ENOENT if it has no
+					 * record (or only a tombstone)
+					 */
+#define BLKLOCK_NAME_CREATE	1	/* find it, or give it a record */
+#define BLKLOCK_NAME_DELETE	2	/* turn its free record into a
+					 * tombstone: EBUSY while held
+					 */
+
+/* struct blklock_name.result */
+#define BLKLOCK_NAME_FOUND	1	/* the name has this record */
+#define BLKLOCK_NAME_CREATED	2	/* an unnamed record was given it */
+#define BLKLOCK_NAME_REVIVED	3	/* its own tombstone was named again */
+#define BLKLOCK_NAME_REMOVED	4	/* its record is now a tombstone */
+
+/**
+ * struct blklock_name - find, create or delete a named lock (format 4)
+ * @name:	user pointer to the NUL-terminated name: 1 to
+ *		BLKLOCK_LOCK_NAME_MAX - 1 printable ASCII characters but
+ *		space
+ * @op:		BLKLOCK_NAME_*
+ * @lock:	in: must be 0; out: the index of the name's record; the lock
+ *		is then taken, released, validated and read by this index,
+ *		which stays the name's for the life of the lockspace
+ * @result:	in: must be 0; out: BLKLOCK_NAME_FOUND, _CREATED, _REVIVED
+ *		or _REMOVED
+ * @flags:	must be 0
+ * @reserved:	must be 0
+ *
+ * A name lives in the record at its hash (CRC-32C of the name modulo
+ * nr_locks) or, probing linearly, the first record after it that no
+ * other name holds.  A lockspace of format 2 or 3 has no names:
+ * EOPNOTSUPP.
+ */
+struct blklock_name {
+	__u64 name;
+	__u32 op;
+	__u32 lock;
+	__u32 result;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+#define BLKLOCK_IOC_NAME	_IOWR(BLKLOCK_IOC_MAGIC, 0x0b, struct blklock_name)
+
+/* struct blklock_request.result */
+#define BLKLOCK_REQUEST_SENT	1	/* the request is in the holder's
+					 * request block: its node reads it
+					 * within one heartbeat interval
+					 */
+#define BLKLOCK_REQUEST_FREE	2	/* the lock was free: nothing sent */
+
+/**
+ * struct blklock_request - ask the holder of a lock to let it go (format 4)
+ * @lock:	lock index
+ * @flags:	must be 0
+ * @owner:	in: must be 0; out: the node asked (0 if the lock was free)
+ * @result:	in: must be 0; out: BLKLOCK_REQUEST_SENT or _FREE
+ * @generation:	in: must be 0; out: the generation of the hold asked to end
+ * @reserved:	must be 0
+ *
+ * Appends (lock, this node, generation) to the owner's request block with
+ * one COMPARE AND WRITE.  The owner's node reads its request block once
+ * per heartbeat interval while it holds locks; if the file that holds
+ * the lock still holds that generation, its STATUS says
+ * BLKLOCK_STATE_REQUESTED and poll() on it reports EPOLLRDBAND until
+ * that file reads the lock's STATUS.  A request is advisory: nothing
+ * makes the holder let go.  EBUSY: the request block kept changing
+ * under other askers; EOPNOTSUPP: a lockspace of format 2 or 3.
+ */
+struct blklock_request {
+	__u32 lock;
+	__u32 flags;
+	__u32 owner;
+	__u32 result;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
+#define BLKLOCK_IOC_REQUEST	_IOWR(BLKLOCK_IOC_MAGIC, 0x0c, struct blklock_request)
+
+/* Paths (SCSI disks) one lockspace may use to reach its LUN. */
+#define BLKLOCK_MAX_PATHS	4
+
+/* struct blklock_path_add.flags */
+#define BLKLOCK_PATH_SHARED	0x1U	/* open the disk without claiming it:
+					 * a path that dm-multipath holds
+					 */
+#define BLKLOCK_PATH_FLAGS	(BLKLOCK_PATH_SHARED)
+
+/**
+ * struct blklock_path_add - give the file's lockspace another path to
+ *	its LUN (needs CAP_SYS_ADMIN)
+ * @path:	user pointer to the NUL-terminated path of a SCSI disk that
+ *		is the same LUN: the same LUN designator (VPD page 0x83),
+ *		the same block 0, the same heartbeat slot of this node
+ * @flags:	BLKLOCK_PATH_*
+ * @nr_paths:	out: the lockspace's paths afterwards; must be 0 on input
+ * @reserved:	must be 0
+ *
+ * Commands go to one path; one that fails with a path error (no SCSI
+ * answer: timeout, lost transport, device gone) is settled through
+ * another, as a command of unknown outcome is, and the failed path is
+ * probed until it works again.
+ */
+struct blklock_path_add {
+	__u64 path;
+	__u32 flags;
+	__u32 nr_paths;
+	__u64 reserved[2];
+};
+
+#define BLKLOCK_IOC_ADD_PATH	_IOWR(BLKLOCK_IOC_MAGIC, 0x0d, struct blklock_path_add)
+
 /* ---- on-disk format ---------------------------------------------------- */
 
 /*
@@ -337,13 +468,27 @@ struct blklock_detach {
  * block and every byte after it is zero.  crc is the standard CRC-32C
  * (Castagnoli, as in iSCSI) of the bytes before it.  Format 3 differs
  * from format 2 only by the node's name a heartbeat slot may carry after
- * its struct blklock_disk_hb (struct blklock_disk_hb_name).
+ * its struct blklock_disk_hb (struct blklock_disk_hb_name); format 4 from
+ * format 3 only by the name a lock record may carry after its struct
+ * blklock_disk_lock (struct blklock_disk_lock_name), the flag
+ * BLKLOCK_LOCK_DELETED, and the request blocks: the one of node n lives
+ * alone in block req_lba + n - 1, between the slots and the records
+ * (req_lba is 0 before format 4).
  */
-#define BLKLOCK_FORMAT_VERSION	3	/* what format writes */
+#define BLKLOCK_FORMAT_VERSION	4	/* what format writes */
 #define BLKLOCK_FORMAT_VERSION_MIN 2	/* the oldest this module attaches */
 #define BLKLOCK_HEADER_MAGIC	0x004b434f4c4b4c42ULL	/* "BLKLOCK\0" */
 #define BLKLOCK_LOCK_MAGIC	0x524b4c42U		/* "BLKR" */
 #define BLKLOCK_HB_MAGIC	0x484b4c42U		/* "BLKH" */
+#define BLKLOCK_REQ_MAGIC	0x514b4c42U		/* "BLKQ" */
+/* Entries of a request block: the last this many requests to a node. */
+#define BLKLOCK_REQ_RING	8
+
+/* struct blklock_disk_lock.flags (format 4) */
+#define BLKLOCK_LOCK_DELETED	0x1U	/* a tombstone: the name it carries
+					 * (or none, after a repair) was
+					 * deleted; probing goes on past it
+					 */
 
 /* struct blklock_disk_hb.flags */
 #define BLKLOCK_HB_DETACHED	0x1U	/* the node left cleanly */
@@ -367,7 +512,8 @@ struct blklock_disk_header {
 	__le32 lease_timeout_ms; /* a slot unchanged this long is dead */
 	__le32 reserved0;	/* 0 */
 	__le64 hb_lba;		/* slot of node 1 */
-	__u8   reserved[44];	/* 0 */
+	__le64 req_lba;		/* request block of node 1 (format 4), else 0 */
+	__u8   reserved[36];	/* 0 */
 	__le32 crc;		/* CRC-32C of bytes 0..123 */
 };
 
@@ -395,12 +541,43 @@ struct blklock_disk_lock {
 	__le32 magic;
 	__le32 lock;		/* index of this record */
 	__le32 owner;		/* node id, 0 when free */
-	__le32 flags;		/* 0 */
+	__le32 flags;		/* BLKLOCK_LOCK_DELETED; 0 before format 4 */
 	__le64 generation;	/* +1 at every change of owner */
 	__le64 acquired;	/* owner's CLOCK_REALTIME, ns; 0 when free */
 	__le64 owner_incarnation; /* owner's heartbeat incarnation; 0 if free */
 	__u8   reserved[20];	/* 0 */
 	__le32 crc;		/* CRC-32C of bytes 0..59 */
+};
+
+/*
+ * Format 4: the bytes after a record's struct blklock_disk_lock (at byte
+ * 64 of the block).  All zero for an unnamed record.
+ */
+struct blklock_disk_lock_name {
+	char   name[BLKLOCK_LOCK_NAME_MAX];	/* NUL-padded */
+	__le32 crc;		/* CRC-32C of the name's 64 bytes */
+};
+
+/*
+ * Format 4: the request block of node n, where askers append (lock,
+ * asker, generation) with one COMPARE AND WRITE.  Request number k
+ * (1..count) is entry[(k - 1) % BLKLOCK_REQ_RING]; an all-zero block has
+ * had no request yet.  Only askers write it; its node only reads it.
+ */
+struct blklock_disk_req_entry {
+	__le32 lock;		/* index of the lock asked for */
+	__le32 asker;		/* node id of the asker */
+	__le64 generation;	/* the generation of the hold asked to end */
+	__le64 when;		/* asker's CLOCK_REALTIME, ns, informational */
+};
+
+struct blklock_disk_req {
+	__le32 magic;		/* BLKLOCK_REQ_MAGIC */
+	__le32 node_id;		/* the node asked: the block's node id */
+	__le64 count;		/* requests ever appended */
+	struct blklock_disk_req_entry entry[BLKLOCK_REQ_RING];
+	__le32 reserved;	/* 0 */
+	__le32 crc;		/* CRC-32C of bytes 0..211 */
 };
 
 #endif /* _UAPI_LINUX_BLKLOCK_H */

@@ -25,6 +25,12 @@ static int asserts;
 	       sizeof(((struct t *)0)->f), #t, #f) :			\
 	printf("  %-22s %-18s offset %3zu size %2zu\n", #t, #f,	\
 	       offsetof(struct t, f), sizeof(((struct t *)0)->f)))
+/* Where field @f of struct @t ends: for a structure with tail padding. */
+#define E(t, f) (asserts ?						\
+	printf("_Static_assert(offsetof(struct %s, %s) + sizeof(((struct %s *)0)->%s) == %zu, \"end of %s\");\n", \
+	       #t, #f, #t, #f, offsetof(struct t, f) + sizeof(((struct t *)0)->f), #t) : \
+	printf("struct %-22s ends at %3zu (%s)\n", #t,		\
+	       offsetof(struct t, f) + sizeof(((struct t *)0)->f), #f))
 #define I(n) (asserts ?							\
 	printf("_Static_assert(%s == 0x%08lxUL, \"%s\");\n", #n,	\
 	       (unsigned long)(n), #n) :				\
@@ -64,7 +70,7 @@ int main(int argc, char **argv)
 	F(blklock_status, lock); F(blklock_status, flags);
 	F(blklock_status, owner); F(blklock_status, state);
 	F(blklock_status, generation); F(blklock_status, holder_pid);
-	F(blklock_status, reserved0); F(blklock_status, reserved);
+	F(blklock_status, reserved0); F(blklock_status, name);
 	S(blklock_validate);
 	F(blklock_validate, lock); F(blklock_validate, flags);
 	F(blklock_validate, generation); F(blklock_validate, reserved);
@@ -86,14 +92,36 @@ int main(int argc, char **argv)
 	F(blklock_detach, path); F(blklock_detach, uuid);
 	F(blklock_detach, flags); F(blklock_detach, reserved0);
 	F(blklock_detach, reserved);
+	S(blklock_name);
+	F(blklock_name, name); F(blklock_name, op);
+	F(blklock_name, lock); F(blklock_name, result);
+	F(blklock_name, flags); F(blklock_name, reserved);
+	S(blklock_request);
+	F(blklock_request, lock); F(blklock_request, flags);
+	F(blklock_request, owner); F(blklock_request, result);
+	F(blklock_request, generation); F(blklock_request, reserved);
+	S(blklock_path_add);
+	F(blklock_path_add, path); F(blklock_path_add, flags);
+	F(blklock_path_add, nr_paths); F(blklock_path_add, reserved);
 	S(blklock_disk_header);
-	F(blklock_disk_header, hb_lba); F(blklock_disk_header, crc);
+	F(blklock_disk_header, hb_lba); F(blklock_disk_header, req_lba);
+	F(blklock_disk_header, reserved); F(blklock_disk_header, crc);
 	S(blklock_disk_hb);
 	F(blklock_disk_hb, flags); F(blklock_disk_hb, crc);
 	S(blklock_disk_hb_name);
 	F(blklock_disk_hb_name, name); F(blklock_disk_hb_name, crc);
 	S(blklock_disk_lock);
+	F(blklock_disk_lock, flags);
 	F(blklock_disk_lock, owner_incarnation); F(blklock_disk_lock, crc);
+	S(blklock_disk_lock_name);
+	F(blklock_disk_lock_name, name); F(blklock_disk_lock_name, crc);
+	S(blklock_disk_req_entry);
+	F(blklock_disk_req_entry, lock); F(blklock_disk_req_entry, asker);
+	F(blklock_disk_req_entry, generation); F(blklock_disk_req_entry, when);
+	F(blklock_disk_req, magic); F(blklock_disk_req, node_id);
+	F(blklock_disk_req, count); F(blklock_disk_req, entry);
+	F(blklock_disk_req, reserved); F(blklock_disk_req, crc);
+	S(blklock_disk_req); E(blklock_disk_req, crc);
 	I(BLKLOCK_IOC_ATTACH);
 	I(BLKLOCK_IOC_FORMAT);
 	I(BLKLOCK_IOC_INFO);
@@ -104,5 +132,8 @@ int main(int argc, char **argv)
 	I(BLKLOCK_IOC_NODES);
 	I(BLKLOCK_IOC_BREAK);
 	I(BLKLOCK_IOC_DETACH);
+	I(BLKLOCK_IOC_NAME);
+	I(BLKLOCK_IOC_REQUEST);
+	I(BLKLOCK_IOC_ADD_PATH);
 	return 0;
 }

@@ -37,17 +37,59 @@
  *    some file flock()s, or any lock this file holds -> EBUSY; a record of
  *    another node -> EBUSY if the node is live, watching or damaged in
  *    $FAKE_BLKLOCK_NODES, else FREED;
- *  - $FAKE_BLKLOCK_NO_ADMIN=1: ATTACH, FORMAT and BREAK fail with EPERM,
- *    as without CAP_SYS_ADMIN;
+ *  - $FAKE_BLKLOCK_NO_ADMIN=1: ATTACH, FORMAT, BREAK and ADD_PATH fail
+ *    with EPERM, as without CAP_SYS_ADMIN;
+ *  - ATTACH takes BLKLOCK_ATTACH_PERSISTENT and _SHARED, ADD_PATH
+ *    BLKLOCK_PATH_SHARED (the log shows them; nothing more is done for
+ *    them); the path of the last ATTACH is the lockspace's first path;
+ *    $FAKE_BLKLOCK_ATTACH_ERRNO=E: every ATTACH of a path that exists
+ *    fails with errno E;
+ *  - ADD_PATH: a path that stat() does not find -> its errno; the first
+ *    path or one added before -> EEXIST; past BLKLOCK_MAX_PATHS -> ENOSPC;
+ *    else it is added and nr_paths says how many the lockspace has, the
+ *    first path included: 2 after the first ADD_PATH of a file, then 3
+ *    and 4 (an ATTACH starts again from 1).  Without ATTACH with
+ *    $FAKE_BLKLOCK_NO_SPACE=1 -> ENXIO.  $FAKE_BLKLOCK_ADD_PATH_ERRNO=E:
+ *    every ADD_PATH with valid arguments and a lockspace fails with
+ *    errno E, before its path is looked at;
  *  - $FAKE_BLKLOCK_FORMAT_ERRNO=E: FORMAT fails with errno E;
  *  - a lock belongs to the open control file, as in the module: the
  *    flock()ed descriptors are close-on-exec exactly when the control
  *    descriptor is (fcntl(F_SETFD) on it is applied to them too), so a
  *    child that inherits the control file across exec keeps the locks
  *    alive after the process that took them is gone;
+ *  - $FAKE_BLKLOCK_FORMAT (default the header's BLKLOCK_FORMAT_VERSION):
+ *    INFO's format; below 4, NAME fails with EOPNOTSUPP and STATUS's
+ *    name buffer receives an empty name;
+ *  - NAME (format 4): the name of record i is $FAKE_BLKLOCK_DIR/name.i,
+ *    "live NAME", "deleted NAME" or "deleted" (a repaired tombstone);
+ *    none: an EMPTY record.  A name's home is its CRC-32C modulo the
+ *    number of locks, probed linearly: LOOKUP finds its live record
+ *    (ENOENT at its own tombstone or an EMPTY record), CREATE finds it,
+ *    names the first EMPTY record (CREATED) or revives its own tombstone
+ *    (REVIVED), EBUSY while that record is held (by number), ENOSPC if
+ *    the probe meets neither; DELETE makes a free
+ *    live record a tombstone (REMOVED), EBUSY while any file holds it or
+ *    the record names another node.  A flock() of name.lock makes every
+ *    NAME atomic among processes.  STATUS writes the record's name into
+ *    its name buffer and sets BLKLOCK_STATE_DELETED for a tombstone;
+ *  - REQUEST (format 4; below it EOPNOTSUPP): a record that nobody holds
+ *    (owner 0, or this node's without a flock) -> FREE, with the record's
+ *    generation; else it writes
+ *    "GENERATION ASKER NUMBER" to $FAKE_BLKLOCK_DIR/request.i -> SENT,
+ *    with the record's owner and generation (NUMBER counts the requests
+ *    at that generation).  $FAKE_BLKLOCK_REQUEST_ERRNO=E: every
+ *    REQUEST fails with errno E.  The file that holds lock i at that
+ *    generation sees it at once: STATUS sets BLKLOCK_STATE_REQUESTED, and
+ *    ppoll() asked for POLLRDBAND reports it until a STATUS of lock i
+ *    (ppoll() waits in slices of 20 ms to notice a request written by
+ *    another process); $FAKE_BLKLOCK_RDBAND=1: ppoll() reports POLLRDBAND
+ *    whenever asked and locks are held, whatever STATUS reads (a request
+ *    for a lock the caller does not know);
  *  - every ioctl appends a line describing its argument to
  *    $FAKE_BLKLOCK_DIR/log, and nonzero reserved fields or unknown
- *    flags fail with EINVAL, as in the module.
+ *    flags fail with EINVAL, as in the module (the fake also refuses
+ *    outputs that are not zero, to catch a caller that reuses them).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -75,8 +117,11 @@
 static int fake_fd = -1;
 static uint32_t node_id;
 static bool attached;
+static char fake_paths[BLKLOCK_MAX_PATHS][4096];	/* [0]: ATTACH's, "" if none */
+static uint32_t fake_nr_paths = 1;
 static int lock_fds[MAX_FAKE_HELD];	/* flock()ed descriptor + 1, 0: not held */
 static uint64_t lock_gen[MAX_FAKE_HELD];
+static uint64_t req_acked[MAX_FAKE_HELD];	/* request number STATUS read */
 static int64_t lose_at = -1;		/* ms, CLOCK_MONOTONIC */
 static bool ctl_inherited;		/* control fd not close-on-exec */
 static int (*real_fcntl)(int, int, ...);
@@ -108,6 +153,11 @@ static uint32_t nr_locks(void)
 	uint32_t n = (uint32_t)env_num("FAKE_BLKLOCK_LOCKS", 16);
 
 	return n > MAX_FAKE_HELD ? MAX_FAKE_HELD : n;
+}
+
+static uint32_t format_version(void)
+{
+	return (uint32_t)env_num("FAKE_BLKLOCK_FORMAT", BLKLOCK_FORMAT_VERSION);
 }
 
 static void logf_(const char *fmt, ...)
@@ -361,15 +411,291 @@ static int fake_release(struct blklock_release *r)
 	return 0;
 }
 
+/* ---- names ---------------------------------------------------------------- */
+
+/* CRC-32C, bit by bit: an implementation independent of tools/lib's. */
+static uint32_t fake_crc32c(const char *p, size_t len)
+{
+	uint32_t crc = ~0U;
+
+	while (len--) {
+		crc ^= (unsigned char)*p++;
+		for (int k = 0; k < 8; k++)
+			crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78U : crc >> 1;
+	}
+	return ~crc;
+}
+
+enum name_state { NAME_EMPTY, NAME_LIVE, NAME_DELETED };
+
+/* Record @lock's name state; its name (or "") into @name. */
+static enum name_state read_name(uint32_t lock, char name[BLKLOCK_LOCK_NAME_MAX])
+{
+	char path[4096], word[16], buf[BLKLOCK_LOCK_NAME_MAX + 32];
+	enum name_state st = NAME_EMPTY;
+	FILE *f;
+
+	name[0] = '\0';
+	snprintf(path, sizeof(path), "%s/name.%" PRIu32, dir(), lock);
+	f = fopen(path, "re");
+	if (!f)
+		return NAME_EMPTY;
+	if (fgets(buf, sizeof(buf), f)) {
+		int n = sscanf(buf, "%15s %63s", word, name);
+
+		if (n < 2)
+			name[0] = '\0';
+		if (n >= 1 && !strcmp(word, "live") && n == 2)
+			st = NAME_LIVE;
+		else if (n >= 1 && !strcmp(word, "deleted"))
+			st = NAME_DELETED;
+	}
+	fclose(f);
+	return st;
+}
+
+static int write_name(uint32_t lock, const char *state, const char *name)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/name.%" PRIu32, dir(), lock);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s %s\n", state, name);
+	return fclose(f) ? -EIO : 0;
+}
+
+/* Does any file (of any process), or another node, hold @lock? */
+static bool record_held(uint32_t lock)
+{
+	uint32_t owner;
+	uint64_t gen;
+	bool held;
+	int fd;
+
+	if (lock_fds[lock])
+		return true;
+	fd = lock_file(lock);
+	if (fd < 0)
+		return true;
+	held = flock(fd, LOCK_EX | LOCK_NB) != 0;
+	if (!held) {
+		read_rec(fd, &owner, &gen);
+		held = owner && owner != node_id;
+		flock(fd, LOCK_UN);
+	}
+	close(fd);
+	return held;
+}
+
+/* The probe of @name from its home; the caller holds name.lock. */
+static int name_probe(const char *name, struct blklock_name *n)
+{
+	uint32_t nr = nr_locks(), home = fake_crc32c(name, strlen(name)) % nr;
+	char rec[BLKLOCK_LOCK_NAME_MAX];
+
+	for (uint32_t k = 0; k < nr; k++) {
+		uint32_t i = (home + k) % nr;
+		enum name_state st = read_name(i, rec);
+
+		if (st == NAME_EMPTY) {
+			if (n->op != BLKLOCK_NAME_CREATE)
+				return -ENOENT;
+			if (record_held(i))
+				return -EBUSY;	/* held by number */
+			n->lock = i;
+			n->result = BLKLOCK_NAME_CREATED;
+			return write_name(i, "live", name);
+		}
+		if (strcmp(rec, name))
+			continue;	/* another name's, or a nameless tombstone */
+		n->lock = i;
+		if (st == NAME_DELETED) {
+			if (n->op != BLKLOCK_NAME_CREATE)
+				return -ENOENT;
+			if (record_held(i))
+				return -EBUSY;	/* held through its number */
+			n->result = BLKLOCK_NAME_REVIVED;
+			return write_name(i, "live", name);
+		}
+		if (n->op != BLKLOCK_NAME_DELETE) {
+			n->result = BLKLOCK_NAME_FOUND;
+			return 0;
+		}
+		if (record_held(i))
+			return -EBUSY;
+		n->result = BLKLOCK_NAME_REMOVED;
+		return write_name(i, "deleted", name);
+	}
+	return n->op == BLKLOCK_NAME_CREATE ? -ENOSPC : -ENOENT;
+}
+
+static bool name_valid(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e)
+			return false;
+	return i > 0 && i < BLKLOCK_LOCK_NAME_MAX;
+}
+
+static int fake_name(struct blklock_name *n)
+{
+	const char *user = (const char *)(uintptr_t)n->name;
+	char name[BLKLOCK_LOCK_NAME_MAX], path[4096];
+	int fd, ret;
+
+	if (user && memchr(user, 0, BLKLOCK_LOCK_NAME_MAX))
+		snprintf(name, sizeof(name), "%s", user);
+	else
+		snprintf(name, sizeof(name), "%s", user ? "(too long)" : "(null)");
+	logf_("NAME op=%" PRIu32 " name=%s flags=%" PRIu32, n->op, name, n->flags);
+	if (n->flags || n->lock || n->result ||
+	    !all_zero(n->reserved, sizeof(n->reserved)) ||
+	    n->op > BLKLOCK_NAME_DELETE)
+		return -EINVAL;
+	if (!user)
+		return -EFAULT;
+	if (!memchr(user, 0, BLKLOCK_LOCK_NAME_MAX) || !name_valid(name))
+		return -EINVAL;
+	if ((ret = no_space()))
+		return ret;
+	if (format_version() < 4)
+		return -EOPNOTSUPP;
+	snprintf(path, sizeof(path), "%s/name.lock", dir());
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	flock(fd, LOCK_EX);
+	ret = name_probe(name, n);
+	close(fd);
+	if (ret) {
+		n->lock = 0;
+		n->result = 0;
+	}
+	return ret;
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static void request_path(uint32_t lock, char *path, size_t len)
+{
+	snprintf(path, len, "%s/request.%" PRIu32, dir(), lock);
+}
+
+/* The last request of @lock: its generation and number; false if none. */
+static bool read_request(uint32_t lock, uint64_t *gen, uint64_t *nr)
+{
+	unsigned long long g, asker, n;
+	char path[4096];
+	bool ok;
+	FILE *f;
+
+	request_path(lock, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fscanf(f, "%llu %llu %llu", &g, &asker, &n) == 3;
+	fclose(f);
+	*gen = ok ? g : 0;
+	*nr = ok ? n : 0;
+	return ok;
+}
+
+/* The number of the last request to end this file's hold of @lock, or 0. */
+static uint64_t requested_nr(uint32_t lock)
+{
+	uint64_t gen, nr;
+
+	if (!lock_fds[lock] || lost() || !read_request(lock, &gen, &nr))
+		return 0;
+	return gen == lock_gen[lock] ? nr : 0;
+}
+
+/* A request for a held lock that no STATUS has read yet: POLLRDBAND. */
+static bool rdband(void)
+{
+	if (!holds_any())
+		return false;
+	if (getenv("FAKE_BLKLOCK_RDBAND"))
+		return true;
+	for (uint32_t i = 0; i < MAX_FAKE_HELD; i++) {
+		uint64_t nr = lock_fds[i] ? requested_nr(i) : 0;
+
+		if (nr && req_acked[i] != nr)
+			return true;
+	}
+	return false;
+}
+
+static int fake_request(struct blklock_request *q)
+{
+	char path[4096], final[4096];
+	uint64_t gen, old_gen, nr;
+	uint32_t owner;
+	int fd, ret;
+	FILE *f;
+
+	logf_("REQUEST lock=%" PRIu32 " flags=%" PRIu32, q->lock, q->flags);
+	if (q->flags || q->owner || q->result || q->generation ||
+	    !all_zero(q->reserved, sizeof(q->reserved)))
+		return -EINVAL;
+	if ((ret = no_space()) || (ret = check_index(q->lock)))
+		return ret;
+	if (format_version() < 4)
+		return -EOPNOTSUPP;
+	if (env_num("FAKE_BLKLOCK_REQUEST_ERRNO", 0))
+		return -(int)env_num("FAKE_BLKLOCK_REQUEST_ERRNO", 0);
+	fd = lock_file(q->lock);
+	if (fd < 0)
+		return -errno;
+	read_rec(fd, &owner, &gen);
+	/* As STATUS: this node's record that nobody flock()s is free. */
+	if (owner == node_id && !lock_fds[q->lock] && !flock(fd, LOCK_EX | LOCK_NB)) {
+		owner = 0;
+		flock(fd, LOCK_UN);
+	}
+	close(fd);
+	if (!owner) {
+		q->result = BLKLOCK_REQUEST_FREE;
+		q->generation = gen;	/* as the module: the record's */
+		return 0;
+	}
+	if (!read_request(q->lock, &old_gen, &nr) || old_gen != gen)
+		nr = 0;
+	/* Whole, for a holder that reads it meanwhile. */
+	request_path(q->lock, path, sizeof(path) - 4);
+	strcat(path, ".new");
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%" PRIu64 " %" PRIu32 " %" PRIu64 "\n", gen, node_id, nr + 1);
+	if (fclose(f))
+		return -EIO;
+	request_path(q->lock, final, sizeof(final));
+	if (rename(path, final))
+		return -errno;
+	q->owner = owner;
+	q->result = BLKLOCK_REQUEST_SENT;
+	q->generation = gen;
+	return 0;
+}
+
 static int fake_status(struct blklock_status *s)
 {
+	uint64_t requested;
+	char rec_name[BLKLOCK_LOCK_NAME_MAX];
 	uint32_t owner;
 	uint64_t gen;
 	int fd, ret;
 
-	logf_("STATUS lock=%" PRIu32 " flags=%" PRIu32, s->lock, s->flags);
+	logf_("STATUS lock=%" PRIu32 " flags=%" PRIu32 "%s", s->lock, s->flags,
+	      s->name ? " name=buffer" : "");
 	if (s->flags || s->owner || s->state || s->generation || s->holder_pid ||
-	    s->reserved0 || s->reserved)
+	    s->reserved0)
 		return -EINVAL;
 	if ((ret = no_space()) || (ret = check_index(s->lock)))
 		return ret;
@@ -393,8 +719,22 @@ static int fake_status(struct blklock_status *s)
 	s->owner = owner;
 	s->generation = gen;
 	s->state = 0;
+	if (format_version() >= 4 && read_name(s->lock, rec_name) == NAME_DELETED)
+		s->state |= BLKLOCK_STATE_DELETED;
+	if (s->name) {
+		char *out = (char *)(uintptr_t)s->name;
+
+		memset(out, 0, BLKLOCK_LOCK_NAME_MAX);
+		if (format_version() >= 4)
+			memcpy(out, rec_name, strlen(rec_name));
+	}
 	if (lock_fds[s->lock])
 		s->state |= lost() ? BLKLOCK_STATE_LOST : BLKLOCK_STATE_HELD_BY_FILE;
+	requested = requested_nr(s->lock);
+	if (requested) {
+		s->state |= BLKLOCK_STATE_REQUESTED;
+		req_acked[s->lock] = requested;	/* POLLRDBAND ends */
+	}
 	if (owner && owner == node_id && !lost())
 		s->state |= BLKLOCK_STATE_HELD_BY_NODE;
 	return 0;
@@ -430,7 +770,7 @@ static int fake_info(struct blklock_info *i)
 		return ret;
 	memset(i, 0, sizeof(*i));
 	i->node_id = node_id;
-	i->format_version = BLKLOCK_FORMAT_VERSION;
+	i->format_version = format_version();
 	i->block_size = 512;
 	i->nr_locks = nr_locks();
 	i->lock_lba = 2001;
@@ -455,15 +795,51 @@ static int fake_attach(struct blklock_attach *a)
 	      a->name ? (const char *)(uintptr_t)a->name : "(none)");
 	if (no_admin())
 		return -EPERM;
-	if (a->flags || a->reserved ||
+	if ((a->flags & ~BLKLOCK_ATTACH_FLAGS) || a->reserved ||
 	    !a->node_id || a->node_id > BLKLOCK_MAX_NODE_ID)
 		return -EINVAL;
 	if (stat(path, &st))
 		return -errno;
+	if (env_num("FAKE_BLKLOCK_ATTACH_ERRNO", 0))
+		return -(int)env_num("FAKE_BLKLOCK_ATTACH_ERRNO", 0);
 	if (holds_any())
 		return -EBUSY;
 	node_id = a->node_id;
 	attached = true;
+	snprintf(fake_paths[0], sizeof(fake_paths[0]), "%s", path);
+	fake_nr_paths = 1;
+	return 0;
+}
+
+static int fake_add_path(struct blklock_path_add *p)
+{
+	const char *path = (const char *)(uintptr_t)p->path;
+	unsigned long forced = env_num("FAKE_BLKLOCK_ADD_PATH_ERRNO", 0);
+	struct stat st;
+	uint32_t i;
+	int ret;
+
+	logf_("ADD_PATH path=%s flags=%" PRIu32, path ? path : "(null)", p->flags);
+	if (no_admin())
+		return -EPERM;
+	if ((p->flags & ~BLKLOCK_PATH_FLAGS) || p->nr_paths ||
+	    !all_zero(p->reserved, sizeof(p->reserved)))
+		return -EINVAL;
+	if ((ret = no_space()))
+		return ret;
+	if (!path)
+		return -EFAULT;
+	if (forced)
+		return -(int)forced;
+	if (stat(path, &st))
+		return -errno;
+	for (i = 0; i < fake_nr_paths; i++)
+		if (!strcmp(fake_paths[i], path))
+			return -EEXIST;
+	if (fake_nr_paths >= BLKLOCK_MAX_PATHS)
+		return -ENOSPC;
+	snprintf(fake_paths[fake_nr_paths], sizeof(fake_paths[0]), "%s", path);
+	p->nr_paths = ++fake_nr_paths;
 	return 0;
 }
 
@@ -603,6 +979,9 @@ int ioctl(int fd, unsigned long req, ...)
 	case BLKLOCK_IOC_FORMAT: ret = fake_format(arg); break;
 	case BLKLOCK_IOC_NODES: ret = fake_nodes(arg); break;
 	case BLKLOCK_IOC_BREAK: ret = fake_break(arg); break;
+	case BLKLOCK_IOC_NAME: ret = fake_name(arg); break;
+	case BLKLOCK_IOC_REQUEST: ret = fake_request(arg); break;
+	case BLKLOCK_IOC_ADD_PATH: ret = fake_add_path(arg); break;
 	default: ret = -ENOTTY; break;
 	}
 	if (ret) {
@@ -694,22 +1073,50 @@ int name(int fd, int cmd, ...)						\
 FCNTL_WRAPPER(fcntl)
 FCNTL_WRAPPER(fcntl64)
 
+typedef int (*ppoll_fn)(struct pollfd *, nfds_t, const struct timespec *,
+			const sigset_t *);
+
+/*
+ * The real ppoll() in slices of 20 ms, until it returns something, a
+ * request is to be reported (written by another process meanwhile) or
+ * @tmo passes.
+ */
+static int ppoll_sliced(ppoll_fn real, struct pollfd *fds, nfds_t n,
+			const struct timespec *tmo, const sigset_t *mask)
+{
+	int64_t deadline = tmo ? now_ms() + (int64_t)tmo->tv_sec * 1000 +
+				 tmo->tv_nsec / 1000000 : -1;
+
+	for (;;) {
+		int64_t left = deadline < 0 ? 20 : deadline - now_ms();
+		struct timespec ts;
+		int ret;
+
+		left = left > 20 ? 20 : left < 0 ? 0 : left;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		ret = real(fds, n, &ts, mask);
+		if (ret || rdband() || (deadline >= 0 && now_ms() >= deadline))
+			return ret;
+	}
+}
+
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	  const sigset_t *mask)
 {
-	static int (*real)(struct pollfd *, nfds_t, const struct timespec *,
-			   const sigset_t *);
+	static ppoll_fn real;
 	struct timespec ts;
 	int fake = -1, saved = -1, ret, e;
+	bool band = false;
 	nfds_t i;
 
 	if (!real)
-		real = (int (*)(struct pollfd *, nfds_t, const struct timespec *,
-				const sigset_t *))dlsym(RTLD_NEXT, "ppoll");
+		real = (ppoll_fn)dlsym(RTLD_NEXT, "ppoll");
 	for (i = 0; i < n; i++) {
 		if (fake_fd >= 0 && fds[i].fd == fake_fd) {
 			fake = (int)i;
 			saved = fds[i].fd;
+			band = (fds[i].events & POLLRDBAND) && holds_any();
 			fds[i].fd = -1;		/* poll the rest for real */
 		}
 	}
@@ -722,17 +1129,18 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 			tmo = &ts;
 		}
 	}
-	if (fake >= 0 && holds_any() && lost())
+	if (fake >= 0 && holds_any() && (lost() || (band && rdband())))
 		ts = (struct timespec){ 0, 0 }, tmo = &ts;
-	ret = real(fds, n, tmo, mask);
+	ret = band ? ppoll_sliced(real, fds, n, tmo, mask) : real(fds, n, tmo, mask);
 	e = errno;
 	if (fake >= 0) {
 		fds[fake].fd = saved;
 		fds[fake].revents = 0;
-		if (ret >= 0 && holds_any() && lost()) {
+		if (ret >= 0 && holds_any() && lost())
 			fds[fake].revents = POLLPRI | POLLERR;
-			ret++;
-		}
+		if (ret >= 0 && band && rdband())
+			fds[fake].revents |= POLLRDBAND;
+		ret += ret >= 0 && fds[fake].revents;
 	}
 	errno = e;
 	return ret;

@@ -16,8 +16,11 @@
 # each relay a control FIFO (out/cluster/relayN.ctl).
 #
 # Scenarios: contention, rival, freeze (SIGSTOP of a holder's QEMU), cut
-# (a path cut and restored), the faults of issue 9, then kill (kill -9 of
-# node 3's QEMU).  The faults of issue 9:
+# (a path cut and restored), the faults of issue 9, names (three nodes
+# create the same lock names at once: one record and one index per name),
+# request (node 2 asks the holder's `blklockctl run --on-request` to let
+# go; the command gets the signal, node 2 gets the lock),
+# then kill (kill -9 of node 3's QEMU).  The faults of issue 9:
 #   suspend       node 3's VM is stopped with the monitor's "stop" (its
 #                 clocks stop too) for 9 s while it holds a lock; node 1
 #                 takes the lock over; after "cont" node 3's holder must
@@ -472,6 +475,79 @@ trace_check late-acquire 2
 on node2 10 'dmesg -c' > "$D/late-acquire-dmesg2"
 fi
 
+# ---- named locks: three nodes create the same names at once ----------------
+if want names; then
+all_live before-names
+# Every node runs one blklockctl that takes and drops vol1..vol24, each
+# name created by whichever node gets there first and found by the
+# others, all three started together: node 1 in order, node 2 in reverse
+# and node 3 from vol13 on, so that they meet on names while creating
+# them (with 8 names in one order, the first node started had created
+# all of them before the others began).  Each name
+# must end in one record, at one index for all three, created exactly
+# once (blklockctl -J says what BLKLOCK_IOC_NAME returned: created, or
+# found; when two nodes' COMPARE AND WRITEs of one name are in flight
+# together, both may say created: they carry the same bytes and the one
+# not executed reads back its own image).
+NN=24
+for n in 1 2 3; do
+	case $n in
+	1) order=$(seq 1 $NN) ;;
+	2) order=$(seq $NN -1 1) ;;
+	3) order="$(seq 13 $NN) $(seq 1 12)" ;;
+	esac
+	cmds=
+	for i in $order; do cmds="$cmds acquire vol$i release vol$i"; done
+	on "node$n" 5 "rm -f /tmp/nrc; (blklockctl -J$cmds > /tmp/names 2>&1; echo \$? > /tmp/nrc) > /dev/null 2>&1 &"
+done
+for n in 1 2 3; do
+	check "names-node$n-ok" on "node$n" 60 'i=0; while [ ! -s /tmp/nrc ] && [ $i -lt 550 ]; do sleep 0.1; i=$((i + 1)); done; cat /tmp/names; [ "$(cat /tmp/nrc)" = 0 ]'
+	on "node$n" 10 'cat /tmp/names' > "$D/names$n"
+done
+on node1 60 "i=0; while [ \$i -lt 64 ]; do blklock-disk record /dev/sda \$(($LL + i)); i=\$((i + 1)); done" > "$D/names-records"
+both=0
+for i in $(seq 1 $NN); do
+	grep -h "^{\"type\":\"acquired\",\"lock\":[0-9]*,\"name\":\"vol$i\"," "$D"/names[123] > "$D/names-vol$i"
+	check "names-vol$i-taken-by-all" [ "$(wc -l < "$D/names-vol$i")" = 3 ]
+	check "names-vol$i-one-index" [ "$(sed 's/,"name".*//' "$D/names-vol$i" | sort -u | wc -l)" = 1 ]
+	c=$(grep -c '"name_result":"created"' "$D/names-vol$i")
+	check "names-vol$i-created" [ "$c" -ge 1 ]
+	[ "$c" -gt 1 ] && both=$((both + 1))
+	check "names-vol$i-one-record" [ "$(grep -c " name vol$i name_crc ok\$" "$D/names-records")" = 1 ]
+done
+echo "names: $NN names; 'created' said by node 1/2/3: $(for n in 1 2 3; do grep -c '"name_result":"created"' "$D/names$n"; done | tr '\n' '/' | sed 's,/$,,'); names two nodes created at once: $both"
+fi
+
+# ---- a request: node 2 asks node 1's command to let go --------------------
+if want request; then
+all_live before-request
+# Node 1 holds a lock through `blklockctl run --on-request=TERM`; node 2
+# waits for it and asks (BLKLOCK_IOC_REQUEST).  Node 1 reads its request
+# block within a heartbeat interval, run passes SIGTERM to the command,
+# the command exits, run releases, node 2's wait ends with the lock.
+RQL=29
+on node1 5 "rm -f /tmp/rqsig; (blklockctl run $RQL --on-request=TERM -- sh -c 'trap \"echo term > /tmp/rqsig; exit 0\" TERM; while :; do sleep 0.1; done' > /tmp/rqrun 2>&1; echo \$? > /tmp/rqrc) > /dev/null 2>&1 &"
+check request-holder-acquired on node1 20 "i=0; while [ \"\$(blklock-disk record /dev/sda $((LL + RQL)) | awk '{ print \$2 }')\" != 1 ] && [ \$i -lt 150 ]; do sleep 0.1; i=\$((i + 1)); done; [ \$i -lt 150 ]"
+on node2 5 "dmesg -c > /dev/null; blklockctl acquire $RQL --timeout 30000 release $RQL > /tmp/rqacq 2>&1 &"
+sleep 1
+check request-waiter-waits on node2 5 "! grep -q acquired /tmp/rqacq"
+t0=$(ms)
+on node2 10 "blklockctl request $RQL" > "$D/request-ask"
+check request-sent grep -q "^asked node 1 to release lock $RQL" "$D/request-ask"
+tq=
+while [ $(($(ms) - t0)) -lt 20000 ] && [ -z "$tq" ]; do
+	on node2 5 "grep -q '^acquired lock $RQL ' /tmp/rqacq" && tq=$(($(ms) - t0))
+	sleep 0.1
+done
+echo "request: from blklockctl request to the asker holding the lock: ${tq:-none} ms (heartbeat 1000 ms)"
+check request-asker-acquired [ -n "$tq" ]
+check request-command-signalled on node1 10 'cat /tmp/rqsig; [ "$(cat /tmp/rqsig)" = term ]'
+check request-run-exit on node1 10 'cat /tmp/rqrun; [ "$(cat /tmp/rqrc)" = 0 ]'
+on node1 10 dmesg > "$D/request-dmesg1"
+check request-holder-dmesg grep -qE "blklock: sd[a-z]*: node 2 asks node 1 to release lock $RQL( \([^)]*\))?, held at generation" "$D/request-dmesg1"
+check request-node3-untouched on node3 10 "[ \"\$(cat /sys/kernel/blklock/*:*/stats/requests_received)\" = 0 ]"
+fi
+
 # ---- node 3 is killed (kill -9 of its QEMU) while it holds the lock --------
 
 # The fault scenarios may have fenced a node that rejoins only now.
@@ -506,7 +582,8 @@ for n in 1 2; do on "node$n" 10 'cat /tmp/genk' >> "$D/gensk"; done
 check kill-counter-exact [ "$(on node1 10 "blklock-storm read /dev/sda $CB $BS")" = 20 ]
 check kill-generations-unique [ "$(sort -n "$D/gensk" | uniq -d | wc -l)" = 0 ]
 (on node1 10 dmesg; on node2 10 dmesg) > "$D/kill-dmesg"
-check kill-takeover-logged grep -q "blklock: sd[a-z]*: breaking stale lock $KL held by node 3 (heartbeat unchanged for" "$D/kill-dmesg"
+# (The names scenario may have named lock KL: "lock 9 (vol4)".)
+check kill-takeover-logged grep -qE "blklock: sd[a-z]*: breaking stale lock $KL( \([^)]*\))? held by node 3 \(heartbeat unchanged for" "$D/kill-dmesg"
 check target-alive on target 10 'true'
 
 for n in 1 2; do

@@ -20,7 +20,10 @@
  * PROT_NONE page or runs into it.  Each thread has files of its own, and
  * the threads of a process share one more file.  Files attach and
  * detach lockspaces on both paths under several node ids, take and drop
- * real locks, and now and then a thread has a scenario run (in a process
+ * real locks, look up, create and delete lock names (NAME: good names,
+ * and name pointers that are NULL, faulting, unterminated, too long or
+ * point at a refused name; STATUS with name buffers good and bad), and
+ * now and then a thread has a scenario run (in a process
  * forked by a helper that holds no file of the device):
  *   close-mid-acquire  a thread blocks in ACQUIRE while another closes
  *                      the file; the lock is released once it returns
@@ -45,7 +48,9 @@
  * out-of-range values EINVAL; a file without a lockspace ENXIO; a lock
  * the file does not hold EPERM on RELEASE and VALIDATE; and so on.  The
  * locks each file holds are tracked, and STATUS, VALIDATE, ACQUIRE,
- * RELEASE and BREAK must agree with them.  At the end every file is
+ * RELEASE and BREAK must agree with them; the index a name gets is
+ * remembered, and NAME and STATUS (the record's name) must agree with it
+ * for the rest of the run.  At the end every file is
  * closed, then a new file checks that every lock record is free, that
  * BREAK finds each one free, that every heartbeat slot the fuzzer used
  * was left cleanly, and that a lock can still be taken and validated.
@@ -100,17 +105,29 @@
 /* A blocking ACQUIRE of a lock others may hold waits at most this long. */
 #define SHORT_WAIT_MS	1500
 
+/* The ioctls first, up to OP_BADCMD (summary() counts them). */
 enum op {
 	OP_ATTACH, OP_FORMAT, OP_INFO, OP_ACQUIRE, OP_RELEASE, OP_STATUS,
-	OP_VALIDATE, OP_NODES, OP_BREAK, OP_BADCMD, OP_OPEN, OP_CLOSE,
+	OP_VALIDATE, OP_NODES, OP_BREAK, OP_NAME, OP_REQUEST, OP_BADCMD,
+	OP_OPEN, OP_CLOSE,
 	OP_UNLOAD, OP_LOAD, NR_OPS
 };
 
 static const char *const op_name[NR_OPS] = {
 	"ATTACH", "FORMAT", "INFO", "ACQUIRE", "RELEASE", "STATUS",
-	"VALIDATE", "NODES", "BREAK", "bad-cmd", "open", "close",
+	"VALIDATE", "NODES", "BREAK", "NAME", "REQUEST", "bad-cmd", "open",
+	"close",
 	"unload", "load",
 };
+
+/* The lock names NAME creates, looks up and deletes (all valid). */
+static const char *const fuzz_names[] = {
+	"fuzz-0", "fuzz-1", "fuzz-2", "fuzz-3", "vg0/lv1", "host:5432",
+	"~!@#$%^&*()_+", "x", "0", "-dash", "quote\"and\\back", "[]{}<>|",
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+};
+
+#define NR_FUZZ_NAMES	(sizeof(fuzz_names) / sizeof(fuzz_names[0]))
 
 enum scen {
 	SC_CLOSE, SC_KILL, SC_EINTR, SC_UNPRIV, SC_SKIPPED, NR_SCEN
@@ -136,6 +153,9 @@ struct shared {
 	int parked[MAX_PROCS];	/* worker w has closed all its files */
 	int loaded_with_dev;	/* the module holds a lockspace of its own */
 	uint32_t nr_locks, max_node;
+	uint32_t format;	/* the lockspace's format version */
+	/* The index each fuzz_names[] entry was given, plus 1; 0: not seen. */
+	uint32_t name_index[NR_FUZZ_NAMES];
 };
 
 static struct shared *sh;
@@ -935,6 +955,25 @@ static int file_ls(struct ctx *c, struct file *f)
 	return f ? f->ls : (__atomic_load_n(&c->w->sfd_ls, __ATOMIC_RELAXED) ? 1 : -1);
 }
 
+/*
+ * What every ioctl with a lockspace refuses before it looks at the
+ * lockspace: an unreadable argument (EFAULT), bad flags or nonzero
+ * outputs (EINVAL), no lockspace attached (ENXIO).  Sets @w and returns
+ * true when one of them decides.
+ */
+static bool refused_first(struct want *w, enum ptr_kind k, bool bad, int ls)
+{
+	if (!ptr_readable(k))
+		*w = w_only(EFAULT);
+	else if (bad)
+		*w = w_only(EINVAL);
+	else if (ls == 0)
+		*w = w_only(ENXIO);
+	else
+		return false;
+	return true;
+}
+
 /* Outcome of a lock ioctl with a good argument on a file whose binding is @ls. */
 static void no_space(struct want *w, int ls)
 {
@@ -949,7 +988,7 @@ static void do_attach(struct ctx *c, struct file *f, int fd)
 	struct want w = { { 0 } };
 	struct path p;
 	char what[200];
-	bool bad = false;
+	bool bad = false, shared = false;
 	unsigned long addr;
 	struct held *h;
 	int *n, e;
@@ -963,8 +1002,12 @@ static void do_attach(struct ctx *c, struct file *f, int fd)
 			  0xffffffffU, 0x80000000U);
 	if (chance(&c->r, 8)) {
 		/* Not PERSISTENT (bit 0): it would outlive the scenario. */
-		at.flags = 2U << rnd_below(&c->r, 31);
+		at.flags = 4U << rnd_below(&c->r, 30);
 		bad = true;
+	} else if (chance(&c->r, 8)) {
+		/* An open without a claim: only for a disk another driver holds. */
+		at.flags = BLKLOCK_ATTACH_SHARED;
+		shared = true;
 	}
 	if (chance(&c->r, 8)) {
 		at.reserved = rnd64(&c->r) | 1;
@@ -1007,6 +1050,8 @@ static void do_attach(struct ctx *c, struct file *f, int fd)
 			path_errors(&p, &w);
 		} else {
 			w_add(&w, EBUSY);	/* attached with another node id */
+			if (shared)
+				w_add(&w, EINVAL);	/* nothing else holds it */
 			if (at.node_id > sh->max_node) {
 				w_add(&w, ERANGE);
 			} else {
@@ -1255,12 +1300,8 @@ static void do_acquire(struct ctx *c, struct file *f, int fd)
 		 f ? "own file" : "shared file");
 	e = xioctl(OP_ACQUIRE, fd, BLKLOCK_IOC_ACQUIRE, addr);
 
-	if (!ptr_readable(k)) {
-		w = w_only(EFAULT);
-	} else if (bad) {
-		w = w_only(EINVAL);
-	} else if (ls == 0) {
-		w = w_only(ENXIO);
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
 	} else if (!range) {
 		w = w_only(EINVAL);
 		no_space(&w, ls);
@@ -1349,12 +1390,8 @@ static void do_release(struct ctx *c, struct file *f, int fd)
 		 f ? "own file" : "shared file");
 	e = xioctl(OP_RELEASE, fd, BLKLOCK_IOC_RELEASE, addr);
 
-	if (!ptr_readable(k)) {
-		w = w_only(EFAULT);
-	} else if (bad) {
-		w = w_only(EINVAL);
-	} else if (ls == 0) {
-		w = w_only(ENXIO);
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
 	} else if (rl.lock >= sh->nr_locks) {
 		w = w_only(EINVAL);
 		no_space(&w, ls);
@@ -1374,16 +1411,74 @@ static void do_release(struct ctx *c, struct file *f, int fd)
 	}
 }
 
+/* The name (plus 1) the run saw at @index; 0 for none. */
+static uint32_t name_at(uint32_t index)
+{
+	uint32_t i;
+
+	for (i = 0; i < NR_FUZZ_NAMES; i++)
+		if (__atomic_load_n(&sh->name_index[i], __ATOMIC_RELAXED) == index + 1)
+			return i + 1;
+	return 0;
+}
+
+/* STATUS's name as the kernel wrote it: NUL-padded, or all zero. */
+static bool name_padded(const char *name)
+{
+	size_t len = strnlen(name, BLKLOCK_LOCK_NAME_MAX), i;
+
+	if (len == BLKLOCK_LOCK_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e)
+			return false;
+	for (i = len; i < BLKLOCK_LOCK_NAME_MAX; i++)
+		if (name[i])
+			return false;
+	return true;
+}
+
+/* Where STATUS writes the name: 0, or a buffer of kind @k. */
+static unsigned long status_name_buf(struct ctx *c, enum ptr_kind k)
+{
+	struct arena *a = &c->a;
+
+	switch (k) {
+	case P_GOOD:
+	case P_MISALIGNED:
+		memset(a->rw + PAGE + 2048, 0xa5, BLKLOCK_LOCK_NAME_MAX);
+		return (unsigned long)(a->rw + PAGE + 2048 + (k == P_MISALIGNED));
+	case P_EDGE_FIT:
+		return (unsigned long)(a->edge[1] + PAGE - BLKLOCK_LOCK_NAME_MAX);
+	case P_RO:
+		return (unsigned long)(a->ro + 1024);
+	case P_NULL:
+		return 0;
+	case P_LOW:
+		return 1 + rnd_below(&c->r, 0xfff0);
+	case P_NONE:
+		return (unsigned long)(a->none + 8);
+	case P_KERNEL:
+		return kernel_address(&c->r);
+	case P_EDGE_CROSS:
+	default:
+		return (unsigned long)(a->edge[1] + PAGE - 1 -
+				       rnd_below(&c->r, BLKLOCK_LOCK_NAME_MAX - 1));
+	}
+}
+
 static void do_status(struct ctx *c, struct file *f, int fd)
 {
 	struct blklock_status st = { 0 };
-	char sbuf[400], wbuf[200];
-	enum ptr_kind k = pick_ptr(&c->r);
+	char sbuf[400], wbuf[200], name[BLKLOCK_LOCK_NAME_MAX];
+	enum ptr_kind k = pick_ptr(&c->r), nk = P_NULL;
 	struct want w = { { 0 } };
 	int ls = file_ls(c, f), e, *n;
 	unsigned long addr;
+	unsigned long nbuf;
 	struct held *h, *x;
-	char what[128];
+	uint32_t known;
+	char what[160];
 	bool bad = false;
 
 	held_list(c, f, &h, &n);
@@ -1393,18 +1488,16 @@ static void do_status(struct ctx *c, struct file *f, int fd)
 		bad = true;
 	}
 	if (chance(&c->r, 6)) {
-		switch (rnd_below(&c->r, 3)) {
-		case 0:
+		if (chance(&c->r, 50))
 			st.holder_pid = (uint32_t)rnd64(&c->r) | 1;
-			break;
-		case 1:
+		else
 			st.reserved0 = (uint32_t)rnd64(&c->r) | 1;
-			break;
-		default:
-			st.reserved = rnd64(&c->r) | 1;
-		}
 		bad = true;
 	}
+	/* A buffer for the record's name: mostly none or a good one. */
+	if (chance(&c->r, 50))
+		nk = chance(&c->r, 70) ? P_GOOD : (enum ptr_kind)rnd_below(&c->r, NR_PTR);
+	st.name = nbuf = status_name_buf(c, nk);
 	if (chance(&c->r, 10)) {
 		st.owner = (uint32_t)rnd64(&c->r);	/* outputs: ignored */
 		st.state = (uint32_t)rnd64(&c->r);
@@ -1412,32 +1505,45 @@ static void do_status(struct ctx *c, struct file *f, int fd)
 	}
 	x = st.lock < sh->nr_locks ? find_held(h, *n, st.lock) : NULL;
 	addr = place(c, k, &st, sizeof(st));
-	snprintf(what, sizeof(what), "%s lock %u flags 0x%x (%s)", ptr_name[k],
-		 st.lock, st.flags, f ? "own file" : "shared file");
+	snprintf(what, sizeof(what), "%s lock %u flags 0x%x name buffer %s (%s)",
+		 ptr_name[k], st.lock, st.flags, st.name ? ptr_name[nk] : "none",
+		 f ? "own file" : "shared file");
 	e = xioctl(OP_STATUS, fd, BLKLOCK_IOC_STATUS, addr);
 
-	if (!ptr_readable(k)) {
-		w = w_only(EFAULT);
-	} else if (bad) {
-		w = w_only(EINVAL);
-	} else if (ls == 0) {
-		w = w_only(ENXIO);
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
 	} else if (st.lock >= sh->nr_locks) {
 		w = w_only(EINVAL);
 		no_space(&w, ls);
 	} else {
 		no_space(&w, ls);
-		w_add(&w, ptr_writable(k) ? 0 : EFAULT);
+		/* The name is written before the structure. */
+		w_add(&w, ptr_writable(k) && (!st.name || ptr_writable(nk)) ? 0 : EFAULT);
 	}
 	expect_on(c, f, fd, OP_STATUS, st.lock, e, &w, what);
 	if (e)
 		return;
 	fetch(k, addr, &st, sizeof(st));
 	check(c, st.owner <= sh->max_node && st.generation < (1ULL << 63) &&
-	      !(st.state & ~7U) && !st.reserved0 && !st.reserved &&
+	      !(st.state & ~31U) && !st.reserved0 &&
+	      (!(st.state & BLKLOCK_STATE_REQUESTED) ||
+	       (st.state & BLKLOCK_STATE_HELD_BY_FILE)) &&
+	      (sh->format >= 4 || !(st.state & BLKLOCK_STATE_DELETED)) &&
 	      (st.owner || !(st.state & BLKLOCK_STATE_HELD_BY_NODE)),
 	      "STATUS of lock %u: owner %u state 0x%x generation %llu",
 	      st.lock, st.owner, st.state, (unsigned long long)st.generation);
+	check(c, st.name == nbuf, "STATUS of lock %u changed the name pointer",
+	      st.lock);
+	if (nbuf && ptr_writable(nk)) {
+		/* A name, once given a record, stays in it (live or deleted). */
+		memcpy(name, (const void *)(uintptr_t)nbuf, sizeof(name));
+		known = name_at(st.lock);
+		check(c, name_padded(name) && (sh->format >= 4 || !name[0]) &&
+		      (!known || !strcmp(name, fuzz_names[known - 1])),
+		      "STATUS of lock %u (state 0x%x) names it \"%.63s\", the run gave it the name \"%s\"",
+		      st.lock, st.state, name_padded(name) ? name : "(not NUL-padded)",
+		      known ? fuzz_names[known - 1] : "(none)");
+	}
 	if (!x) {
 		check(c, !(st.state & (BLKLOCK_STATE_HELD_BY_FILE |
 				       BLKLOCK_STATE_LOST)),
@@ -1490,12 +1596,8 @@ static void do_validate(struct ctx *c, struct file *f, int fd)
 		 x ? " held" : "", f ? "own file" : "shared file");
 	e = xioctl(OP_VALIDATE, fd, BLKLOCK_IOC_VALIDATE, addr);
 
-	if (!ptr_readable(k)) {
-		w = w_only(EFAULT);
-	} else if (bad) {
-		w = w_only(EINVAL);
-	} else if (ls == 0) {
-		w = w_only(ENXIO);
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
 	} else if (v.lock >= sh->nr_locks) {
 		w = w_only(EINVAL);
 		no_space(&w, ls);
@@ -1591,12 +1693,8 @@ static void do_nodes(struct ctx *c, struct file *f, int fd)
 		 f ? "own file" : "shared file");
 	e = xioctl(OP_NODES, fd, BLKLOCK_IOC_NODES, addr);
 
-	if (!ptr_readable(k)) {
-		w = w_only(EFAULT);
-	} else if (bad) {
-		w = w_only(EINVAL);
-	} else if (ls == 0) {
-		w = w_only(ENXIO);
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
 	} else if (!want_count) {
 		w = w_only(EINVAL);
 		no_space(&w, ls);
@@ -1668,12 +1766,8 @@ static void do_break(struct ctx *c, struct file *f, int fd)
 		 f ? "own file" : "shared file");
 	e = xioctl(OP_BREAK, fd, BLKLOCK_IOC_BREAK, addr);
 
-	if (!ptr_readable(k)) {
-		w = w_only(EFAULT);
-	} else if (bad) {
-		w = w_only(EINVAL);
-	} else if (ls == 0) {
-		w = w_only(ENXIO);
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
 	} else if (br.lock >= sh->nr_locks) {
 		w = w_only(EINVAL);
 		no_space(&w, ls);
@@ -1709,6 +1803,183 @@ static void do_break(struct ctx *c, struct file *f, int fd)
 		      br.lock, back.owner, back.result);
 }
 
+/* What NAME's name pointer points to. */
+enum name_kind {
+	N_GOOD, N_NULL, N_LOW, N_KERNEL, N_NONE, N_UNTERMINATED, N_LONG,
+	N_REFUSED, NR_NAME_KIND
+};
+
+static const char *const name_kind_name[NR_NAME_KIND] = {
+	"good", "NULL", "low", "kernel", "PROT_NONE",
+	"unterminated-at-fault", "too-long", "refused",
+};
+
+/* Names the kernel must refuse (EINVAL) before it looks at the disk. */
+static const char *const refused_names[] = {
+	"", "two words", "tab\tname", "new\nline", "del\x7f", "caf\xc3\xa9",
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+};
+
+/*
+ * The name pointer of a NAME call: @text (a fuzz_names[] entry) where
+ * @nk says, or something else the kernel must refuse.  Returns the
+ * address; *@shown is what it points to, for the report.
+ */
+static unsigned long name_ptr(struct ctx *c, enum name_kind nk,
+			      const char *text, const char **shown)
+{
+	struct arena *a = &c->a;
+	size_t n = strlen(text);
+	char *dst;
+
+	*shown = text;
+	switch (nk) {
+	case N_GOOD:
+		dst = (char *)a->rw + PAGE + 1024;
+		memcpy(dst, text, n + 1);
+		return (unsigned long)dst;
+	case N_NULL:
+		return 0;
+	case N_LOW:
+		return 1 + rnd_below(&c->r, 0xfff0);
+	case N_KERNEL:
+		return kernel_address(&c->r);
+	case N_NONE:
+		return (unsigned long)a->none + 16;
+	case N_UNTERMINATED:
+		/* The name up to the end of the page, without its NUL. */
+		dst = (char *)a->edge[1] + PAGE - n;
+		memcpy(dst, text, n);
+		return (unsigned long)dst;
+	case N_LONG:
+		/*
+		 * 64 characters or more, all mapped: with a NUL after them,
+		 * or running to the end of the page without one.
+		 */
+		n = BLKLOCK_LOCK_NAME_MAX + rnd_below(&c->r, 8);
+		if (chance(&c->r, 50)) {
+			dst = (char *)a->edge[1] + PAGE - n - 1;
+			dst[n] = '\0';
+		} else {
+			dst = (char *)a->edge[1] + PAGE - n;
+		}
+		memset(dst, 'n', n);
+		*shown = "<64 or more characters>";
+		return (unsigned long)dst;
+	case N_REFUSED:
+	default:
+		*shown = refused_names[rnd_below(&c->r, sizeof(refused_names) /
+						  sizeof(refused_names[0]))];
+		dst = (char *)a->rw + PAGE + 1024;
+		memcpy(dst, *shown, strlen(*shown) + 1);
+		return (unsigned long)dst;
+	}
+}
+
+/*
+ * NAME: LOOKUP, CREATE or DELETE one of fuzz_names[].  Names change only
+ * free records, never who holds a lock, so the held locks this file
+ * tracks stay as they are; a name's index, once seen, must stay the same.
+ */
+static void do_name(struct ctx *c, struct file *f, int fd)
+{
+	struct blklock_name nm = { 0 }, back;
+	enum ptr_kind k = pick_ptr(&c->r);
+	enum name_kind nk = N_GOOD;
+	uint32_t ni = rnd_below(&c->r, NR_FUZZ_NAMES), seen;
+	struct want w = { { 0 } };
+	int ls = file_ls(c, f), e;
+	const char *shown;
+	unsigned long addr;
+	char what[200];
+	bool bad = false;
+
+	nm.op = PICK(&c->r, BLKLOCK_NAME_LOOKUP, BLKLOCK_NAME_LOOKUP,
+		     BLKLOCK_NAME_CREATE, BLKLOCK_NAME_CREATE, BLKLOCK_NAME_DELETE);
+	if (chance(&c->r, 25))
+		nk = (enum name_kind)rnd_below(&c->r, NR_NAME_KIND);
+	nm.name = name_ptr(c, nk, fuzz_names[ni], &shown);
+	if (chance(&c->r, 5)) {
+		nm.op = PICK(&c->r, 3, 4, 0x80000000U, 0xffffffffU);
+		bad = true;
+	}
+	if (chance(&c->r, 5)) {
+		nm.flags = 1U << rnd_below(&c->r, 32);
+		bad = true;
+	}
+	if (chance(&c->r, 8)) {
+		/* Outputs and reserved fields must come in as zero. */
+		switch (rnd_below(&c->r, 3)) {
+		case 0:
+			nm.lock = (uint32_t)rnd64(&c->r) | 1;
+			break;
+		case 1:
+			nm.result = (uint32_t)rnd64(&c->r) | 1;
+			break;
+		default:
+			nm.reserved[rnd_below(&c->r, 2)] = rnd64(&c->r) | 1;
+		}
+		bad = true;
+	}
+	addr = place(c, k, &nm, sizeof(nm));
+	snprintf(what, sizeof(what), "%s op %u flags 0x%x name %s \"%.40s\" (%s)",
+		 ptr_name[k], nm.op, nm.flags, name_kind_name[nk], shown,
+		 f ? "own file" : "shared file");
+	e = xioctl(OP_NAME, fd, BLKLOCK_IOC_NAME, addr);
+
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
+	} else {
+		no_space(&w, ls);
+		switch (nk) {
+		case N_NULL:
+		case N_LONG:
+		case N_REFUSED:
+			w_add(&w, EINVAL);
+			break;
+		case N_LOW:
+		case N_KERNEL:
+		case N_NONE:
+		case N_UNTERMINATED:
+			w_add(&w, EFAULT);
+			break;
+		default:
+			if (sh->format < 4) {
+				w_add(&w, EOPNOTSUPP);
+				break;
+			}
+			/* The structure is written back only on success. */
+			w_add(&w, ptr_writable(k) ? 0 : EFAULT);
+			if (nm.op != BLKLOCK_NAME_CREATE)
+				w_add(&w, ENOENT);	/* no record, or a tombstone */
+			if (nm.op != BLKLOCK_NAME_LOOKUP)
+				w_add(&w, EBUSY);	/* its record is held */
+			if (nm.op == BLKLOCK_NAME_CREATE)
+				w_add(&w, ENOSPC);	/* no record left */
+		}
+	}
+	expect_on(c, f, fd, OP_NAME, 0, e, &w, what);
+	if (e)
+		return;
+	fetch(k, addr, &back, sizeof(back));
+	check(c, back.lock < sh->nr_locks && back.op == nm.op && !back.flags &&
+	      !back.reserved[0] && !back.reserved[1] && back.name == nm.name &&
+	      (nm.op == BLKLOCK_NAME_LOOKUP ? back.result == BLKLOCK_NAME_FOUND :
+	       nm.op == BLKLOCK_NAME_DELETE ? back.result == BLKLOCK_NAME_REMOVED :
+	       back.result >= BLKLOCK_NAME_FOUND && back.result <= BLKLOCK_NAME_REVIVED),
+	      "NAME op %u of \"%s\": lock %u result %u", nm.op, fuzz_names[ni],
+	      back.lock, back.result);
+	if (back.lock >= sh->nr_locks || nk != N_GOOD)
+		return;
+	/* The first answer fixes the name's index for the rest of the run. */
+	seen = 0;
+	if (!__atomic_compare_exchange_n(&sh->name_index[ni], &seen, back.lock + 1,
+					 false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		check(c, seen == back.lock + 1,
+		      "NAME op %u of \"%s\" says lock %u, earlier lock %u",
+		      nm.op, fuzz_names[ni], back.lock, seen - 1);
+}
+
 /* Command numbers the VFS answers itself, for every file. */
 static bool vfs_type(unsigned int type)
 {
@@ -1716,12 +1987,91 @@ static bool vfs_type(unsigned int type)
 	       type == 0x94 || type == 0x15;
 }
 
+/*
+ * REQUEST: bad flags or nonzero outputs are refused; a good one asks
+ * the owner of any lock (the fuzzer's own holds included) and says SENT
+ * with the owner, or FREE with owner 0.
+ */
+static void do_request(struct ctx *c, struct file *f, int fd)
+{
+	struct blklock_request rq = { 0 }, back;
+	enum ptr_kind k = pick_ptr(&c->r);
+	struct want w = { { 0 } };
+	int ls = file_ls(c, f), e;
+	unsigned long addr;
+	char what[160];
+	bool bad = false;
+
+	rq.lock = pick_lock(c, f, false);
+	if (chance(&c->r, 6)) {
+		rq.flags = 1U << rnd_below(&c->r, 32);
+		bad = true;
+	}
+	if (chance(&c->r, 8)) {
+		/* Outputs and reserved fields must come in as zero. */
+		switch (rnd_below(&c->r, 4)) {
+		case 0:
+			rq.owner = (uint32_t)rnd64(&c->r) | 1;
+			break;
+		case 1:
+			rq.result = (uint32_t)rnd64(&c->r) | 1;
+			break;
+		case 2:
+			rq.generation = rnd64(&c->r) | 1;
+			break;
+		default:
+			rq.reserved[rnd_below(&c->r, 2)] = rnd64(&c->r) | 1;
+		}
+		bad = true;
+	}
+	addr = place(c, k, &rq, sizeof(rq));
+	snprintf(what, sizeof(what), "%s lock %u flags 0x%x (%s)", ptr_name[k],
+		 rq.lock, rq.flags, f ? "own file" : "shared file");
+	e = xioctl(OP_REQUEST, fd, BLKLOCK_IOC_REQUEST, addr);
+
+	if (refused_first(&w, k, bad, ls)) {
+		/* EFAULT, EINVAL or ENXIO alone */
+	} else if (rq.lock >= sh->nr_locks) {
+		w = w_only(EINVAL);
+		no_space(&w, ls);
+	} else {
+		no_space(&w, ls);
+		if (sh->format < 4) {
+			w_add(&w, EOPNOTSUPP);
+		} else {
+			/* Written back only on success; askers may collide. */
+			w_add(&w, ptr_writable(k) ? 0 : EFAULT);
+			w_add(&w, EBUSY);
+		}
+	}
+	expect_on(c, f, fd, OP_REQUEST, rq.lock, e, &w, what);
+	if (e)
+		return;
+	fetch(k, addr, &back, sizeof(back));
+	check(c, back.lock == rq.lock && !back.flags && !back.reserved[0] &&
+	      !back.reserved[1] && back.owner <= sh->max_node &&
+	      back.generation < (1ULL << 63) &&
+	      (back.result == BLKLOCK_REQUEST_SENT ? back.owner != 0 :
+	       back.result == BLKLOCK_REQUEST_FREE && !back.owner),
+	      "REQUEST of lock %u: owner %u result %u generation %llu",
+	      back.lock, back.owner, back.result,
+	      (unsigned long long)back.generation);
+}
+
 static const unsigned int good_cmds[] = {
 	0, BLKLOCK_IOC_ATTACH, BLKLOCK_IOC_FORMAT, BLKLOCK_IOC_INFO,
 	BLKLOCK_IOC_ACQUIRE, BLKLOCK_IOC_RELEASE, BLKLOCK_IOC_STATUS,
 	BLKLOCK_IOC_VALIDATE, BLKLOCK_IOC_NODES, BLKLOCK_IOC_BREAK,
-	BLKLOCK_IOC_DETACH,
+	BLKLOCK_IOC_DETACH, BLKLOCK_IOC_NAME, BLKLOCK_IOC_REQUEST,
+	BLKLOCK_IOC_ADD_PATH,
 };
+
+/*
+ * good_cmds[1..13]: numbers 0x01 to 0x0d.  ADD_PATH (0x0d) is only ever
+ * sent mangled here: a path added to a lockspace would take the disk
+ * that another node id of the test uses (VM test 21-multipath tests it).
+ */
+#define NR_GOOD_CMDS	13
 
 static void do_badcmd(struct ctx *c, int fd)
 {
@@ -1733,7 +2083,7 @@ static void do_badcmd(struct ctx *c, int fd)
 
 	switch (rnd_below(&c->r, 5)) {
 	case 0:	/* one of ours, with another size or direction */
-		nr = 1 + rnd_below(&c->r, 10);
+		nr = 1 + rnd_below(&c->r, NR_GOOD_CMDS);
 		dir = rnd_below(&c->r, 4);
 		size = PICK(&c->r, 0, 1, 8, _IOC_SIZE(good_cmds[nr]) - 8,
 			    _IOC_SIZE(good_cmds[nr]) + 8, _IOC_SIZEMASK,
@@ -1741,12 +2091,13 @@ static void do_badcmd(struct ctx *c, int fd)
 		cmd = _IOC(dir, BLKLOCK_IOC_MAGIC, nr, size);
 		break;
 	case 1:	/* our magic, a number we do not have */
-		nr = PICK(&c->r, 0, 11, 12, 0x7f, 0x80, 0xff);
+		nr = PICK(&c->r, 0, NR_GOOD_CMDS + 1, NR_GOOD_CMDS + 2, 0x7f,
+			  0x80, 0xff);
 		cmd = _IOC(rnd_below(&c->r, 4), BLKLOCK_IOC_MAGIC, nr,
 			   rnd_below(&c->r, 256));
 		break;
 	case 2:	/* another driver's magic with our numbers */
-		cmd = good_cmds[1 + rnd_below(&c->r, 10)];
+		cmd = good_cmds[1 + rnd_below(&c->r, NR_GOOD_CMDS)];
 		cmd = (cmd & ~(_IOC_TYPEMASK << _IOC_TYPESHIFT)) |
 		      (PICK(&c->r, 0xb8, 0xba, 'Z', 0x12, 0xff) << _IOC_TYPESHIFT);
 		break;
@@ -1761,7 +2112,7 @@ static void do_badcmd(struct ctx *c, int fd)
 	}
 	/* Never a real command: it would act on the zeroes it points to. */
 	nr = _IOC_NR(cmd);
-	if (type == BLKLOCK_IOC_MAGIC && nr >= 1 && nr <= 10 &&
+	if (type == BLKLOCK_IOC_MAGIC && nr >= 1 && nr <= NR_GOOD_CMDS &&
 	    cmd == good_cmds[nr])
 		cmd ^= 1U << _IOC_SIZESHIFT;
 	arg = (unsigned long)(chance(&c->r, 50) ? (uintptr_t)(c->a.rw + 64) :
@@ -1769,7 +2120,7 @@ static void do_badcmd(struct ctx *c, int fd)
 	memset(c->a.rw + 64, 0, 256);
 	snprintf(what, sizeof(what), "command 0x%08x", cmd);
 	e = xioctl(OP_BADCMD, fd, cmd, arg);
-	if (type != BLKLOCK_IOC_MAGIC || nr < 1 || nr > 10)
+	if (type != BLKLOCK_IOC_MAGIC || nr < 1 || nr > NR_GOOD_CMDS)
 		w = w_only(ENOTTY);
 	else
 		w = w_only(EINVAL);
@@ -1828,13 +2179,23 @@ static int status_plain(int fd, uint32_t lock, struct blklock_status *st)
 	return xioctl(OP_STATUS, fd, BLKLOCK_IOC_STATUS, (unsigned long)st);
 }
 
+/*
+ * The state bits of a hold; BLKLOCK_STATE_DELETED says only what the
+ * record is to names (a tombstone a number may take), and
+ * BLKLOCK_STATE_REQUESTED that someone asked for it, not who holds it.
+ */
+static uint32_t hold_state(const struct blklock_status *st)
+{
+	return st->state & ~(BLKLOCK_STATE_DELETED | BLKLOCK_STATE_REQUESTED);
+}
+
 /* The lock is free on the disk and no file of this fd's node holds it. */
 static void check_free(struct ctx *c, int fd, uint32_t lock, const char *when)
 {
 	struct blklock_status st;
 	int e = status_plain(fd, lock, &st);
 
-	check(c, !e && !st.owner && !st.state,
+	check(c, !e && !st.owner && !hold_state(&st),
 	      "%s: STATUS of lock %u: %s owner %u state 0x%x", when, lock,
 	      strerror(e), st.owner, st.state);
 }
@@ -1848,8 +2209,8 @@ static void check_mine(struct ctx *c, int fd, uint32_t lock, const char *when)
 		add(&sh->lost, 1);
 		return;
 	}
-	check(c, !e && st.state == (BLKLOCK_STATE_HELD_BY_FILE |
-				    BLKLOCK_STATE_HELD_BY_NODE),
+	check(c, !e && hold_state(&st) == (BLKLOCK_STATE_HELD_BY_FILE |
+					   BLKLOCK_STATE_HELD_BY_NODE),
 	      "%s: STATUS of lock %u: %s owner %u state 0x%x", when, lock,
 	      strerror(e), st.owner, st.state);
 }
@@ -2399,6 +2760,10 @@ static void *thread_main(void *arg)
 			do_nodes(c, f, fd);
 		else if (op < 90)
 			do_break(c, f, fd);
+		else if (op < 93)
+			do_name(c, f, fd);
+		else if (op < 96)
+			do_request(c, f, fd);
 		else
 			do_badcmd(c, fd);
 	}
@@ -2825,6 +3190,7 @@ static int main_file(void)
 	}
 	sh->nr_locks = in.nr_locks;
 	sh->max_node = in.max_node_id;
+	sh->format = in.format_version;
 	return fd;
 }
 
@@ -2855,7 +3221,7 @@ static void final_checks(void)
 				broken++;
 			e = status_plain(fd, i, &st);
 		}
-		if (check(NULL, !e && !st.owner && !st.state,
+		if (check(NULL, !e && !st.owner && !hold_state(&st),
 			  "final STATUS of lock %u: %s owner %u state 0x%x",
 			  i, strerror(e), st.owner, st.state))
 			free_locks++;

@@ -3,16 +3,23 @@
  * blklock-abi: checks the ioctl ABI of /dev/blklock from user space.
  *
  *   blklock-abi reject	  send malformed arguments; each must fail with
- *			  EINVAL (or ENOTTY for unknown commands)
+ *			  EINVAL (or ENOTTY for unknown commands), before
+ *			  any I/O (NAME's refused names too)
  *   blklock-abi names DISK  ATTACH DISK as node 3 with node names the
  *			  kernel refuses (EINVAL, EFAULT), then with one
  *			  of 63 characters, which it takes
  *   blklock-abi cycle LOCK  info, acquire, status, release, status on the
  *			  file's lockspace, checking every field returned
+ *			  (STATUS's name: NUL-padded, or all zero)
  *   blklock-abi hold-poll LOCK SECONDS
  *			  acquire LOCK, then poll() the file; when the kernel
  *			  reports the loss, check VALIDATE says ENOLCK.
  *			  Exit 0 only if the loss was reported in time.
+ *   blklock-abi hold-request LOCK SECONDS
+ *			  acquire LOCK, then wait for two requests for it
+ *			  (BLKLOCK_IOC_REQUEST from elsewhere): each wakes
+ *			  poll() with POLLRDBAND, STATUS says REQUESTED, and
+ *			  once STATUS was read poll() is quiet again.
  *   blklock-abi poll-sysfs FILE SECONDS
  *			  read the sysfs attribute FILE, then wait until it
  *			  wakes poll() (sysfs_notify()); print what it says
@@ -42,6 +49,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/blklock.h>
@@ -87,6 +95,40 @@ static int reject(int fd)
 	if (!ioctl(fd, BLKLOCK_IOC_INFO, &info))
 		nr_locks = info.nr_locks;
 
+	{
+		struct blklock_request rq;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.flags = 1;
+		expect("request-flags", ioctl(fd, BLKLOCK_IOC_REQUEST, &rq), EINVAL);
+		memset(&rq, 0, sizeof(rq));
+		rq.owner = 1;
+		expect("request-owner-in", ioctl(fd, BLKLOCK_IOC_REQUEST, &rq), EINVAL);
+		memset(&rq, 0, sizeof(rq));
+		rq.reserved[1] = 1;
+		expect("request-reserved", ioctl(fd, BLKLOCK_IOC_REQUEST, &rq), EINVAL);
+		memset(&rq, 0, sizeof(rq));
+		rq.lock = nr_locks;
+		expect("request-lock-range", ioctl(fd, BLKLOCK_IOC_REQUEST, &rq), EINVAL);
+	}
+	{
+		struct blklock_path_add pa;
+
+		memset(&pa, 0, sizeof(pa));
+		pa.path = (uintptr_t)"/dev/null";
+		pa.flags = 2;
+		expect("add-path-flags", ioctl(fd, BLKLOCK_IOC_ADD_PATH, &pa), EINVAL);
+		pa.flags = 0;
+		pa.nr_paths = 1;
+		expect("add-path-nr-paths-in", ioctl(fd, BLKLOCK_IOC_ADD_PATH, &pa), EINVAL);
+		pa.nr_paths = 0;
+		pa.reserved[1] = 1;
+		expect("add-path-reserved", ioctl(fd, BLKLOCK_IOC_ADD_PATH, &pa), EINVAL);
+		pa.reserved[1] = 0;
+		expect("add-path-not-a-disk", ioctl(fd, BLKLOCK_IOC_ADD_PATH, &pa), ENOTBLK);
+		pa.path = 8;
+		expect("add-path-bad-pointer", ioctl(fd, BLKLOCK_IOC_ADD_PATH, &pa), EFAULT);
+	}
 	memset(&aq, 0, sizeof(aq));
 	aq.reserved0 = 1;
 	expect("acquire-reserved0", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), EINVAL);
@@ -121,9 +163,6 @@ static int reject(int fd)
 	memset(&st, 0, sizeof(st));
 	st.flags = 2;
 	expect("status-flags", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
-	memset(&st, 0, sizeof(st));
-	st.reserved = 7;
-	expect("status-reserved", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
 	memset(&st, 0, sizeof(st));
 	st.reserved0 = 7;
 	expect("status-reserved0", ioctl(fd, BLKLOCK_IOC_STATUS, &st), EINVAL);
@@ -189,6 +228,41 @@ static int reject(int fd)
 		expect("validate-reserved", ioctl(fd, BLKLOCK_IOC_VALIDATE, &v), EINVAL);
 	}
 
+	{
+		char longname[BLKLOCK_LOCK_NAME_MAX + 1];
+		struct blklock_name nm;
+
+		memset(longname, 'a', BLKLOCK_LOCK_NAME_MAX);
+		longname[BLKLOCK_LOCK_NAME_MAX] = '\0';
+		memset(&nm, 0, sizeof(nm));
+		nm.name = (uintptr_t)"abi";
+		nm.flags = 1;
+		expect("name-flags", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.flags = 0;
+		nm.reserved[1] = 1;
+		expect("name-reserved", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.reserved[1] = 0;
+		nm.lock = 1;
+		expect("name-lock-is-output", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.lock = 0;
+		nm.result = BLKLOCK_NAME_FOUND;
+		expect("name-result-is-output", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.result = 0;
+		nm.op = BLKLOCK_NAME_DELETE + 1;
+		expect("name-unknown-op", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.op = BLKLOCK_NAME_CREATE;
+		nm.name = 0;
+		expect("name-missing", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.name = (uintptr_t)"";
+		expect("name-empty", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.name = (uintptr_t)"two words";
+		expect("name-space", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.name = (uintptr_t)"evil\nblklock: forged";
+		expect("name-newline", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+		nm.name = (uintptr_t)longname;
+		expect("name-64", ioctl(fd, BLKLOCK_IOC_NAME, &nm), EINVAL);
+	}
+
 	/* The right command number with the wrong size. */
 	memset(&aq, 0, sizeof(aq));
 	expect("acquire-wrong-size",
@@ -231,12 +305,29 @@ static int names(int fd, const char *disk)
 	return failures ? 1 : 0;
 }
 
+/* A lock name as STATUS returns it: NUL-padded, or all zero for none. */
+static int name_padded(const char *name)
+{
+	size_t len = strnlen(name, BLKLOCK_LOCK_NAME_MAX), i;
+
+	if (len == BLKLOCK_LOCK_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e)
+			return 0;
+	for (i = len; i < BLKLOCK_LOCK_NAME_MAX; i++)
+		if (name[i])
+			return 0;
+	return 1;
+}
+
 static int cycle(int fd, unsigned int lock)
 {
 	struct blklock_info info;
 	struct blklock_acquire aq = { .lock = lock, .flags = BLKLOCK_ACQUIRE_NOWAIT };
 	struct blklock_release rl = { .lock = lock };
 	struct blklock_status st = { .lock = lock };
+	char name[BLKLOCK_LOCK_NAME_MAX];
 	uint64_t before;
 
 	memset(&info, 0xff, sizeof(info));
@@ -254,10 +345,17 @@ static int cycle(int fd, unsigned int lock)
 	       info.node_id, info.disk, info.block_size, info.nr_locks,
 	       (uint64_t)info.lock_lba);
 
+	memset(name, 0xff, sizeof(name));
+	st.name = (uintptr_t)name;
 	expect("status-before", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
 	before = st.generation;
-	check("status-before-free", st.owner == 0 && st.state == 0 &&
-	      st.holder_pid == 0, "lock not free");
+	check("status-before-free", st.owner == 0 &&
+	      !(st.state & ~BLKLOCK_STATE_DELETED) && st.holder_pid == 0,
+	      "lock not free");
+	check("status-name-padded", name_padded(name),
+	      "the name buffer is not a NUL-padded name, nor all zero");
+	check("status-name-pointer-kept", st.name == (uintptr_t)name,
+	      "the name pointer changed");
 
 	expect("acquire", ioctl(fd, BLKLOCK_IOC_ACQUIRE, &aq), 0);
 	check("acquire-generation", aq.generation == before + 1,
@@ -270,7 +368,7 @@ static int cycle(int fd, unsigned int lock)
 	check("status-held-fields",
 	      st.owner == info.node_id && st.generation == before + 1 &&
 	      st.state == (BLKLOCK_STATE_HELD_BY_FILE | BLKLOCK_STATE_HELD_BY_NODE) &&
-	      st.holder_pid == (uint32_t)getpid() && !st.reserved0 && !st.reserved,
+	      st.holder_pid == (uint32_t)getpid() && !st.reserved0 && !st.name,
 	      "wrong owner, generation, state or holder pid");
 
 	expect("release", ioctl(fd, BLKLOCK_IOC_RELEASE, &rl), 0);
@@ -312,6 +410,72 @@ static int hold_poll(int fd, unsigned int lock, unsigned int seconds)
 		expect("status-after-loss", ioctl(fd, BLKLOCK_IOC_STATUS, &st), 0);
 		check("status-says-lost", st.state & BLKLOCK_STATE_LOST,
 		      "BLKLOCK_STATE_LOST not set");
+	}
+	return failures ? 1 : 0;
+}
+
+/* Milliseconds until poll() reports @events on @fd, or -1 after @ms. */
+static long poll_ms(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (poll(&p, 1, ms) != 1 || !(p.revents & events))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1000 +
+	       (t1.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
+static unsigned int status_state(int fd, unsigned int lock)
+{
+	struct blklock_status st = { .lock = lock };
+
+	if (ioctl(fd, BLKLOCK_IOC_STATUS, &st))
+		return 0;
+	return st.state;
+}
+
+/*
+ * hold-request: acquire LOCK and wait for two requests: each one wakes
+ * poll() with POLLRDBAND, STATUS says REQUESTED, and once STATUS was
+ * read poll() is quiet until the next request.
+ */
+static int hold_request(int fd, unsigned int lock, unsigned int seconds)
+{
+	struct blklock_acquire a = { .lock = lock, .flags = BLKLOCK_ACQUIRE_NOWAIT };
+	int i;
+
+	if (ioctl(fd, BLKLOCK_IOC_ACQUIRE, &a)) {
+		perror("acquire");
+		return 1;
+	}
+	printf("acquired lock %u generation %llu\n", lock,
+	       (unsigned long long)a.generation);
+	check("not-requested-yet",
+	      !(status_state(fd, lock) & BLKLOCK_STATE_REQUESTED),
+	      "STATUS says REQUESTED before any request");
+	check("poll-quiet-before", poll_ms(fd, POLLRDBAND, 0) < 0,
+	      "POLLRDBAND before any request");
+	for (i = 1; i <= 2; i++) {
+		long ms = poll_ms(fd, POLLRDBAND, seconds * 1000);
+
+		printf("request %d: POLLRDBAND after %ld ms\n", i, ms);
+		check("poll-reports-request", ms >= 0,
+		      "poll() did not report the request");
+		check("poll-no-loss", poll_ms(fd, POLLPRI, 0) < 0,
+		      "POLLPRI (loss) with the request");
+		check("status-says-requested",
+		      status_state(fd, lock) ==
+		      (BLKLOCK_STATE_HELD_BY_FILE | BLKLOCK_STATE_HELD_BY_NODE |
+		       BLKLOCK_STATE_REQUESTED), "STATUS is not held+requested");
+		check("poll-quiet-after-status", poll_ms(fd, POLLRDBAND, 0) < 0,
+		      "POLLRDBAND after STATUS was read");
+		check("still-requested",
+		      status_state(fd, lock) & BLKLOCK_STATE_REQUESTED,
+		      "REQUESTED gone before the release");
+		fflush(stdout);
 	}
 	return failures ? 1 : 0;
 }
@@ -459,9 +623,12 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "hold-poll"))
 		return hold_poll(fd, strtoul(argv[2], NULL, 0),
 				 strtoul(argv[3], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "hold-request"))
+		return hold_request(fd, strtoul(argv[2], NULL, 0),
+				    strtoul(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "efault-after-loss"))
 		return efault_after_loss(fd, strtoul(argv[2], NULL, 0), argv[3]);
-	fprintf(stderr, "usage: %s reject | names DISK | cycle LOCK | hold-poll LOCK SECONDS | poll-sysfs FILE SECONDS | efault-after-loss LOCK HOOK\n",
+	fprintf(stderr, "usage: %s reject | names DISK | cycle LOCK | hold-poll LOCK SECONDS | hold-request LOCK SECONDS | poll-sysfs FILE SECONDS | efault-after-loss LOCK HOOK\n",
 		argv[0]);
 	return 2;
 }

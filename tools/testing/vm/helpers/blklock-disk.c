@@ -5,13 +5,26 @@
  * against an independent implementation of the documented format.
  *
  *   blklock-disk record DISK LBA     print "owner O generation G lock L
- *				      crc ok|bad" for the record at LBA
+ *				      ... crc ok|bad flags F" for the record
+ *				      at LBA (and its name, format 4)
  *   blklock-disk header DISK         print "version V locks N lock_lba L
- *				      block_size B ... crc ok|bad"
+ *				      block_size B nodes M hb_lba H req_lba R
+ *				      ... crc ok|bad"
  *   blklock-disk set-version DISK V  rewrite the header's version field and
- *				      its CRC (to fake a newer blklock)
+ *				      its CRC (to fake a newer or an older
+ *				      blklock); formats before 4 have no
+ *				      request blocks: below 4 req_lba becomes
+ *				      0, and from 4 on a req_lba of 0 becomes
+ *				      hb_lba + nodes again if the layout has
+ *				      room for the blocks there
  *   blklock-disk hb DISK NODE        print node NODE's heartbeat slot (and
  *				      its name, format 3)
+ *   blklock-disk req DISK NODE       print node NODE's request block (format
+ *				      4): "node N count C magic ok|bad crc
+ *				      ok|bad", or "node N count 0 empty" for
+ *				      an all-zero block, then one line
+ *				      "request K lock L asker A generation G
+ *				      when W" per request the ring keeps
  *   blklock-disk hb-forge DISK NODE INC COUNTER
  *				      write the slot as another host using
  *				      that node id would (incarnation INC)
@@ -63,10 +76,76 @@ static int io(int write, uint64_t lba)
 	return 0;
 }
 
+/* set-version: the version field, req_lba to match it, and the CRC. */
+static int set_version(uint32_t version)
+{
+	struct blklock_disk_header *h = buf;
+	uint64_t hb_lba, nodes;
+
+	if (io(0, 0))
+		return 1;
+	hb_lba = le64toh(h->hb_lba);
+	nodes = le32toh(h->max_node_id);
+	h->version = htole32(version);
+	if (version < 4)
+		h->req_lba = 0;
+	else if (!h->req_lba && le64toh(h->lock_lba) >= hb_lba + 2 * nodes)
+		h->req_lba = htole64(hb_lba + nodes);
+	h->crc = htole32(crc32c(h, offsetof(struct blklock_disk_header, crc)));
+	return io(1, 0);
+}
+
+static int is_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len--)
+		if (*c++)
+			return 0;
+	return 1;
+}
+
+/* req: node @node's request block and the requests its ring keeps. */
+static int print_req(uint32_t node)
+{
+	const struct blklock_disk_header *h = buf;
+	const struct blklock_disk_req *q = buf;
+	uint64_t req_lba, count, k;
+
+	if (io(0, 0))
+		return 1;
+	req_lba = le64toh(h->req_lba);
+	if (!req_lba || !node || node > le32toh(h->max_node_id)) {
+		fprintf(stderr, "blklock-disk: no request block for node %" PRIu32 " (req_lba %" PRIu64 ")\n",
+			node, req_lba);
+		return 1;
+	}
+	if (io(0, req_lba + node - 1))
+		return 1;
+	if (is_zero(buf, bs)) {
+		printf("node %" PRIu32 " count 0 empty\n", node);
+		return 0;
+	}
+	count = le64toh(q->count);
+	printf("node %" PRIu32 " count %" PRIu64 " magic %s crc %s\n",
+	       le32toh(q->node_id), count,
+	       le32toh(q->magic) == BLKLOCK_REQ_MAGIC ? "ok" : "bad",
+	       crc32c(q, offsetof(struct blklock_disk_req, crc)) ==
+	       le32toh(q->crc) ? "ok" : "bad");
+	for (k = count > BLKLOCK_REQ_RING ? count - BLKLOCK_REQ_RING + 1 : 1; k <= count; k++) {
+		const struct blklock_disk_req_entry *e = &q->entry[(k - 1) % BLKLOCK_REQ_RING];
+
+		printf("request %" PRIu64 " lock %" PRIu32 " asker %" PRIu32 " generation %" PRIu64 " when %" PRIu64 "\n",
+		       k, le32toh(e->lock), le32toh(e->asker),
+		       (uint64_t)le64toh(e->generation), (uint64_t)le64toh(e->when));
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s record DISK LBA | header DISK | set-version DISK V\n",
+		fprintf(stderr, "usage: %s record DISK LBA | header DISK | set-version DISK V | req DISK NODE\n",
 			argv[0]);
 		return 2;
 	}
@@ -77,15 +156,22 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "record") && argc == 4) {
 		struct blklock_disk_lock *r = buf;
+		const struct blklock_disk_lock_name *n = (const void *)(r + 1);
 
 		if (io(0, strtoull(argv[3], NULL, 0)))
 			return 1;
-		printf("owner %" PRIu32 " generation %" PRIu64 " lock %" PRIu32 " incarnation %016" PRIx64 " magic %s crc %s\n",
+		printf("owner %" PRIu32 " generation %" PRIu64 " lock %" PRIu32 " incarnation %016" PRIx64 " magic %s crc %s flags %" PRIu32,
 		       le32toh(r->owner), (uint64_t)le64toh(r->generation),
 		       le32toh(r->lock), (uint64_t)le64toh(r->owner_incarnation),
 		       le32toh(r->magic) == BLKLOCK_LOCK_MAGIC ? "ok" : "bad",
 		       crc32c(r, offsetof(struct blklock_disk_lock, crc)) ==
-		       le32toh(r->crc) ? "ok" : "bad");
+		       le32toh(r->crc) ? "ok" : "bad", le32toh(r->flags));
+		/* Format 4: the name after the record, with its own CRC. */
+		if (n->name[0])
+			printf(" name %.*s name_crc %s", (int)sizeof(n->name), n->name,
+			       crc32c(n->name, sizeof(n->name)) == le32toh(n->crc) ?
+			       "ok" : "bad");
+		printf("\n");
 		return 0;
 	}
 	if (!strcmp(argv[1], "header") && argc == 3) {
@@ -94,26 +180,22 @@ int main(int argc, char **argv)
 		if (io(0, 0))
 			return 1;
 		printf("version %" PRIu32 " locks %" PRIu32 " lock_lba %" PRIu64 " block_size %" PRIu32
-		       " nodes %" PRIu32 " hb_lba %" PRIu64 " heartbeat %" PRIu32 " lease %" PRIu32
-		       " magic %s crc %s\n",
+		       " nodes %" PRIu32 " hb_lba %" PRIu64 " req_lba %" PRIu64
+		       " heartbeat %" PRIu32 " lease %" PRIu32 " magic %s crc %s\n",
 		       le32toh(h->version), le32toh(h->nr_locks),
 		       (uint64_t)le64toh(h->lock_lba), le32toh(h->block_size),
 		       le32toh(h->max_node_id), (uint64_t)le64toh(h->hb_lba),
+		       (uint64_t)le64toh(h->req_lba),
 		       le32toh(h->hb_interval_ms), le32toh(h->lease_timeout_ms),
 		       le64toh(h->magic) == BLKLOCK_HEADER_MAGIC ? "ok" : "bad",
 		       crc32c(h, offsetof(struct blklock_disk_header, crc)) ==
 		       le32toh(h->crc) ? "ok" : "bad");
 		return 0;
 	}
-	if (!strcmp(argv[1], "set-version") && argc == 4) {
-		struct blklock_disk_header *h = buf;
-
-		if (io(0, 0))
-			return 1;
-		h->version = htole32(strtoul(argv[3], NULL, 0));
-		h->crc = htole32(crc32c(h, offsetof(struct blklock_disk_header, crc)));
-		return io(1, 0);
-	}
+	if (!strcmp(argv[1], "set-version") && argc == 4)
+		return set_version(strtoul(argv[3], NULL, 0));
+	if (!strcmp(argv[1], "req") && argc == 4)
+		return print_req(strtoul(argv[3], NULL, 0));
 	if ((!strcmp(argv[1], "hb") && argc == 4) ||
 	    (!strcmp(argv[1], "hb-forge") && argc == 6)) {
 		struct blklock_disk_header *h = buf;

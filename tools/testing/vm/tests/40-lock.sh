@@ -23,8 +23,8 @@ $N1 format "$DISK_A" --locks 64 --force > "$OUT/fmt2" 2>&1
 check format-force [ $? -eq 0 ]
 check format-force-dmesg has_dmesg "overwriting an ext2/3/4 filesystem, as forced"
 hdr=$(blklock-disk header "$DISK_B")
-check format-header-on-disk [ "$hdr" = "version 3 locks 64 lock_lba 2001 block_size $BS nodes 2000 hb_lba 1 heartbeat 1000 lease 6000 magic ok crc ok" ]
-check format-records-on-disk [ "$(blklock-disk record "$DISK_B" $((2001 + 63)))" = "owner 0 generation 0 lock 63 incarnation 0000000000000000 magic ok crc ok" ]
+check format-header-on-disk [ "$hdr" = "version 4 locks 64 lock_lba 4001 block_size $BS nodes 2000 hb_lba 1 req_lba 2001 heartbeat 1000 lease 6000 magic ok crc ok" ]
+check format-records-on-disk [ "$(blklock-disk record "$DISK_B" $((4001 + 63)))" = "owner 0 generation 0 lock 63 incarnation 0000000000000000 magic ok crc ok flags 0" ]
 check format-slots-on-disk [ "$(blklock-disk hb "$DISK_B" 2000)" = "node 2000 incarnation 0000000000000000 counter 0 flags 0 magic ok crc ok" ]
 
 mark_dmesg

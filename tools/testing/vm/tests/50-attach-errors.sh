@@ -30,16 +30,16 @@ refused attach-unformatted "Wrong medium type" \
 
 blklockctl format "$DISK_A" --locks 16 >/dev/null 2>&1
 check format-for-errors [ $? -eq 0 ]
-blklock-disk set-version "$DISK_A" 4
+blklock-disk set-version "$DISK_A" 5
 refused attach-newer-version "Protocol not supported" \
-	"cannot attach $DISK_B: its lockspace has format version 4; this module knows versions 2 to 3" \
+	"cannot attach $DISK_B: its lockspace has format version 5; this module knows versions 2 to 4" \
 	blklockctl --device "$DISK_B" --node 2 info
 blklock-disk set-version "$DISK_A" 1
 refused attach-older-version "Protocol error" \
 	"cannot attach $DISK_B: its lockspace has format version 1, which has no heartbeats" \
 	blklockctl --device "$DISK_B" --node 2 info
 
-blklock-disk set-version "$DISK_A" 3
+blklock-disk set-version "$DISK_A" 4
 check header-restored [ "$(blklock-disk header "$DISK_B" | grep -c 'crc ok')" = 1 ]
 # Flip one byte of the uuid: the checksum no longer matches.
 printf '\377' | dd of="$DISK_A" bs=1 seek=40 conv=notrunc 2>/dev/null

@@ -12,7 +12,7 @@
 load_blklock
 blklockctl format "$DISK_A" --locks 16 --max-nodes 8 --force > /dev/null 2>&1
 check names-format [ $? -eq 0 ]
-check names-format-3 [ "$(blklock-disk header "$DISK_B" | awk '{ print $2 }')" = 3 ]
+check names-format-4 [ "$(blklock-disk header "$DISK_B" | awk '{ print $2 }')" = 4 ]
 rmmod blklock
 mark_dmesg
 load_blklock dev="$DISK_A" node_id=1 node_name=alpha.example

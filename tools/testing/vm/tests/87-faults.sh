@@ -22,19 +22,7 @@ H=/sys/kernel/debug/blklock/$A
 IO_MS=3000
 REAP_MS=$((IO_MS + 1000))
 
-# wait_until SECONDS COMMAND...: until COMMAND succeeds.
-wait_until() {
-	t=$(($1 * 10))
-	shift
-	while [ $t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	return 1
-}
 owner_is() { [ "$(rec $((LL + $1)) owner)" = "$2" ]; }
-hb_is() { [ "$(cat $D/heartbeat)" = "$1" ]; }
 
 modprobe crc32c_generic 2>/dev/null
 modprobe libcrc32c 2>/dev/null

@@ -94,3 +94,31 @@ unhold() {
 	kill -TERM "$(cat "$OUT/hold.$1.pid")" 2>/dev/null
 	wait "$(cat "$OUT/hold.$1.pid")" 2>/dev/null
 }
+
+# A lockspace of format 3 on $DISK_A (written as the current format, its
+# version then set back), dmesg marked, the module loaded on it as node 1;
+# load_format3 returns insmod's status.
+load_format3() {
+	load_blklock
+	blklockctl format "$DISK_A" --locks 16 --max-nodes 8 --force > /dev/null 2>&1
+	rmmod blklock
+	blklock-disk set-version "$DISK_A" 3
+	mark_dmesg
+	load_blklock dev="$DISK_A" node_id=1
+}
+
+# wait_until SECONDS COMMAND...: until COMMAND succeeds (status 1 if it
+# never did).  hb_is STATE, path_is DISK STATE: the heartbeat, or a
+# path, of the lockspace whose sysfs directory is $D is in STATE.
+wait_until() {
+	t=$(($1 * 10))
+	shift
+	while [ $t -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
+hb_is() { [ "$(cat "$D/heartbeat")" = "$1" ]; }
+path_is() { [ "$(cat "$D/paths/$1/state" 2>/dev/null)" = "$2" ]; }

@@ -1,0 +1,108 @@
+# shellcheck shell=sh disable=SC2086
+# A lockspace over two paths to its LUN (path.c).  LIO's two tcm_loop
+# LUNs share one backstore and report one LUN designator: the second is
+# added as a path; the active path is taken offline while a lock is
+# held: the commands fail over, the heartbeat stays live, the lock stays
+# held; the path comes back (probed) and is used again; with both paths
+# offline the node fences as with one.  scsi_debug's two disks share one
+# store but report two LUN designators: the second is refused as a path.
+# (Removing a path's disk while locks are held: 92-path-remove.)
+. ./lock-lib.sh
+
+sdev_state() { echo "$2" > "/sys/block/$1/device/state"; }
+
+load_blklock
+blklockctl format "$DISK_A" --locks 16 --max-nodes 8 --force > /dev/null 2>&1
+check format [ $? -eq 0 ]
+rmmod blklock
+load_blklock dev="$DISK_A" node_id=1
+D=$(sysdir "$A")
+LL=$(cat $D/lock_lba)
+check one-path [ "$(ls $D/paths)" = "$A" ]
+check one-path-active path_is $A active
+
+if [ -d /sys/module/scsi_debug ]; then
+	mark_dmesg
+	blklockctl add-path "$DISK_B" > "$OUT/add" 2>&1
+	check refused-other-designator grep -q EXDEV "$OUT/add"
+	check refused-dmesg has_dmesg "$A: cannot add path $DISK_B: its LUN designator"
+	check refused-one-path [ "$(ls $D/paths)" = "$A" ]
+	rmmod blklock
+	check unload [ $? -eq 0 ]
+	skip failover "scsi_debug's disks report two LUN designators, so they are not paths of one LUN; the LIO profile runs it"
+	exit 0
+fi
+
+# ---- adding a path ---------------------------------------------------------
+mark_dmesg
+blklockctl add-path "$DISK_B" > "$OUT/add" 2>&1
+check add-path [ $? -eq 0 ]
+sed 's/^/add-path: /' "$OUT/add"
+check add-output grep -q "added path $DISK_B: 2 paths" "$OUT/add"
+check add-dmesg has_dmesg "$A: added path $DISK_B ($B) to lockspace $(cat $D/uuid) as node 1: 2 paths"
+check add-standby path_is $B standby
+check add-active-kept path_is $A active
+blklockctl add-path "$DISK_B" > "$OUT/again" 2>&1
+check add-again-refused grep -q EEXIST "$OUT/again"
+blklockctl add-path "$DISK_A" > "$OUT/self" 2>&1
+check add-self-refused grep -q EEXIST "$OUT/self"
+blklockctl add-path /dev/null > "$OUT/null" 2>&1
+check add-not-block-refused sh -c "! grep -q 'added path' $OUT/null && [ -n \"\$(cat $OUT/null)\" ]"
+check two-paths [ "$(ls $D/paths | tr '\n' ' ')" = "$A $B " ]
+
+# ---- the active path goes offline while a lock is held ------------------------
+hold "$N1" 3
+check held [ "$(rec $((LL + 3)) owner)" = 1 ]
+late0=$(stat_a hb_late)
+mark_dmesg
+check trace-on trace_on blklock_path
+sdev_state $A offline
+wait_until 10 path_is $A failed
+check failover-marked [ $? -eq 0 ]
+check failover-active path_is $B active
+check failover-dmesg has_dmesg "$A: path $A failed ("
+check failover-dmesg-next has_dmesg "): commands go through $B now"
+check failover-trace has_trace blklock_path "disk=$A path=$A event=failed active=$B error=-[0-9]+"
+sent=$(stat_a hb_sent)
+# Three heartbeat intervals through the other path; fence_after_ms is more.
+sleep 3
+check failover-renewing [ "$(stat_a hb_sent)" -ge $((sent + 2)) ]
+check failover-live hb_is live
+check failover-no-fence lacks_dmesg "every lock it holds is lost"
+check failover-holder-kept sh -c "kill -0 $(cat "$OUT/hold.3.pid") && ! grep -q lost $OUT/hold.3"
+check failover-record-kept [ "$(rec $((LL + 3)) owner)" = 1 ]
+late=$(($(stat_a hb_late) - late0))
+figure "failover: $late renewal(s) failed or late (the one that met the dead path, and the next, an interval late)"
+check failover-late-bounded [ $late -le 2 ]
+$N1 acquire 4 --nowait validate 4 release 4 > "$OUT/other" 2>&1
+check failover-lock-ops [ $? -eq 0 ]
+check failover-errors [ "$(cat $D/paths/$A/errors)" -ge 1 ]
+check failover-count [ "$(cat $D/paths/$A/failovers)" = 1 ]
+check failover-failed-ms [ "$(cat $D/paths/$A/failed_ms)" -gt 0 ]
+
+# ---- it comes back: probed, then standby ----------------------------------------
+sdev_state $A running
+wait_until 15 path_is $A standby
+check return-standby [ $? -eq 0 ]
+check return-dmesg has_dmesg "$A: path $A works again"
+check return-active-stays path_is $B active
+check return-trace has_trace blklock_path "disk=$A path=$A event=works active=$B error=0"
+trace_off multipath
+
+# ---- both paths offline: the node fences as with one path ------------------------
+mark_dmesg
+sdev_state $A offline
+sdev_state $B offline
+wait_until 15 hb_is fenced
+check all-fenced [ $? -eq 0 ]
+wait_file "$OUT/hold.3" "a held lock is lost" 10
+check all-holder-told [ $? -eq 0 ]
+check all-dmesg has_dmesg "and no other path works"
+sdev_state $A running
+sdev_state $B running
+wait_until 20 hb_is live
+check all-rejoined [ $? -eq 0 ]
+unhold 3
+rmmod blklock
+check unload [ $? -eq 0 ]
+check sysfs-gone [ ! -e "$D" ]
