@@ -101,6 +101,27 @@ add("takeover when a holder's heartbeat stops, as on a kill (ms)",
     lambda nd: fmt((one("takeover", nd) or {}).get("ms")))
 
 
+def failover(nd, key):
+    """Median and worst of one figure over the failover tries (LIO, no delay)."""
+    vs = sorted(r[key] for r in rows if r.get("test") == "failover" and r["ndelay_ns"] == nd)
+    if not vs:
+        return "n/a"
+    return f"{vs[len(vs) // 2]} / {vs[-1]} (n={len(vs)})"
+
+
+add("path failover (LIO, 2 paths): cut to path failed, ms median / worst",
+    lambda nd: failover(nd, "cut_to_failed_ms"))
+add("path failover: path failed to first command through the other, ms",
+    lambda nd: failover(nd, "failed_to_ok_ms"))
+add("path failover: longest gap between renewals around the cut, ms",
+    lambda nd: failover(nd, "renewal_gap_ms") + (lambda r: f"; interval {r['hb_interval_ms']}" if r else "")(one("failover", nd)))
+add("path failover: tries in which the node fenced",
+    lambda nd: (lambda rs: f"{sum(r['fenced'] == 'yes' for r in rs)} of {len(rs)}" if rs else "n/a")(
+        [r for r in rows if r.get("test") == "failover" and r["ndelay_ns"] == nd]))
+add("baseline, one path: the same cut to fence, ms (fence_after_ms)",
+    lambda nd: (lambda r: f"{fmt(r['cut_to_fenced_ms'])} ({r['fence_after_ms']})" if r else "n/a")(one("one_path_cut", nd)))
+
+
 def sl_rate(nd):
     r = one("sanlock_pairs", nd)
     return r and r.get("per_second")

@@ -8,6 +8,8 @@
 # 100 and 10,000 locks held, takeover time, and sanlock acquiring and
 # releasing a resource lease on the same LUN; each with scsi_debug at
 # zero delay and at ndelay=200000 (a SAN round trip of about 200 us).
+# Then, in a second VM with LIO serving one LUN through two paths, path
+# failover (tools/bench/guest-failover.sh) beside a one-path baseline.
 # Prints the table; writes out/bench/{raw.txt,results.json,table.rst,bench.png}.
 # Not part of make check: figures are printed, never asserted.
 set -euo pipefail
@@ -34,6 +36,10 @@ gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$B/sanlock-bench" "$HERE/sanlock-benc
 BLKLOCK_VM_EXTRA="$B/sanlock-bench /usr/sbin/sanlock" \
 	"$TOP/tools/testing/vm/run.sh" --kernel 6.12 --profile scsi_debug \
 	--script "$HERE/guest-bench.sh" --timeout 1500 > "$B/raw.txt"
+# Path failover needs two paths to one LUN: LIO's (scsi_debug's disks
+# report two LUN designators).
+"$TOP/tools/testing/vm/run.sh" --kernel 6.12 --profile lio \
+	--script "$HERE/guest-failover.sh" --timeout 600 >> "$B/raw.txt"
 {
 	echo "Measured by 'make bench' on $(date -u +%Y-%m-%d), Debian kernel $KVER_612 in QEMU"
 	echo "(TCG, no KVM) on $(nproc) host cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"

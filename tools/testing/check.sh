@@ -95,7 +95,7 @@ docs() {
 	return $rc
 }
 
-DEBUG_TESTS=${BLKLOCK_DEBUG_TESTS:-10-* 20-* 30-* 50-* 55-* 57-* 59-* 60-* 88-* 89-faultinj-alloc* 90-* 91-*}
+DEBUG_TESTS=${BLKLOCK_DEBUG_TESTS:-10-* 20-* 30-* 50-* 55-* 57-* 59-* 60-* 70-* 88-* 89-faultinj-alloc* 90-* 91-*}
 total_start=$(date +%s)
 if ! "$HERE/setup.sh"; then
 	echo "FAIL setup: tools/testing/setup.sh failed" | tee -a "$RESULTS"

@@ -55,7 +55,7 @@ if ! command -v shellcheck >/dev/null; then
 	fail shellcheck/scripts "shellcheck is not installed (tools/testing/setup.sh installs it)"
 	rc=1
 elif (cd "$TOP" && shellcheck -S warning -x tools/testing/*.sh tools/testing/*/*.sh \
-	tools/testing/vm/guest-init tools/testing/vm/tests/*.sh tools/blklockctl/test/run.sh \
+	tools/testing/vm/guest-init tools/testing/vm/tests/*.sh tools/blklockctl/test/run.sh tools/bench/*.sh \
 	tools/testing/cluster/guest-init tools/testing/rootfs/test-agent tools/model/*.sh .ci/run \
 	tools/deploy/ocf/lock) > "$LOGDIR/shellcheck.log" 2>&1; then
 	pass shellcheck/scripts

@@ -89,6 +89,45 @@ check return-active-stays path_is $B active
 check return-trace has_trace blklock_path "disk=$A path=$A event=works active=$B error=0"
 trace_off multipath
 
+# ---- the active path stops answering: a command times out ---------------------
+# (fail_io_timeout, on kernels with CONFIG_FAIL_IO_TIMEOUT: the debug
+# kernel.)  The next command through $B executes but its completion is
+# lost: it times out (a heartbeat command after one interval) and the
+# SCSI error handler ends it with host status DID_TIME_OUT, a path error.
+FIT=/sys/kernel/debug/fail_io_timeout
+if [ -d $FIT ] && [ -e /sys/block/$B/io-timeout-fail ]; then
+	echo 100 > $FIT/probability
+	echo 1 > $FIT/interval
+	echo 0 > $FIT/verbose
+	echo 0 > $FIT/times
+	echo 1 > /sys/block/$B/io-timeout-fail
+	late0=$(stat_a hb_late)
+	fo0=$(cat $D/paths/$B/failovers)
+	mark_dmesg
+	check timeout-trace-on trace_on blklock_path blklock_cmd
+	echo 1 > $FIT/times
+	wait_until 20 path_is $B failed
+	check timeout-failover [ $? -eq 0 ]
+	echo 0 > /sys/block/$B/io-timeout-fail
+	check timeout-active path_is $A active
+	check timeout-cmd-timed-out has_trace blklock_cmd "disk=$B .* status=failed error=-62 .*host=0x03"
+	check timeout-path-trace has_trace blklock_path "disk=$A path=$B event=failed active=$A error=-62"
+	check timeout-count [ "$(cat $D/paths/$B/failovers)" = $((fo0 + 1)) ]
+	sleep 3
+	check timeout-live hb_is live
+	check timeout-no-fence lacks_dmesg "every lock it holds is lost"
+	check timeout-holder-kept sh -c "kill -0 $(cat "$OUT/hold.3.pid") && ! grep -q lost $OUT/hold.3"
+	check timeout-record-kept [ "$(rec $((LL + 3)) owner)" = 1 ]
+	late=$(($(stat_a hb_late) - late0))
+	figure "timeout failover: $late renewal(s) failed or late"
+	check timeout-late-bounded [ $late -le 2 ]
+	wait_until 15 path_is $B standby
+	check timeout-return-standby [ $? -eq 0 ]
+	trace_off timeout
+else
+	skip timeout-failover "no $FIT or /sys/block/$B/io-timeout-fail (CONFIG_FAIL_IO_TIMEOUT: the debug kernel runs it)"
+fi
+
 # ---- both paths offline: the node fences as with one path ------------------------
 mark_dmesg
 sdev_state $A offline
