@@ -242,6 +242,7 @@ struct blklock_cmd_result {
 	int error;
 	bool retry;
 	bool uncertain;
+	bool abandoned;
 	s32 info;
 	u8 key;
 	u8 asc;
@@ -284,6 +285,7 @@ void blklock_decode_result(int result, int blk_error, const u8 *sense,
 			   unsigned int sense_len,
 			   struct blklock_cmd_result *res);
 void blklock_cmd_fail(struct blklock_cmd_result *res, int error);
+void blklock_cmd_abandoned(struct blklock_cmd_result *res);
 int blklock_describe_result(const struct blklock_cmd_result *res,
 			    char *buf, size_t len);
 bool blklock_path_error(const struct blklock_cmd_result *res);
@@ -336,7 +338,34 @@ struct blklock_disk {
 	u32 max_xfer_blocks;
 	dev_t devt;
 	bool fua;
+	atomic64_t abandoned;	/* commands no longer awaited (cmd.c) */
 };
+
+/**
+ * blklock_exec_deadline() - how long blklock waits for a command
+ * @timeout:	the command's timeout (jiffies), as the SCSI layer gets it
+ * @heartbeat:	a heartbeat command, whose timeout is one interval at most
+ *
+ * Long enough for the block layer's timer (rounded up to a whole second)
+ * to fire and the SCSI error handler to end a timed-out command where
+ * the host driver lets it: twice the timeout and two seconds more.  Not
+ * forever where the driver or its transport keeps commands instead
+ * (virtio-scsi never times one out, an iSCSI session may hold them
+ * across reconnects).  A heartbeat command waits one second more than
+ * its timeout only, so that a renewal stuck in a hung path leaves time
+ * to renew through another before the node must fence.  After the
+ * deadline the command is abandoned: it fails as a timeout does, and
+ * may still execute later.
+ *
+ * Return: the deadline in jiffies.
+ */
+static inline unsigned long blklock_exec_deadline(unsigned long timeout,
+						  bool heartbeat)
+{
+	if (heartbeat)
+		return timeout + HZ;
+	return 2 * timeout + 2 * HZ;
+}
 
 int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d);
 void blklock_disk_close(struct blklock_disk *d);
@@ -368,6 +397,8 @@ struct blklock_path {
 	atomic64_t errors;
 	atomic64_t failovers;
 	atomic64_t failed_ms;
+	unsigned int probe_every;	/* probe work runs per probe (path.c) */
+	unsigned int probe_wait;	/* runs to skip before the next one */
 };
 
 /**
@@ -547,6 +578,7 @@ struct blklock_space {
 	unsigned int nr_paths;
 	atomic_t path_active;
 	unsigned long path_failed;	/* bit i: path i failed (atomic bitops) */
+	atomic_t path_switches;		/* failovers, of every path */
 	struct delayed_work path_work;
 	struct kobject *paths_kobj;
 	struct xarray locks;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the pure parts of multipath (path.c): which failures
- * are path errors, and which path the next command takes.
+ * are path errors (a command no longer awaited among them), and which
+ * path the next command takes.
  */
 #include <kunit/test.h>
 #include <scsi/scsi.h>
@@ -65,6 +66,31 @@ static void path_error_local(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, blklock_path_error(&res));
 }
 
+/*
+ * A command blklock stopped waiting for: a path error of unknown
+ * outcome, told as such in dmesg; a heartbeat command is awaited one
+ * second more than its timeout, any other twice its timeout and two
+ * seconds more.
+ */
+static void path_error_abandoned(struct kunit *test)
+{
+	struct blklock_cmd_result res = { .duration_ns = 1500 * NSEC_PER_MSEC };
+	char why[64];
+
+	blklock_cmd_abandoned(&res);
+	KUNIT_EXPECT_EQ(test, res.status, BLKLOCK_CMD_FAILED);
+	KUNIT_EXPECT_TRUE(test, blklock_path_error(&res));
+	KUNIT_EXPECT_TRUE(test, res.uncertain);
+	KUNIT_EXPECT_EQ(test, res.error, -ETIME);
+	KUNIT_EXPECT_EQ(test, res.host, DID_TIME_OUT);
+	KUNIT_EXPECT_EQ(test, res.duration_ns, (u64)1500 * NSEC_PER_MSEC);
+	blklock_describe_result(&res, why, sizeof(why));
+	KUNIT_EXPECT_STREQ(test, why, "no answer in 1500 ms (errno -62)");
+	KUNIT_EXPECT_EQ(test, blklock_exec_deadline(HZ, true), 2UL * HZ);
+	KUNIT_EXPECT_EQ(test, blklock_exec_deadline(8 * HZ, false), 18UL * HZ);
+	KUNIT_EXPECT_EQ(test, blklock_exec_deadline(0, false), 2UL * HZ);
+}
+
 static void path_next_choice(struct kunit *test)
 {
 	/* The active path while it works. */
@@ -86,6 +112,7 @@ static void path_next_choice(struct kunit *test)
 static struct kunit_case path_cases[] = {
 	KUNIT_CASE_PARAM(path_error_classified, path_error_gen_params),
 	KUNIT_CASE(path_error_local),
+	KUNIT_CASE(path_error_abandoned),
 	KUNIT_CASE(path_next_choice),
 	{}
 };

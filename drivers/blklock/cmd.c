@@ -7,14 +7,20 @@
  * queue, with a timeout and no mid-layer retries: a COMPARE AND WRITE
  * that is resent after its first copy executed reports a false
  * miscompare, so the lock logic resolves every doubtful outcome by
- * reading the block instead.
+ * reading the block instead.  blklock waits for a command until a
+ * deadline past its timeout (blklock_exec_deadline()), not until the
+ * host driver gives it back: one that keeps it (virtio-scsi, a hung
+ * transport) gets it abandoned, as failed by a timeout.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/completion.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
@@ -27,44 +33,157 @@
 #define BLKLOCK_CDB_FUA		0x08	/* byte 1 of READ/WRITE/COMPARE AND WRITE */
 #define BLKLOCK_MAX_XFER_BYTES	(64 * 1024)
 
+/*
+ * One command in flight.  The request carries its own copy of the data,
+ * so that a command blklock stopped waiting for (abandoned: its host
+ * driver or transport held it past its deadline) can still complete,
+ * or land, later without touching memory its caller has reused: it
+ * writes exactly what was decided when it was sent.  Two references:
+ * the waiter's and the completion's; the last one frees it.  An
+ * abandoned command also holds a module reference until it completes,
+ * since its completion runs blklock_exec_end().
+ */
+struct blklock_inflight {
+	struct completion done;
+	refcount_t ref;
+	bool abandoned;
+	int result;
+	int error;
+	unsigned int sense_len;
+	u8 sense[SCSI_SENSE_BUFFERSIZE];
+	void *data;
+};
+
+static void blklock_inflight_put(struct blklock_inflight *c)
+{
+	bool abandoned;
+
+	if (!refcount_dec_and_test(&c->ref))
+		return;
+	abandoned = c->abandoned;
+	kvfree(c->data);
+	kfree(c);
+	if (abandoned)
+		module_put(THIS_MODULE);
+}
+
+/* @out: the data of a write, copied; NULL for a read. */
+static struct blklock_inflight *blklock_inflight_alloc(const void *out,
+						       unsigned int len)
+{
+	struct blklock_inflight *c = kzalloc(sizeof(*c), GFP_NOIO);
+
+	if (!c)
+		return NULL;
+	c->data = kvmalloc(len, GFP_NOIO);
+	if (!c->data) {
+		kfree(c);
+		return NULL;
+	}
+	if (out)
+		memcpy(c->data, out, len);
+	init_completion(&c->done);
+	refcount_set(&c->ref, 2);
+	return c;
+}
+
+static enum rq_end_io_ret blklock_exec_end(struct request *rq,
+					   blk_status_t sts)
+{
+	struct blklock_inflight *c = rq->end_io_data;
+	struct scsi_cmnd *scmd = blk_mq_rq_to_pdu(rq);
+
+	c->result = scmd->result;
+	c->error = blk_status_to_errno(sts);
+	c->sense_len = min_t(unsigned int, scmd->sense_len,
+			     SCSI_SENSE_BUFFERSIZE);
+	memcpy(c->sense, scmd->sense_buffer, c->sense_len);
+	complete(&c->done);
+	blklock_inflight_put(c);
+	return RQ_END_IO_FREE;
+}
+
+/*
+ * Wait for @c, at most @deadline jiffies.  Return: true if it
+ * completed; false if it was abandoned (it may still execute, later).
+ */
+static bool blklock_exec_wait(struct blklock_inflight *c,
+			      unsigned long deadline)
+{
+	if (wait_for_completion_timeout(&c->done, deadline) ||
+	    try_wait_for_completion(&c->done))
+		return true;
+	__module_get(THIS_MODULE);
+	/* Read by the last put, ordered by refcount_dec_and_test(). */
+	c->abandoned = true;
+	return false;
+}
+
+static struct request *blklock_exec_rq(struct blklock_disk *d, bool write,
+				       struct blklock_inflight *c,
+				       unsigned int len)
+{
+	struct request *rq;
+	int ret;
+
+	rq = scsi_alloc_request(d->q, write ? REQ_OP_DRV_OUT : REQ_OP_DRV_IN, 0);
+	if (IS_ERR(rq))
+		return rq;
+	ret = blk_rq_map_kern(d->q, rq, c->data, len, GFP_NOIO);
+	if (ret) {
+		blk_mq_free_request(rq);
+		return ERR_PTR(ret);
+	}
+	return rq;
+}
+
 static void blklock_exec(struct blklock_disk *d, const u8 *cdb, bool write,
 			 void *buf, unsigned int len, u32 timeout_ms,
 			 struct blklock_cmd_result *res)
 {
+	struct blklock_inflight *c;
 	struct scsi_cmnd *scmd;
 	struct request *rq;
-	blk_status_t sts;
+	unsigned long tmo;
 	u64 start;
-	int ret;
 
-	rq = scsi_alloc_request(d->q, write ? REQ_OP_DRV_OUT : REQ_OP_DRV_IN, 0);
-	if (IS_ERR(rq)) {
-		blklock_cmd_fail(res, PTR_ERR(rq));
+	c = blklock_inflight_alloc(write ? buf : NULL, len);
+	if (!c) {
+		blklock_cmd_fail(res, -ENOMEM);
 		return;
 	}
-	ret = blk_rq_map_kern(d->q, rq, buf, len, GFP_NOIO);
-	if (ret) {
-		blk_mq_free_request(rq);
-		blklock_cmd_fail(res, ret);
+	rq = blklock_exec_rq(d, write, c, len);
+	if (IS_ERR(rq)) {
+		kvfree(c->data);
+		kfree(c);
+		blklock_cmd_fail(res, PTR_ERR(rq));
 		return;
 	}
 	scmd = blk_mq_rq_to_pdu(rq);
 	memcpy(scmd->cmnd, cdb, BLKLOCK_CDB16);
 	scmd->cmd_len = BLKLOCK_CDB16;
 	scmd->allowed = 0;
-	rq->timeout = msecs_to_jiffies(timeout_ms ?:
-				       READ_ONCE(blklock_io_timeout_ms));
+	tmo = msecs_to_jiffies(timeout_ms ?: READ_ONCE(blklock_io_timeout_ms));
+	rq->timeout = tmo;
 	/* Miscompares are expected: keep the mid-layer from logging them. */
 	rq->rq_flags |= RQF_QUIET;
+	rq->end_io = blklock_exec_end;
+	rq->end_io_data = c;
 
 	start = ktime_get_ns();
-	sts = blk_execute_rq(rq, false);
-	res->duration_ns = ktime_get_ns() - start;
-	blklock_decode_result(scmd->result, blk_status_to_errno(sts),
-			      scmd->sense_buffer,
-			      min_t(unsigned int, scmd->sense_len,
-				    SCSI_SENSE_BUFFERSIZE), res);
-	blk_mq_free_request(rq);
+	blk_execute_rq_nowait(rq, false);
+	if (blklock_exec_wait(c, blklock_exec_deadline(tmo, timeout_ms != 0))) {
+		res->duration_ns = ktime_get_ns() - start;
+		blklock_decode_result(c->result, c->error, c->sense,
+				      c->sense_len, res);
+		if (!write && res->status == BLKLOCK_CMD_OK)
+			memcpy(buf, c->data, len);
+	} else {
+		res->duration_ns = ktime_get_ns() - start;
+		blklock_cmd_abandoned(res);
+		atomic64_inc(&d->abandoned);
+	}
+	blklock_inflight_put(c);
 	trace_blklock_cmd(d->name, cdb, len, res);
 }
 
@@ -86,7 +205,8 @@ static void blklock_build_cdb(u8 *cdb, u8 opcode, u64 lba, u32 nr, bool fua)
  * @d:		the disk
  * @lba:	block, relative to the start of @d
  * @buf:	compare image followed by write image (2 blocks, kmalloc'ed)
- * @timeout_ms:	command timeout; 0 for io_timeout_ms
+ * @timeout_ms:	command timeout; 0 for io_timeout_ms, else a heartbeat
+ *		command's (blklock_exec_deadline())
  * @res:	outcome
  */
 void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,

@@ -498,11 +498,19 @@ static void blklock_hb_workfn(struct work_struct *work)
 {
 	struct blklock_space *ls = container_of(to_delayed_work(work),
 						struct blklock_space, hb_work);
+	int switches = atomic_read(&ls->path_switches);
+	unsigned long delay = msecs_to_jiffies(ls->hdr.hb_interval_ms);
 
 	blklock_lease_renew(ls);
+	/*
+	 * A path failed during the renewal (it is then of unknown fate,
+	 * or was not sent): the next one goes at once, through the new
+	 * active path, not an interval late.
+	 */
+	if (atomic_read(&ls->path_switches) != switches)
+		delay = 0;
 	if (READ_ONCE(ls->hb_state) != BLKLOCK_HB_STOPPED)
-		queue_delayed_work(blklock_wq, &ls->hb_work,
-				   msecs_to_jiffies(ls->hdr.hb_interval_ms));
+		queue_delayed_work(blklock_wq, &ls->hb_work, delay);
 }
 
 /**

@@ -34,6 +34,8 @@
 #include "blklock_trace.h"
 
 #define BLKLOCK_PATH_PROBE_MS	5000
+/* Probe work runs skipped, at most, after probes that got no answer. */
+#define BLKLOCK_PATH_PROBE_MAX	64U
 /* Reads of this node's slot through two paths before calling them two LUNs. */
 #define BLKLOCK_PATH_SLOT_TRIES	3
 
@@ -93,6 +95,7 @@ static bool blklock_path_failed(struct blklock_space *ls, unsigned int i,
 	}
 	atomic_cmpxchg(&ls->path_active, i, next);
 	atomic64_inc(&p->failovers);
+	atomic_inc(&ls->path_switches);
 	pr_warn("%s: path %s failed (%s): commands go through %s now\n",
 		ls->name, p->d->name, why, ls->paths[next].d->name);
 	queue_delayed_work(blklock_wq, &ls->path_work,
@@ -202,6 +205,35 @@ static bool blklock_path_probe(struct blklock_space *ls,
 	return res.status == BLKLOCK_CMD_OK;
 }
 
+/*
+ * Probe path @i if it is due: true if it works.  A probe that got no
+ * answer (abandoned: a hung path keeps its commands) doubles the time to
+ * the next one, up to BLKLOCK_PATH_PROBE_MAX runs of the probe work, so
+ * that a path that hangs for hours does not collect a command every
+ * few seconds.  Only the probe work calls it.
+ */
+static bool blklock_path_probe_due(struct blklock_space *ls, unsigned int i,
+				   void *buf)
+{
+	struct blklock_path *p = &ls->paths[i];
+	s64 abandoned = atomic64_read(&p->d->abandoned);
+
+	if (p->probe_wait) {
+		p->probe_wait--;
+		return false;
+	}
+	if (buf && blklock_path_probe(ls, p->d, buf)) {
+		p->probe_every = 0;
+		return true;
+	}
+	if (atomic64_read(&p->d->abandoned) != abandoned) {
+		p->probe_every = clamp(2 * p->probe_every, 1U,
+				       BLKLOCK_PATH_PROBE_MAX);
+		p->probe_wait = p->probe_every;
+	}
+	return false;
+}
+
 static void blklock_path_workfn(struct work_struct *work)
 {
 	struct blklock_space *ls = container_of(to_delayed_work(work),
@@ -214,7 +246,7 @@ static void blklock_path_workfn(struct work_struct *work)
 	for (i = 0; i < nr; i++) {
 		if (!test_bit(i, &ls->path_failed))
 			continue;
-		if (buf && blklock_path_probe(ls, ls->paths[i].d, buf))
+		if (blklock_path_probe_due(ls, i, buf))
 			blklock_path_works(ls, i);
 		else
 			again = true;

@@ -40,6 +40,25 @@ void blklock_cmd_fail(struct blklock_cmd_result *res, int error)
 	res->info = -1;
 }
 
+/**
+ * blklock_cmd_abandoned() - record a command blklock stopped waiting for
+ * @res:	result to fill; its duration_ns is kept
+ *
+ * The command got no answer by its deadline (blklock_exec_deadline()):
+ * it fails as a timed-out command does, a path error of unknown outcome
+ * (it may still execute, later).
+ */
+void blklock_cmd_abandoned(struct blklock_cmd_result *res)
+{
+	u64 duration = res->duration_ns;
+
+	blklock_cmd_fail(res, -ETIME);
+	res->duration_ns = duration;
+	res->host = DID_TIME_OUT;
+	res->uncertain = true;
+	res->abandoned = true;
+}
+
 static void blklock_decode_sense(const u8 *sense, unsigned int sense_len,
 				 struct blklock_cmd_result *res)
 {
@@ -199,6 +218,10 @@ int blklock_describe_result(const struct blklock_cmd_result *res,
 {
 	if (res->status == BLKLOCK_CMD_OK)
 		return scnprintf(buf, len, "success");
+	if (res->abandoned)
+		return scnprintf(buf, len, "no answer in %llu ms (errno %d)",
+				 div_u64(res->duration_ns, NSEC_PER_MSEC),
+				 res->error);
 	if (res->key || res->asc)
 		return scnprintf(buf, len, "sense %02x/%02x/%02x (errno %d)",
 				 res->key, res->asc, res->ascq, res->error);

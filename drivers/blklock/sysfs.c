@@ -251,12 +251,14 @@ BLKLOCK_PATH_ATTR(state, "%s", blklock_path_state(ls, i));
 BLKLOCK_PATH_ATTR(errors, "%lld", atomic64_read(&p->errors));
 BLKLOCK_PATH_ATTR(failovers, "%lld", atomic64_read(&p->failovers));
 BLKLOCK_PATH_ATTR(failed_ms, "%lld", atomic64_read(&p->failed_ms));
+BLKLOCK_PATH_ATTR(abandoned, "%lld", atomic64_read(&p->d->abandoned));
 
 static struct attribute *blklock_path_attrs[] = {
 	&blklock_path_attr_state.attr,
 	&blklock_path_attr_errors.attr,
 	&blklock_path_attr_failovers.attr,
 	&blklock_path_attr_failed_ms.attr,
+	&blklock_path_attr_abandoned.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(blklock_path);

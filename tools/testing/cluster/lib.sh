@@ -23,6 +23,8 @@
 #   hmp NODE COMMAND      the node's QEMU monitor (stop / cont)
 #   relay N LINE          node N's relay (hold up|down|both, release);
 #                         kill -USR1/-USR2 "${PPID_OF[N]}" cuts/restores
+#                         (N 2b: the relay of node 2's second path, which
+#                         path2 plugs in)
 #   QPID[NODE]            the pid of NODE's QEMU (kill -STOP/-CONT)
 
 G=$OUTDIR/guest
@@ -221,19 +223,29 @@ wait_live() {
 
 declare -A PPORT PPID_OF
 
+# path2: plug node 2's second path to the LUN into its second HBA
+# (through relay 2b, as its own iSCSI session); the guest sees sdb.
+path2() {
+	hmp node2 "drive_add 0 if=none,id=lun2,file=iscsi://127.0.0.1:${PPORT[2b]}/$IQN/0,file.initiator-name=iqn.2026-11.org.blklock:node2b,format=raw,cache=none"
+	hmp node2 "device_add scsi-block,drive=lun2,bus=scsi1.0,id=path2"
+}
+
 # boot_node N: QEMU logs in to the target before the guest starts; a
 # login that fails (seen when several start at once) ends QEMU at once,
 # so such a start is tried again, at most three times.
 boot_node() {
-	local n=$1 kv=$KVER_612 ki=$KIMG_612 try
+	local n=$1 kv=$KVER_612 ki=$KIMG_612 try hba2=()
 	[ "$n" = 3 ] && kv=$KVER_61 ki=$KIMG_61
+	# Node 2 has an empty second HBA, for a second path to the LUN that
+	# the paths scenario plugs in (path2).
+	[ "$n" = 2 ] && hba2=(-device "virtio-scsi-pci,id=scsi1")
 	for try in 1 2 3; do
 		[ "$try" = 1 ] || { rm -f "$D/node$n.in" "$D/node$n.out"; sleep 1; }
 		boot "node$n" "$kv" "$ki" 384M "blklock.role=node blklock.node=$n" \
 			-iscsi "initiator-name=iqn.2026-11.org.blklock:node$n" \
 			-drive "file=iscsi://127.0.0.1:${PPORT[$n]}/$IQN/0,if=none,id=lun,format=raw,cache=none" \
 			-device virtio-scsi-pci,id=scsi0 -device scsi-block,drive=lun,bus=scsi0.0 \
-			-monitor "unix:$D/node$n.mon,server=on,wait=off"
+			"${hba2[@]}" -monitor "unix:$D/node$n.mon,server=on,wait=off"
 		sleep 3
 		kill -0 "${QPID[node$n]}" 2> /dev/null && return 0
 		echo "node $n: QEMU could not log in: $(head -c 300 "$CLUSTER_LOGS-node$n.qemu.log")" >&2
@@ -265,7 +277,7 @@ cluster_up() {
 	pass "$CHECK_PREFIX/target-up"
 	echo "target VM up in $(($(ms) - t0)) ms, iSCSI portal 127.0.0.1:$tport"
 
-	for n in 1 2 3; do
+	for n in 1 2 3 2b; do
 		PPORT[$n]=$(free_port)
 		python3 "$HERE/iscsi-relay.py" "${PPORT[$n]}" "$tport" "$D/relay$n.ctl" > "$D/proxy$n.log" 2>&1 &
 		# shellcheck disable=SC2034 # the relays' pids, for the callers

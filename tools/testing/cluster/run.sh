@@ -548,6 +548,97 @@ check request-holder-dmesg grep -qE "blklock: sd[a-z]*: node 2 asks node 1 to re
 check request-node3-untouched on node3 10 "[ \"\$(cat /sys/kernel/blklock/*:*/stats/requests_received)\" = 0 ]"
 fi
 
+# ---- node 2 on two paths: one hangs, one is held and delivered late --------
+# Node 2's second iSCSI session (relay 2b) is plugged in as sdb and added
+# as a path.  Cutting relay 2 makes sda hang, not fail: QEMU's initiator
+# keeps the commands across its reconnect attempts and virtio-scsi never
+# times one out, so blklock stops waiting for the renewal that met the
+# cut (paths/sda/abandoned) and fails over to sdb.  Then relay 2 holds
+# sda's traffic instead: the renewal held there fails over the same way
+# and lands, late, when the relay delivers it.  Cutting both paths
+# fences node 2 as with one.
+if want paths; then
+
+all_live before-paths
+PL=31
+path2
+on node2 40 'i=0; while [ ! -e /sys/block/sdb ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done; ls /sys/block' > "$D/paths-disks"
+echo "paths: node 2's disks: $(tr '\n' ' ' < "$D/paths-disks")"
+check paths-second-disk grep -qx sdb "$D/paths-disks"
+check paths-add on node2 30 'blklockctl add-path /dev/sdb'
+check paths-two on node2 10 "[ \"\$(ls $SYS/paths | tr '\n' ' ')\" = 'sda sdb ' ] && [ \"\$(cat $SYS/paths/sdb/state)\" = standby ]"
+on node2 5 "blklock-abi hold-poll $PL 600 > /tmp/holdp 2>&1 &"
+on node2 20 "i=0; while ! grep -q 'acquired lock $PL generation' /tmp/holdp && [ \$i -lt 150 ]; do sleep 0.1; i=\$((i + 1)); done; cat /tmp/holdp" > "$D/paths-hold"
+gp=$(sed -n "s/^acquired lock $PL generation //p" "$D/paths-hold")
+check paths-holder-acquired [ -n "$gp" ]
+# paths_kept STEP: node 2 live, its holder not told of a loss, the
+# record still its own at the same generation, node 1 refused it.
+paths_kept() {
+	check "paths-$1-live" on node2 10 "[ \"\$(cat $SYS/heartbeat)\" = live ]"
+	check "paths-$1-no-fence" on node2 10 "! dmesg | grep -q 'node 2 could not renew its heartbeat in time'"
+	check "paths-$1-holder-kept" on node2 10 "! grep -qE 'poll-reports-loss|lost' /tmp/holdp"
+	check "paths-$1-record-kept" [ "$(on node1 10 "blklock-disk record /dev/sda $((LL + PL))" | awk '{ print $2, $4 }')" = "2 $gp" ]
+	check "paths-$1-node1-refused" on node1 20 "! blklockctl acquire $PL --nowait"
+}
+# path_state STATE SECONDS: until node 2's sda path is in STATE.
+path_state() {
+	on node2 $(($2 + 10)) "i=0; while [ \"\$(cat $SYS/paths/sda/state)\" != $1 ] && [ \$i -lt $(($2 * 10)) ]; do sleep 0.1; i=\$((i + 1)); done; cat $SYS/paths/sda/state"
+}
+late0=$(sysval 2 stats/hb_late)
+on node2 5 'dmesg -c > /dev/null'
+kill -USR1 "${PPID_OF[2]}"
+t0=$(ms)
+st=$(path_state failed 15)
+echo "paths: sda $st $(($(ms) - t0)) ms after the cut; sdb $(sysval 2 paths/sdb/state); abandoned on sda: $(sysval 2 paths/sda/abandoned)"
+check paths-cut-failover [ "$st" = failed ]
+check paths-cut-other-active [ "$(sysval 2 paths/sdb/state)" = active ]
+check paths-cut-abandoned [ "$(sysval 2 paths/sda/abandoned)" -ge 1 ]
+sleep 4
+paths_kept cut
+late=$(($(sysval 2 stats/hb_late) - late0))
+echo "paths: cut: $late renewal(s) failed or late"
+check paths-cut-late-bounded [ "$late" -le 2 ]
+on node2 10 dmesg > "$D/paths-cut-dmesg"
+check paths-cut-dmesg grep -qE 'blklock: sda: path sda failed \(no answer in [0-9]+ ms \(errno -62\)\): commands go through sdb now' "$D/paths-cut-dmesg"
+kill -USR2 "${PPID_OF[2]}"
+t0=$(ms)
+st=$(path_state standby 60)
+echo "paths: sda $st $(($(ms) - t0)) ms after the path was restored"
+check paths-cut-returns [ "$st" = standby ]
+paths_kept restored
+
+# The active path is sdb now: make sda active again by holding sdb.
+late0=$(sysval 2 stats/hb_late)
+hold_start 2b up
+st=$(on node2 25 "i=0; while [ \"\$(cat $SYS/paths/sdb/state)\" != failed ] && [ \$i -lt 150 ]; do sleep 0.1; i=\$((i + 1)); done; cat $SYS/paths/sdb/state")
+check paths-held-failover [ "$st" = failed ]
+check paths-held-other-active [ "$(sysval 2 paths/sda/state)" = active ]
+sleep 3
+hold_end 2b > "$D/paths-held-relay"
+echo "paths: relay 2b held $(grep -c ' held' "$D/paths-held-relay") chunk(s) and delivered them late: $(grep -o 'cdb 0x[0-9a-f]*' "$D/paths-held-relay" | sort | uniq -c | tr '\n' ' ')"
+check paths-held-caw-delivered-late grep -q 'cdb 0x89' "$D/paths-held-relay"
+sleep 3
+paths_kept held
+late=$(($(sysval 2 stats/hb_late) - late0))
+echo "paths: held: $(sysval 2 paths/sdb/state) after the late delivery; $late renewal(s) failed or late"
+check paths-held-late-bounded [ "$late" -le 2 ]
+check paths-held-not-duplicate on node2 10 "[ \"\$(cat $SYS/heartbeat)\" != stopped ] && ! dmesg | grep -q 'another host'"
+one_owner paths-held $PL 2:/tmp/holdp
+
+# Both paths cut: node 2 fences as with one path, and rejoins after.
+kill -USR1 "${PPID_OF[2]}" "${PPID_OF[2b]}"
+st=$(on node2 30 "i=0; while [ \"\$(cat $SYS/heartbeat)\" = live ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done; cat $SYS/heartbeat")
+echo "paths: both cut: node 2 heartbeat $st"
+check paths-both-fenced [ "$st" != live ]
+check paths-both-holder-told on node2 20 "i=0; while ! grep -q poll-reports-loss /tmp/holdp && [ \$i -lt 150 ]; do sleep 0.1; i=\$((i + 1)); done; grep -q poll-reports-loss /tmp/holdp"
+check paths-both-taken on node1 30 "blklockctl acquire $PL --timeout 20000 release $PL"
+kill -USR2 "${PPID_OF[2]}" "${PPID_OF[2b]}"
+st=$(wait_live 2 90)
+echo "paths: both restored: node 2 heartbeat $st"
+check paths-both-rejoined [ "$st" = live ]
+on node2 10 'killall blklock-abi 2>/dev/null; sleep 0.5' > /dev/null 2>&1 || true
+fi
+
 # ---- node 3 is killed (kill -9 of its QEMU) while it holds the lock --------
 
 # The fault scenarios may have fenced a node that rejoins only now.

@@ -101,20 +101,29 @@ make_initrd() {
 # list debugging, sleeping in atomic context, and any BUG/WARNING/oops.
 REPORTS='BUG: |WARNING: |Oops|general protection fault|kernel BUG at|UBSAN:|ODEBUG:|list_(add|del) corruption|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|possible deadlock|INFO: task .* blocked for more than'
 
+# Reports of the simulated target itself, not of the kernel under test:
+# LIO warns when a COMPARE AND WRITE it had not started is failed by a
+# LUN reset (target_core_sbc.c, compare_and_write_callback), which the
+# error handling of a timed-out command on one path sends while another
+# path carries commands (70-multipath on the debug kernel).
+TARGET_QUIRKS='WARNING: CPU: [0-9]+ PID: [0-9]+ at drivers/target/target_core_sbc.c:[0-9]+ compare_and_write_callback'
+
 # kernel_reports STAGE LOG: one PASS or FAIL line for the guest dmesg the
 # console log ends with, and one for kmemleak's scan when it ran; a report
 # is copied into out/logs/STAGE.reports.txt.
 kernel_reports() {
-	local stage=$1 log=$2 out=$LOGDIR/$1.reports.txt n leaks
+	local stage=$1 log=$2 out=$LOGDIR/$1.reports.txt n q leaks
 	if ! grep -q '^---- dmesg ----' "$log"; then
 		return 0	# the guest did not get there: reported as no end marker
 	fi
 	sed -n '/^---- dmesg ----/,$p' "$log" | grep -E -A 30 "$REPORTS" > "$out" || true
-	n=$(grep -c -E "$REPORTS" "$out" || true)
+	n=$(grep -E "$REPORTS" "$out" | grep -c -v -E "$TARGET_QUIRKS" || true)
+	q=$(grep -E "$REPORTS" "$out" | grep -c -E "$TARGET_QUIRKS" || true)
+	[ "$q" = 0 ] || echo "$stage: kernel-reports: $q warning(s) of LIO's own COMPARE AND WRITE code set aside (a LUN reset from one path's error handling failed another path's command; testing.rst): see $out"
 	if [ "$n" = 0 ]; then
 		pass "$stage/kernel-reports"
 	else
-		fail "$stage/kernel-reports" "$n report line(s), first: $(grep -m1 -E "$REPORTS" "$out" | sed 's/^\[[ 0-9.]*\] //'); see $out"
+		fail "$stage/kernel-reports" "$n report line(s), first: $(grep -E "$REPORTS" "$out" | grep -m1 -v -E "$TARGET_QUIRKS" | sed 's/^\[[ 0-9.]*\] //'); see $out"
 	fi
 	grep -q '^---- kmemleak ----' "$log" || { [ "$n" = 0 ]; return; }
 	leaks=$("$HERE/kmemleak-blklock.py" "$log")
