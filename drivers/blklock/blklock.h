@@ -369,6 +369,7 @@ static inline unsigned long blklock_exec_deadline(unsigned long timeout,
 
 int blklock_disk_open(const char *path, void *holder, struct blklock_disk *d);
 void blklock_disk_close(struct blklock_disk *d);
+void blklock_cmd_drain(void);
 /* Room for a LUN designator as scsi_vpd_lun_id() writes it. */
 #define BLKLOCK_LUN_ID_MAX	96
 int blklock_disk_lun_id(struct blklock_disk *d, char *id, size_t len);

@@ -21,7 +21,9 @@
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/refcount.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_proto.h>
@@ -54,6 +56,9 @@ struct blklock_inflight {
 	void *data;
 };
 
+/* Abandoned commands not completed yet, for blklock_cmd_drain(). */
+static atomic_t blklock_cmds_abandoned = ATOMIC_INIT(0);
+
 static void blklock_inflight_put(struct blklock_inflight *c)
 {
 	bool abandoned;
@@ -63,8 +68,34 @@ static void blklock_inflight_put(struct blklock_inflight *c)
 	abandoned = c->abandoned;
 	kvfree(c->data);
 	kfree(c);
-	if (abandoned)
-		module_put(THIS_MODULE);
+	if (!abandoned)
+		return;
+	/* blklock_cmd_drain() waits for this section to end. */
+	rcu_read_lock();
+	if (atomic_dec_and_test(&blklock_cmds_abandoned))
+		wake_up_var(&blklock_cmds_abandoned);
+	module_put(THIS_MODULE);
+	rcu_read_unlock();
+}
+
+/**
+ * blklock_cmd_drain() - wait for the commands abandoned during unload
+ *
+ * An abandoned command holds a module reference, so the module can be
+ * unloaded only once every command abandoned before has completed; but
+ * the unload itself (a detach's last write through a hung path) may
+ * abandon one.  Its completion runs this module's code: wait for it.
+ */
+void blklock_cmd_drain(void)
+{
+	int n = atomic_read(&blklock_cmds_abandoned);
+
+	if (n)
+		pr_warn("unload waits for %d command(s) that a hung path still keeps\n",
+			n);
+	wait_var_event(&blklock_cmds_abandoned,
+		       !atomic_read(&blklock_cmds_abandoned));
+	synchronize_rcu();
 }
 
 /* @out: the data of a write, copied; NULL for a read. */
@@ -114,6 +145,7 @@ static bool blklock_exec_wait(struct blklock_inflight *c,
 	    try_wait_for_completion(&c->done))
 		return true;
 	__module_get(THIS_MODULE);
+	atomic_inc(&blklock_cmds_abandoned);
 	/* Read by the last put, ordered by refcount_dec_and_test(). */
 	c->abandoned = true;
 	return false;

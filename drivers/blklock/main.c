@@ -125,6 +125,7 @@ static void __exit blklock_exit(void)
 	if (blklock_default_space)
 		blklock_space_put(blklock_default_space);
 	blklock_spaces_exit();
+	blklock_cmd_drain();
 	pr_info("unloaded\n");
 }
 
