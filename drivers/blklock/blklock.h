@@ -344,16 +344,20 @@ struct blklock_disk {
 /**
  * blklock_exec_deadline() - how long blklock waits for a command
  * @timeout:	the command's timeout (jiffies), as the SCSI layer gets it
- * @heartbeat:	a heartbeat command, whose timeout is one interval at most
+ * @heartbeat:	a heartbeat command (its timeout is one interval at most)
+ *		that another path could carry
  *
  * Long enough for the block layer's timer (rounded up to a whole second)
  * to fire and the SCSI error handler to end a timed-out command where
  * the host driver lets it: twice the timeout and two seconds more.  Not
  * forever where the driver or its transport keeps commands instead
  * (virtio-scsi never times one out, an iSCSI session may hold them
- * across reconnects).  A heartbeat command waits one second more than
- * its timeout only, so that a renewal stuck in a hung path leaves time
- * to renew through another before the node must fence.  After the
+ * across reconnects).  A heartbeat command that another path could
+ * carry waits one second more than its timeout only, so that a renewal
+ * stuck in a hung path leaves time to renew through the other before
+ * the node must fence.  (With one path, waiting less would only end
+ * the wait before the error handler does, and queue the next renewal
+ * behind it.)  After the
  * deadline the command is abandoned: it fails as a timeout does, and
  * may still execute later.
  *
@@ -374,7 +378,8 @@ void blklock_cmd_drain(void);
 #define BLKLOCK_LUN_ID_MAX	96
 int blklock_disk_lun_id(struct blklock_disk *d, char *id, size_t len);
 void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
-		      u32 timeout_ms, struct blklock_cmd_result *res);
+		      u32 timeout_ms, bool hurry,
+		      struct blklock_cmd_result *res);
 void blklock_disk_read(struct blklock_disk *d, u64 lba, u32 nr, void *buf,
 		       struct blklock_cmd_result *res);
 void blklock_disk_write(struct blklock_disk *d, u64 lba, u32 nr,

@@ -171,7 +171,7 @@ static struct request *blklock_exec_rq(struct blklock_disk *d, bool write,
 
 static void blklock_exec(struct blklock_disk *d, const u8 *cdb, bool write,
 			 void *buf, unsigned int len, u32 timeout_ms,
-			 struct blklock_cmd_result *res)
+			 bool hurry, struct blklock_cmd_result *res)
 {
 	struct blklock_inflight *c;
 	struct scsi_cmnd *scmd;
@@ -204,7 +204,7 @@ static void blklock_exec(struct blklock_disk *d, const u8 *cdb, bool write,
 
 	start = ktime_get_ns();
 	blk_execute_rq_nowait(rq, false);
-	if (blklock_exec_wait(c, blklock_exec_deadline(tmo, timeout_ms != 0))) {
+	if (blklock_exec_wait(c, blklock_exec_deadline(tmo, hurry))) {
 		res->duration_ns = ktime_get_ns() - start;
 		blklock_decode_result(c->result, c->error, c->sense,
 				      c->sense_len, res);
@@ -237,18 +237,21 @@ static void blklock_build_cdb(u8 *cdb, u8 opcode, u64 lba, u32 nr, bool fua)
  * @d:		the disk
  * @lba:	block, relative to the start of @d
  * @buf:	compare image followed by write image (2 blocks, kmalloc'ed)
- * @timeout_ms:	command timeout; 0 for io_timeout_ms, else a heartbeat
- *		command's (blklock_exec_deadline())
+ * @timeout_ms:	command timeout; 0 for io_timeout_ms
+ * @hurry:	a heartbeat command that another path could carry: waited
+ *		for a shorter time past its timeout (blklock_exec_deadline())
  * @res:	outcome
  */
 void blklock_disk_caw(struct blklock_disk *d, u64 lba, void *buf,
-		      u32 timeout_ms, struct blklock_cmd_result *res)
+		      u32 timeout_ms, bool hurry,
+		      struct blklock_cmd_result *res)
 {
 	u8 cdb[BLKLOCK_CDB16];
 
 	blklock_build_cdb(cdb, COMPARE_AND_WRITE, d->lba_offset + lba, 1,
 			  d->fua && READ_ONCE(blklock_fua));
-	blklock_exec(d, cdb, true, buf, 2 * d->block_size, timeout_ms, res);
+	blklock_exec(d, cdb, true, buf, 2 * d->block_size, timeout_ms, hurry,
+		     res);
 }
 
 static void blklock_disk_rw(struct blklock_disk *d, u8 opcode, u64 lba,
@@ -267,7 +270,7 @@ static void blklock_disk_rw(struct blklock_disk *d, u8 opcode, u64 lba,
 		blklock_build_cdb(cdb, opcode, d->lba_offset + lba, n,
 				  opcode == WRITE_16 && d->fua);
 		blklock_exec(d, cdb, opcode == WRITE_16, buf,
-			     n * d->block_size, 0, res);
+			     n * d->block_size, 0, false, res);
 		total += res->duration_ns;
 		if (res->status != BLKLOCK_CMD_OK)
 			break;

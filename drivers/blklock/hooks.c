@@ -67,7 +67,7 @@ static void blklock_late_workfn(struct work_struct *work)
 	struct blklock_cmd_result res;
 	char why[64];
 
-	blklock_disk_caw(ls->disk, h->late_lba, h->late_buf, 0, &res);
+	blklock_disk_caw(ls->disk, h->late_lba, h->late_buf, 0, false, &res);
 	blklock_describe_result(&res, why, sizeof(why));
 	pr_info("%s: test hook: a late compare and write reached disk block %llu: %s\n",
 		ls->name, ls->lba_offset + h->late_lba,

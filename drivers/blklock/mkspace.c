@@ -96,7 +96,7 @@ static int blklock_swap_block0(struct blklock_disk *d, const void *old,
 		return -ENOMEM;
 	memcpy(buf, old, d->block_size);
 	memcpy(buf + d->block_size, new, d->block_size);
-	blklock_disk_caw(d, 0, buf, 0, &res);
+	blklock_disk_caw(d, 0, buf, 0, false, &res);
 	kfree(buf);
 	if (res.status == BLKLOCK_CMD_OK)
 		return 0;

@@ -124,13 +124,18 @@ static void blklock_path_send(struct blklock_space *ls,
 {
 	unsigned int nr = blklock_nr_paths(ls), tries, i;
 	struct blklock_disk *d;
+	bool hurry;
 
 	for (tries = 0; tries < nr; tries++) {
 		i = blklock_path_pick(ls, nr);
 		d = ls->paths[i].d;
+		/* A heartbeat command that another working path could carry. */
+		hurry = cmd->timeout_ms &&
+			blklock_path_next(READ_ONCE(ls->path_failed) | BIT(i),
+					  nr, i) != i;
 		if (cmd->caw)
 			blklock_disk_caw(d, cmd->lba, cmd->buf, cmd->timeout_ms,
-					 res);
+					 hurry, res);
 		else
 			blklock_disk_read(d, cmd->lba, cmd->nr_blocks, cmd->buf,
 					  res);
@@ -201,7 +206,7 @@ static bool blklock_path_probe(struct blklock_space *ls,
 	if (res.status != BLKLOCK_CMD_OK)
 		return false;
 	memcpy(buf + bs, buf, bs);
-	blklock_disk_caw(d, 0, buf, 0, &res);
+	blklock_disk_caw(d, 0, buf, 0, false, &res);
 	return res.status == BLKLOCK_CMD_OK;
 }
 

@@ -131,7 +131,7 @@ int blklock_probe_caw(struct blklock_disk *d, const char *path,
 		return -ENOMEM;
 	memcpy(buf, blk0, d->block_size);
 	memcpy(buf + d->block_size, blk0, d->block_size);
-	blklock_disk_caw(d, 0, buf, 0, &res);
+	blklock_disk_caw(d, 0, buf, 0, false, &res);
 	kfree(buf);
 	switch (res.status) {
 	case BLKLOCK_CMD_OK:
