@@ -10,6 +10,20 @@
 . ./lock-lib.sh
 
 sdev_state() { echo "$2" > "/sys/block/$1/device/state"; }
+# kept STEP [WHY]: three heartbeat intervals after a failover (less than
+# fence_after_ms), the node is live, not fenced, lock 3's holder and
+# record are kept, and at most two renewals failed or were late since
+# late0.
+kept() {
+	sleep 3
+	check "$1-live" hb_is live
+	check "$1-no-fence" lacks_dmesg "every lock it holds is lost"
+	check "$1-holder-kept" sh -c "kill -0 $(cat "$OUT/hold.3.pid") && ! grep -q lost $OUT/hold.3"
+	check "$1-record-kept" [ "$(rec $((LL + 3)) owner)" = 1 ]
+	late=$(($(stat_a hb_late) - late0))
+	figure "$1: $late renewal(s) failed or late ${2:-}"
+	check "$1-late-bounded" [ $late -le 2 ]
+}
 
 load_blklock
 blklockctl format "$DISK_A" --locks 16 --max-nodes 8 --force > /dev/null 2>&1
@@ -64,16 +78,8 @@ check failover-dmesg has_dmesg "$A: path $A failed ("
 check failover-dmesg-next has_dmesg "): commands go through $B now"
 check failover-trace has_trace blklock_path "disk=$A path=$A event=failed active=$B error=-[0-9]+"
 sent=$(stat_a hb_sent)
-# Three heartbeat intervals through the other path; fence_after_ms is more.
-sleep 3
+kept failover "(the one that met the dead path, and the next)"
 check failover-renewing [ "$(stat_a hb_sent)" -ge $((sent + 2)) ]
-check failover-live hb_is live
-check failover-no-fence lacks_dmesg "every lock it holds is lost"
-check failover-holder-kept sh -c "kill -0 $(cat "$OUT/hold.3.pid") && ! grep -q lost $OUT/hold.3"
-check failover-record-kept [ "$(rec $((LL + 3)) owner)" = 1 ]
-late=$(($(stat_a hb_late) - late0))
-figure "failover: $late renewal(s) failed or late (the one that met the dead path, and the next, an interval late)"
-check failover-late-bounded [ $late -le 2 ]
 $N1 acquire 4 --nowait validate 4 release 4 > "$OUT/other" 2>&1
 check failover-lock-ops [ $? -eq 0 ]
 check failover-errors [ "$(cat $D/paths/$A/errors)" -ge 1 ]
@@ -94,13 +100,7 @@ trace_off multipath
 # kernel.)  The next command through $B executes but its completion is
 # lost: it times out (a heartbeat command after one interval) and the
 # SCSI error handler ends it with host status DID_TIME_OUT, a path error.
-FIT=/sys/kernel/debug/fail_io_timeout
-if [ -d $FIT ] && [ -e /sys/block/$B/io-timeout-fail ]; then
-	echo 100 > $FIT/probability
-	echo 1 > $FIT/interval
-	echo 0 > $FIT/verbose
-	echo 0 > $FIT/times
-	echo 1 > /sys/block/$B/io-timeout-fail
+if fit_arm $B; then
 	late0=$(stat_a hb_late)
 	fo0=$(cat $D/paths/$B/failovers)
 	mark_dmesg
@@ -113,14 +113,7 @@ if [ -d $FIT ] && [ -e /sys/block/$B/io-timeout-fail ]; then
 	check timeout-cmd-timed-out has_trace blklock_cmd "disk=$B .* status=failed error=-62 .*host=0x03"
 	check timeout-path-trace has_trace blklock_path "disk=$A path=$B event=failed active=$A error=-62"
 	check timeout-count [ "$(cat $D/paths/$B/failovers)" = $((fo0 + 1)) ]
-	sleep 3
-	check timeout-live hb_is live
-	check timeout-no-fence lacks_dmesg "every lock it holds is lost"
-	check timeout-holder-kept sh -c "kill -0 $(cat "$OUT/hold.3.pid") && ! grep -q lost $OUT/hold.3"
-	check timeout-record-kept [ "$(rec $((LL + 3)) owner)" = 1 ]
-	late=$(($(stat_a hb_late) - late0))
-	figure "timeout failover: $late renewal(s) failed or late"
-	check timeout-late-bounded [ $late -le 2 ]
+	kept timeout
 	wait_until 15 path_is $B standby
 	check timeout-return-standby [ $? -eq 0 ]
 	trace_off timeout

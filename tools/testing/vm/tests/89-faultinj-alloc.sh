@@ -123,13 +123,7 @@ else
 fi
 
 # ---- fail_io_timeout: commands that execute, whose completion is lost --------
-FIT=/sys/kernel/debug/fail_io_timeout
-if [ -d $FIT ] && [ -e /sys/block/$A/io-timeout-fail ]; then
-	echo 100 > $FIT/probability
-	echo 1 > $FIT/interval
-	echo 0 > $FIT/verbose
-	echo 0 > $FIT/times
-	echo 1 > /sys/block/$A/io-timeout-fail
+if fit_arm $A; then
 	# An acquire whose COMPARE AND WRITE executed and timed out: the READ
 	# after it finds the record written, and the lock is taken.  (Node
 	# 1's heartbeat is paused meanwhile, for less than fence_after_ms, so

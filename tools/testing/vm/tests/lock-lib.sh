@@ -122,3 +122,17 @@ wait_until() {
 }
 hb_is() { [ "$(cat "$D/heartbeat")" = "$1" ]; }
 path_is() { [ "$(cat "$D/paths/$1/state" 2>/dev/null)" = "$2" ]; }
+
+# fit_arm DISK: fail_io_timeout ready for DISK (CONFIG_FAIL_IO_TIMEOUT,
+# the debug kernel): every command's completion lost while times is
+# above 0, which starts at 0 (echo N > $FIT/times arms it).  Status 1
+# without fail_io_timeout.
+FIT=/sys/kernel/debug/fail_io_timeout
+fit_arm() {
+	[ -d $FIT ] && [ -e "/sys/block/$1/io-timeout-fail" ] || return 1
+	echo 100 > $FIT/probability
+	echo 1 > $FIT/interval
+	echo 0 > $FIT/verbose
+	echo 0 > $FIT/times
+	echo 1 > "/sys/block/$1/io-timeout-fail"
+}
