@@ -245,6 +245,12 @@ done
 
 # ---- intermittent failures while a lock is held -----------------------------
 # intermittent NAME OPTS EVERY_NTH SECONDS: the heartbeat rides them out.
+# The fault hits every Nth command of the whole host: renewals, the
+# READs of this node's request block (it holds a lock), node 2's
+# commands and the error handler's own alike.  A heartbeat cycle of
+# exactly N commands would meet it at the same command every time (all
+# renewals, a fence; or never one), so every second every_nth changes
+# between N and N + 2, which also restarts scsi_debug's count.
 intermittent() {
 	hold "$N1" 9
 	lost0=$(stat_a locks_lost)
@@ -254,16 +260,21 @@ intermittent() {
 	err0=$(stat_a errors)
 	mark_dmesg
 	sd_inject "$2" "$3"
-	sleep "$4"
-	# until-late: on until a renewal of node 1 met the fault.  The fault
-	# hits every Nth command of the whole host, renewals and the READs
-	# of this node's request block (it holds a lock) and node 2's
-	# commands alike, so which kind it meets in a given window depends
-	# on their phase: up to 30 s more, in 2 s steps.
+	s=0
+	while [ $s -lt "$4" ]; do
+		sleep 1
+		echo $(($3 + (s % 2 == 0) * 2)) > $SD/every_nth
+		s=$((s + 1))
+	done
+	# until-late: on until a renewal of node 1 met the fault: up to 30 s
+	# more, in 2 s steps.
 	w=0
 	while [ "${5:-}" = until-late ] && [ $w -lt 15 ] &&
 		[ "$(stat_a hb_late)" = "$late0" ]; do
-		sleep 2
+		sleep 1
+		echo $(($3 + 2)) > $SD/every_nth
+		sleep 1
+		echo "$3" > $SD/every_nth
 		w=$((w + 1))
 	done
 	[ $w = 0 ] || figure "$1: $((w * 2)) s more until a renewal met the fault"
@@ -283,7 +294,7 @@ intermittent() {
 # that reports a failure had written, as the READ after it shows.
 intermittent third-aborted 16 3 4
 check third-aborted-wrote [ "$(stat_a retried_successes)" -gt "$ret0" ]
-# Every fifth command times out: never two renewals in a row.
+# Every fifth (or seventh) command times out: never two renewals in a row.
 intermittent fifth-timeout 4 5 6 until-late
 check fifth-timeout-late [ "$(stat_a hb_late)" -gt "$late0" ]
 
