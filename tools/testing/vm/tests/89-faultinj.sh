@@ -249,8 +249,9 @@ done
 # READs of this node's request block (it holds a lock), node 2's
 # commands and the error handler's own alike.  A heartbeat cycle of
 # exactly N commands would meet it at the same command every time (all
-# renewals, a fence; or never one), so every second every_nth changes
-# between N and N + 2, which also restarts scsi_debug's count.
+# renewals, a fence; or never one), so every 3 s every_nth changes
+# between N and N + 2.  (Writing it rounds scsi_debug's count down to a
+# multiple of N: more often than every N commands, it never fires.)
 intermittent() {
 	hold "$N1" 9
 	lost0=$(stat_a locks_lost)
@@ -263,21 +264,19 @@ intermittent() {
 	s=0
 	while [ $s -lt "$4" ]; do
 		sleep 1
-		echo $(($3 + (s % 2 == 0) * 2)) > $SD/every_nth
 		s=$((s + 1))
+		[ $((s % 3)) = 0 ] && echo $(($3 + s % 2 * 2)) > $SD/every_nth
 	done
 	# until-late: on until a renewal of node 1 met the fault: up to 30 s
-	# more, in 2 s steps.
+	# more, in 3 s steps.
 	w=0
-	while [ "${5:-}" = until-late ] && [ $w -lt 15 ] &&
+	while [ "${5:-}" = until-late ] && [ $w -lt 10 ] &&
 		[ "$(stat_a hb_late)" = "$late0" ]; do
-		sleep 1
-		echo $(($3 + 2)) > $SD/every_nth
-		sleep 1
-		echo "$3" > $SD/every_nth
+		sleep 3
 		w=$((w + 1))
+		echo $(($3 + w % 2 * 2)) > $SD/every_nth
 	done
-	[ $w = 0 ] || figure "$1: $((w * 2)) s more until a renewal met the fault"
+	[ $w = 0 ] || figure "$1: $((w * 3)) s more until a renewal met the fault"
 	sd_clear
 	sleep 1
 	check "$1-live" [ "$(cat $D/heartbeat)" = live ]
