@@ -23,6 +23,7 @@
 #include <linux/refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
@@ -137,6 +138,9 @@ static enum rq_end_io_ret blklock_exec_end(struct request *rq,
 /*
  * Wait for @c, at most @deadline jiffies.  Return: true if it
  * completed; false if it was abandoned (it may still execute, later).
+ * A command whose data had to be vmalloc'ed (a large READ when kmalloc
+ * failed) is awaited to the end: the completion that frees an abandoned
+ * command may run where vfree() must not.
  */
 static bool blklock_exec_wait(struct blklock_inflight *c,
 			      unsigned long deadline)
@@ -144,6 +148,10 @@ static bool blklock_exec_wait(struct blklock_inflight *c,
 	if (wait_for_completion_timeout(&c->done, deadline) ||
 	    try_wait_for_completion(&c->done))
 		return true;
+	if (is_vmalloc_addr(c->data)) {
+		wait_for_completion(&c->done);
+		return true;
+	}
 	__module_get(THIS_MODULE);
 	atomic_inc(&blklock_cmds_abandoned);
 	/* Read by the last put, ordered by refcount_dec_and_test(). */
